@@ -1,0 +1,161 @@
+// Package post defines raqib's one data model: every importer and connector
+// normalizes what it reads into these types, and every later stage (enrich,
+// detect, decide, review, act, measure) works on them and nothing else.
+package post
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Platform names where a post was published. Values are stable: they are
+// stored, exported and used in keys.
+type Platform string
+
+// Platforms raqib knows. Web covers news sites, blogs and forums read as
+// RSS/Atom feeds.
+const (
+	Telegram   Platform = "telegram"
+	WhatsApp   Platform = "whatsapp"
+	X          Platform = "x"
+	RocketChat Platform = "rocketchat"
+	Facebook   Platform = "facebook"
+	YouTube    Platform = "youtube"
+	Web        Platform = "web"
+)
+
+// Kind says what sort of item a post is.
+type Kind string
+
+// Kinds of post. Service items (joins, pins, "this message was deleted") are
+// kept because they are evidence of a room's life, but detectors skip them.
+const (
+	Message Kind = "message"
+	Service Kind = "service"
+	Article Kind = "article"
+)
+
+// Account is an author on a platform.
+type Account struct {
+	Platform    Platform  `json:"platform"`
+	ID          string    `json:"id"` // stable platform id; a handle or display name where the platform gives none
+	Handle      string    `json:"handle,omitempty"`
+	DisplayName string    `json:"display_name,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	Description string    `json:"description,omitempty"`
+	Followers   int64     `json:"followers,omitempty"`
+	Verified    bool      `json:"verified,omitempty"`
+	Withheld    []string  `json:"withheld,omitempty"` // country codes where the platform withholds it
+}
+
+// Channel is the room, group, chat, channel or feed a post was published in.
+type Channel struct {
+	Platform Platform `json:"platform"`
+	ID       string   `json:"id"`
+	Name     string   `json:"name,omitempty"`
+	Kind     string   `json:"kind,omitempty"` // channel, group, personal_chat, timeline, feed, ...
+	URL      string   `json:"url,omitempty"`
+}
+
+// Media is a file attached to a post. Hashes are filled by importers when the
+// file is at hand and by the enrich stage otherwise.
+type Media struct {
+	Kind       string `json:"kind"`                  // photo, video, audio, file, sticker, animation
+	ID         string `json:"id,omitempty"`          // platform media key
+	URL        string `json:"url,omitempty"`         // remote location
+	Path       string `json:"path,omitempty"`        // local file, relative to the export folder
+	MIME       string `json:"mime,omitempty"`        //
+	Size       int64  `json:"size,omitempty"`        // bytes
+	Width      int    `json:"width,omitempty"`       //
+	Height     int    `json:"height,omitempty"`      //
+	Omitted    bool   `json:"omitted,omitempty"`     // the export says the file was left out
+	MD5        string `json:"md5,omitempty"`         // hex
+	SHA256     string `json:"sha256,omitempty"`      // hex
+	PDQ        string `json:"pdq,omitempty"`         // 64 hex digits
+	PDQQuality int    `json:"pdq_quality,omitempty"` // 0-100
+}
+
+// Origin records where a post was read from, so that an analyst (or a court)
+// can go back to the exact record.
+type Origin struct {
+	Format string `json:"format"`           // importer name: telegram, whatsapp, xapi, xarchive, rocketchat, feed
+	File   string `json:"file,omitempty"`   // path or URL the record came from
+	Line   int    `json:"line,omitempty"`   // 1-based line of the record start, where the format has lines
+	Offset int64  `json:"offset,omitempty"` // byte offset of the record start
+}
+
+// Post is one published item: a message, tweet, chat line or article.
+type Post struct {
+	Platform Platform `json:"platform"`
+	// ID is the platform's id of the post, unique within Channel. Formats
+	// without ids (WhatsApp exports) derive a stable one from the content so
+	// that re-importing the same export is idempotent.
+	ID      string  `json:"id"`
+	Kind    Kind    `json:"kind"`
+	Channel Channel `json:"channel"`
+	Author  Account `json:"author"`
+
+	Text  string `json:"text"`            // exactly as published
+	Title string `json:"title,omitempty"` // articles
+	URL   string `json:"url,omitempty"`   // permalink, where known
+	Norm  string `json:"norm,omitempty"`  // normalized text (arabic.Normalize of Title+Text), filled by enrich
+	Lang  string `json:"lang,omitempty"`  // ar, en, or und; from the platform when it says, else detected
+
+	PostedAt    time.Time `json:"posted_at,omitzero"`
+	EditedAt    time.Time `json:"edited_at,omitzero"`
+	CollectedAt time.Time `json:"collected_at,omitzero"`
+
+	ReplyTo     string `json:"reply_to,omitempty"`     // id of the post this answers, same channel
+	QuoteOf     string `json:"quote_of,omitempty"`     // id of a quoted post
+	ForwardFrom string `json:"forward_from,omitempty"` // name or id of the original author/channel
+	RepostOf    string `json:"repost_of,omitempty"`    // id of a reposted (retweeted) post
+
+	Outlinks []string `json:"outlinks,omitempty"`
+	Mentions []string `json:"mentions,omitempty"`
+	Hashtags []string `json:"hashtags,omitempty"`
+	Media    []Media  `json:"media,omitempty"`
+
+	// EditIDs lists the platform ids of earlier versions (X edit history).
+	EditIDs []string `json:"edit_ids,omitempty"`
+	// Withheld lists country codes where the platform withholds the post; it
+	// is the platform's own record of a (partial) takedown.
+	Withheld []string `json:"withheld,omitempty"`
+	Deleted  bool     `json:"deleted,omitempty"`
+
+	Origin Origin `json:"origin"`
+	// Raw is the original record, byte for byte as read: evidence.
+	Raw []byte `json:"raw,omitempty"`
+
+	Signals []Signal `json:"signals,omitempty"`
+}
+
+// Key identifies a post across the whole system: platform, channel and id.
+func (p *Post) Key() string {
+	return string(p.Platform) + ":" + p.Channel.ID + ":" + p.ID
+}
+
+// ContentHash fingerprints what a reader sees of the post, to tell an edit
+// from a plain re-import.
+func (p *Post) ContentHash() string {
+	h := sha256.New()
+	h.Write([]byte(p.Title))
+	h.Write([]byte{0})
+	h.Write([]byte(p.Text))
+	for _, m := range p.Media {
+		h.Write([]byte{0})
+		h.Write([]byte(m.Path + m.URL + m.SHA256))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// StableID derives an id from parts that identify a record in formats that
+// have none, such as chat exports.
+func StableID(parts ...string) string {
+	h := sha256.New()
+	for _, s := range parts {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}

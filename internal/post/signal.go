@@ -1,0 +1,108 @@
+package post
+
+import "time"
+
+// Label is a class of the project taxonomy (docs/taxonomy.md). Violating
+// labels are the ones that can lead to a referral; the others describe
+// relevant content that must not be reported.
+type Label string
+
+// The relevance/function axis of the taxonomy.
+const (
+	Propaganda    Label = "propaganda"
+	Recruitment   Label = "recruitment"
+	Incitement    Label = "incitement"
+	Threat        Label = "threat"
+	Instruction   Label = "instruction"
+	Financing     Label = "financing"
+	News          Label = "news"
+	CounterSpeech Label = "counter_speech"
+	Research      Label = "research"
+	Unrelated     Label = "unrelated"
+)
+
+// Labels lists every label in display order.
+var Labels = []Label{Propaganda, Recruitment, Incitement, Threat, Instruction, Financing, News, CounterSpeech, Research, Unrelated}
+
+// Violating reports whether content with this label is terrorist content that
+// may be referred to a platform.
+func (l Label) Violating() bool {
+	switch l {
+	case Propaganda, Recruitment, Incitement, Threat, Instruction, Financing:
+		return true
+	}
+	return false
+}
+
+// Valid reports whether l is a label of the taxonomy.
+func (l Label) Valid() bool {
+	for _, k := range Labels {
+		if k == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Tier is the severity tier, modelled on TCAP: 1 is the most severe. Zero
+// means no tier (content that is not violating).
+type Tier int
+
+// Severity tiers.
+const (
+	TierNone        Tier = 0
+	TierThreat      Tier = 1 // threat to life
+	TierCrisis      Tier = 2 // attack livestream, manifesto
+	TierOfficial    Tier = 3 // official propaganda of a designated entity
+	TierPromotional Tier = 4 // supporter outlets, inspirational, instructional
+)
+
+// Span is a matched piece of text that explains a signal. Offsets are byte
+// offsets into Post.Norm.
+type Span struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+	Why   string `json:"why,omitempty"` // the lexicon entry, n-gram or rule that matched
+}
+
+// Signal is one detector's finding about a post.
+type Signal struct {
+	Detector    string  `json:"detector"` // lexicon, classifier, rules, hashbank, neardup, ...
+	Label       Label   `json:"label"`
+	Tier        Tier    `json:"tier,omitempty"`
+	Entity      string  `json:"entity,omitempty"` // entity registry id, e.g. isis, isis-sinai, aq
+	Score       float64 `json:"score"`            // 0..1
+	Explanation string  `json:"explanation"`      // one sentence an analyst can read
+	Spans       []Span  `json:"spans,omitempty"`
+	// Ref points at what matched, for known-content detectors: a bank hash or
+	// the key of the original post.
+	Ref string `json:"ref,omitempty"`
+}
+
+// CaseStatus is where a case stands in review.
+type CaseStatus string
+
+// Case states.
+const (
+	CaseOpen      CaseStatus = "open"
+	CaseConfirmed CaseStatus = "confirmed" // an analyst agreed it violates
+	CaseDismissed CaseStatus = "dismissed" // an analyst found it does not
+	CaseReferred  CaseStatus = "referred"  // reported to the platform
+	CaseRemoved   CaseStatus = "removed"   // the platform took it down
+)
+
+// Case gathers what the rules decided about a post for an analyst to review.
+// Rules only propose; every action that reaches a platform needs an analyst.
+type Case struct {
+	ID        int64      `json:"id"`
+	PostKey   string     `json:"post_key"`
+	Label     Label      `json:"label"`
+	Tier      Tier       `json:"tier"`
+	Entity    string     `json:"entity,omitempty"`
+	Score     float64    `json:"score"`
+	Status    CaseStatus `json:"status"`
+	Reason    string     `json:"reason"` // the rules that opened it
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
