@@ -127,7 +127,22 @@ type Post struct {
 	// Raw is the original record, byte for byte as read: evidence.
 	Raw []byte `json:"raw,omitempty"`
 
-	Signals []Signal `json:"signals,omitempty"`
+	Signals  []Signal `json:"signals,omitempty"`
+	Decision Decision `json:"decision,omitzero"`
+}
+
+// Decision is what the rules concluded from all signals of a post: the one
+// label, tier and entity shown to analysts and used for filtering.
+type Decision struct {
+	Label     Label    `json:"label,omitempty"`
+	Tier      Tier     `json:"tier,omitempty"`
+	Entity    string   `json:"entity,omitempty"`
+	Score     float64  `json:"score,omitempty"`
+	Violating bool     `json:"violating,omitempty"`
+	Reasons   []string `json:"reasons,omitempty"`
+	// ProposeCase asks the store to open a review case for the post when it
+	// has none open; rules can only propose, analysts decide.
+	ProposeCase bool `json:"propose_case,omitempty"`
 }
 
 // Key identifies a post across the whole system: platform, channel and id.

@@ -1,0 +1,627 @@
+// Package sqlite is the embedded store: one SQLite database file in the data
+// directory (pure Go, modernc.org/sqlite), in WAL mode, with versioned
+// migrations and FTS5 full-text search over the normalized post text.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "raqib.db"
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	db *sql.DB
+	// mu serializes writers: SQLite allows one writer at a time, and waiting
+	// on a Go mutex is cheaper and fairer than retrying on SQLITE_BUSY.
+	mu sync.Mutex
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database in dir and applies pending
+// migrations.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrations are applied in order; PRAGMA user_version records how many ran.
+// Never edit a released migration: append a new one.
+var migrations = []string{
+	`CREATE TABLE channels (
+		platform TEXT NOT NULL,
+		id       TEXT NOT NULL,
+		name     TEXT NOT NULL DEFAULT '',
+		kind     TEXT NOT NULL DEFAULT '',
+		url      TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (platform, id)
+	) WITHOUT ROWID;
+	CREATE TABLE accounts (
+		platform     TEXT NOT NULL,
+		id           TEXT NOT NULL,
+		handle       TEXT NOT NULL DEFAULT '',
+		display_name TEXT NOT NULL DEFAULT '',
+		created_at   INTEGER NOT NULL DEFAULT 0,
+		description  TEXT NOT NULL DEFAULT '',
+		followers    INTEGER NOT NULL DEFAULT 0,
+		verified     INTEGER NOT NULL DEFAULT 0,
+		withheld     TEXT NOT NULL DEFAULT '',
+		first_seen   INTEGER NOT NULL,
+		last_seen    INTEGER NOT NULL,
+		PRIMARY KEY (platform, id)
+	) WITHOUT ROWID;
+	CREATE TABLE posts (
+		rowid        INTEGER PRIMARY KEY,
+		key          TEXT NOT NULL UNIQUE,
+		platform     TEXT NOT NULL,
+		post_id      TEXT NOT NULL,
+		channel_id   TEXT NOT NULL,
+		author_id    TEXT NOT NULL,
+		kind         TEXT NOT NULL,
+		posted_at    INTEGER NOT NULL,
+		collected_at INTEGER NOT NULL,
+		content_hash TEXT NOT NULL,
+		version      INTEGER NOT NULL DEFAULT 1,
+		norm         TEXT NOT NULL,
+		label        TEXT NOT NULL DEFAULT '',
+		tier         INTEGER NOT NULL DEFAULT 0,
+		entity       TEXT NOT NULL DEFAULT '',
+		score        REAL NOT NULL DEFAULT 0,
+		violating    INTEGER NOT NULL DEFAULT 0,
+		doc          BLOB NOT NULL,
+		raw          BLOB
+	);
+	CREATE INDEX posts_posted ON posts(posted_at DESC);
+	CREATE INDEX posts_violating ON posts(violating, posted_at DESC);
+	CREATE INDEX posts_label ON posts(label, posted_at DESC);
+	CREATE INDEX posts_author ON posts(platform, author_id);
+	CREATE INDEX posts_channel ON posts(platform, channel_id);
+	CREATE TABLE post_versions (
+		post_rowid   INTEGER NOT NULL REFERENCES posts(rowid),
+		version      INTEGER NOT NULL,
+		content_hash TEXT NOT NULL,
+		doc          BLOB NOT NULL,
+		raw          BLOB,
+		PRIMARY KEY (post_rowid, version)
+	);
+	CREATE TABLE media (
+		post_rowid INTEGER NOT NULL REFERENCES posts(rowid),
+		idx        INTEGER NOT NULL,
+		kind       TEXT NOT NULL,
+		md5        TEXT NOT NULL DEFAULT '',
+		sha256     TEXT NOT NULL DEFAULT '',
+		pdq        TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (post_rowid, idx)
+	);
+	CREATE INDEX media_sha256 ON media(sha256) WHERE sha256 != '';
+	CREATE INDEX media_md5 ON media(md5) WHERE md5 != '';
+	CREATE TABLE cases (
+		id         INTEGER PRIMARY KEY,
+		post_key   TEXT NOT NULL,
+		label      TEXT NOT NULL,
+		tier       INTEGER NOT NULL,
+		entity     TEXT NOT NULL DEFAULT '',
+		score      REAL NOT NULL,
+		status     TEXT NOT NULL,
+		reason     TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE INDEX cases_status ON cases(status, id DESC);
+	CREATE UNIQUE INDEX cases_open_post ON cases(post_key) WHERE status = 'open';
+	CREATE VIRTUAL TABLE posts_fts USING fts5(norm, content='posts', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	var have int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this raqib (%d): upgrade raqib", have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// doc is the stored JSON form of a post: everything but the raw payload,
+// which gets its own column so that listing never reads it.
+func encodeDoc(p *post.Post) ([]byte, error) {
+	raw := p.Raw
+	p.Raw = nil
+	b, err := json.Marshal(p)
+	p.Raw = raw
+	return b, err
+}
+
+func decodeDoc(doc, raw []byte) (post.Post, error) {
+	var p post.Post
+	if err := json.Unmarshal(doc, &p); err != nil {
+		return p, fmt.Errorf("decode stored post: %w", err)
+	}
+	p.Raw = raw
+	return p, nil
+}
+
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMilli(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// SavePosts implements store.Store.
+func (s *Store) SavePosts(ctx context.Context, ps []post.Post) (store.Counts, error) {
+	var c store.Counts
+	if len(ps) == 0 {
+		return c, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return c, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	w, err := prepareWriter(ctx, tx)
+	if err != nil {
+		return c, err
+	}
+	defer w.close()
+	now := time.Now().UnixMilli()
+	for i := range ps {
+		if err := w.save(ctx, &ps[i], now, &c); err != nil {
+			return store.Counts{}, fmt.Errorf("save post %s: %w", ps[i].Key(), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Counts{}, fmt.Errorf("commit: %w", err)
+	}
+	return c, nil
+}
+
+// writer holds the prepared statements of one write transaction.
+type writer struct {
+	insertPost, selectPost, updatePost, updateDecision *sql.Stmt
+	insertVersion, insertFTS, deleteFTS                *sql.Stmt
+	insertMedia, deleteMedia                           *sql.Stmt
+	upsertAccount, upsertChannel, insertCase           *sql.Stmt
+}
+
+func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+	w := &writer{}
+	stmts := []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&w.insertPost, `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, label, tier, entity, score, violating, doc, raw)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO NOTHING RETURNING rowid`},
+		{&w.selectPost, `SELECT rowid, content_hash, version, norm, doc, raw FROM posts WHERE key = ?`},
+		{&w.updatePost, `UPDATE posts SET kind=?, posted_at=?, collected_at=?, content_hash=?, version=?, norm=?, label=?, tier=?, entity=?, score=?, violating=?, doc=?, raw=? WHERE rowid=?`},
+		{&w.updateDecision, `UPDATE posts SET label=?, tier=?, entity=?, score=?, violating=?, doc=? WHERE rowid=?`},
+		{&w.insertVersion, `INSERT OR IGNORE INTO post_versions(post_rowid, version, content_hash, doc, raw) VALUES (?,?,?,?,?)`},
+		{&w.insertFTS, `INSERT INTO posts_fts(rowid, norm) VALUES (?, ?)`},
+		{&w.deleteFTS, `INSERT INTO posts_fts(posts_fts, rowid, norm) VALUES ('delete', ?, ?)`},
+		{&w.insertMedia, `INSERT OR REPLACE INTO media(post_rowid, idx, kind, md5, sha256, pdq) VALUES (?,?,?,?,?,?)`},
+		{&w.deleteMedia, `DELETE FROM media WHERE post_rowid = ?`},
+		{&w.upsertAccount, `INSERT INTO accounts(platform, id, handle, display_name, created_at, description, followers, verified, withheld, first_seen, last_seen)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT(platform, id) DO UPDATE SET
+				handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE handle END,
+				display_name = CASE WHEN excluded.display_name != '' THEN excluded.display_name ELSE display_name END,
+				created_at = MAX(created_at, excluded.created_at),
+				description = CASE WHEN excluded.description != '' THEN excluded.description ELSE description END,
+				followers = MAX(followers, excluded.followers),
+				verified = MAX(verified, excluded.verified),
+				withheld = CASE WHEN excluded.withheld != '' THEN excluded.withheld ELSE withheld END,
+				first_seen = MIN(first_seen, excluded.first_seen),
+				last_seen = MAX(last_seen, excluded.last_seen)`},
+		{&w.upsertChannel, `INSERT INTO channels(platform, id, name, kind, url) VALUES (?,?,?,?,?)
+			ON CONFLICT(platform, id) DO UPDATE SET
+				name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
+				kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
+				url = CASE WHEN excluded.url != '' THEN excluded.url ELSE url END`},
+		{&w.insertCase, `INSERT INTO cases(post_key, label, tier, entity, score, status, reason, created_at, updated_at)
+			VALUES (?,?,?,?,?,'open',?,?,?) ON CONFLICT DO NOTHING`},
+	}
+	for _, st := range stmts {
+		stmt, err := tx.PrepareContext(ctx, st.sql)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*st.dst = stmt
+	}
+	return w, nil
+}
+
+func (w *writer) close() {
+	for _, st := range []*sql.Stmt{w.insertPost, w.selectPost, w.updatePost, w.updateDecision, w.insertVersion, w.insertFTS, w.deleteFTS, w.insertMedia, w.deleteMedia, w.upsertAccount, w.upsertChannel, w.insertCase} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (w *writer) save(ctx context.Context, p *post.Post, now int64, c *store.Counts) error {
+	if p.ID == "" || p.Platform == "" {
+		return errors.New("post has no platform or id")
+	}
+	if p.CollectedAt.IsZero() {
+		p.CollectedAt = time.UnixMilli(now).UTC()
+	}
+	hash := p.ContentHash()
+	doc, err := encodeDoc(p)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	d := p.Decision
+	key := p.Key()
+	var rowid int64
+	err = w.insertPost.QueryRowContext(ctx, key, string(p.Platform), p.ID, p.Channel.ID, p.Author.ID, string(p.Kind),
+		unixMilli(p.PostedAt), unixMilli(p.CollectedAt), hash, p.Norm,
+		string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), doc, p.Raw).Scan(&rowid)
+	switch {
+	case err == nil:
+		c.Inserted++
+		if _, err := w.insertFTS.ExecContext(ctx, rowid, p.Norm); err != nil {
+			return fmt.Errorf("index text: %w", err)
+		}
+		if err := w.saveMedia(ctx, rowid, p); err != nil {
+			return err
+		}
+	case errors.Is(err, sql.ErrNoRows):
+		if err := w.update(ctx, p, key, hash, doc, c); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("insert: %w", err)
+	}
+	if err := w.saveAccountChannel(ctx, p, now); err != nil {
+		return err
+	}
+	if d.ProposeCase && d.Violating {
+		res, err := w.insertCase.ExecContext(ctx, key, string(d.Label), int(d.Tier), d.Entity, d.Score,
+			strings.Join(d.Reasons, "; "), now, now)
+		if err != nil {
+			return fmt.Errorf("open case: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			c.Cases++
+		}
+	}
+	return nil
+}
+
+// update handles a post whose key is already stored: the same content only
+// refreshes the detection results; other content is an edit.
+func (w *writer) update(ctx context.Context, p *post.Post, key, hash string, doc []byte, c *store.Counts) error {
+	var (
+		rowid            int64
+		oldHash, oldNorm string
+		version          int
+		oldDoc, oldRaw   []byte
+	)
+	if err := w.selectPost.QueryRowContext(ctx, key).Scan(&rowid, &oldHash, &version, &oldNorm, &oldDoc, &oldRaw); err != nil {
+		return fmt.Errorf("read stored: %w", err)
+	}
+	d := p.Decision
+	if oldHash == hash {
+		c.Duplicates++
+		_, err := w.updateDecision.ExecContext(ctx, string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), doc, rowid)
+		return err
+	}
+	c.Edited++
+	if _, err := w.insertVersion.ExecContext(ctx, rowid, version, oldHash, oldDoc, oldRaw); err != nil {
+		return fmt.Errorf("keep version: %w", err)
+	}
+	if _, err := w.deleteFTS.ExecContext(ctx, rowid, oldNorm); err != nil {
+		return fmt.Errorf("unindex text: %w", err)
+	}
+	if _, err := w.updatePost.ExecContext(ctx, string(p.Kind), unixMilli(p.PostedAt), unixMilli(p.CollectedAt), hash, version+1, p.Norm,
+		string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), doc, p.Raw, rowid); err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	if _, err := w.insertFTS.ExecContext(ctx, rowid, p.Norm); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	if _, err := w.deleteMedia.ExecContext(ctx, rowid); err != nil {
+		return fmt.Errorf("replace media: %w", err)
+	}
+	return w.saveMedia(ctx, rowid, p)
+}
+
+func (w *writer) saveMedia(ctx context.Context, rowid int64, p *post.Post) error {
+	for i, m := range p.Media {
+		if m.MD5 == "" && m.SHA256 == "" && m.PDQ == "" {
+			continue
+		}
+		if _, err := w.insertMedia.ExecContext(ctx, rowid, i, m.Kind, m.MD5, m.SHA256, m.PDQ); err != nil {
+			return fmt.Errorf("save media: %w", err)
+		}
+	}
+	return nil
+}
+
+func (w *writer) saveAccountChannel(ctx context.Context, p *post.Post, now int64) error {
+	a := p.Author
+	if a.ID != "" {
+		seen := unixMilli(p.PostedAt)
+		if seen == 0 {
+			seen = now
+		}
+		if _, err := w.upsertAccount.ExecContext(ctx, string(p.Platform), a.ID, a.Handle, a.DisplayName, unixMilli(a.CreatedAt),
+			a.Description, a.Followers, boolInt(a.Verified), strings.Join(a.Withheld, ","), seen, seen); err != nil {
+			return fmt.Errorf("save account: %w", err)
+		}
+	}
+	ch := p.Channel
+	if ch.ID != "" {
+		if _, err := w.upsertChannel.ExecContext(ctx, string(p.Platform), ch.ID, ch.Name, ch.Kind, ch.URL); err != nil {
+			return fmt.Errorf("save channel: %w", err)
+		}
+	}
+	return nil
+}
+
+// Post implements store.Store.
+func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
+	var (
+		rowid    int64
+		doc, raw []byte
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT rowid, doc, raw FROM posts WHERE key = ?`, key).Scan(&rowid, &doc, &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
+	}
+	p, err := decodeDoc(doc, raw)
+	if err != nil {
+		return p, nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_rowid = ? ORDER BY version`, rowid)
+	if err != nil {
+		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
+	}
+	defer rows.Close()
+	var vs []store.Version
+	for rows.Next() {
+		var v store.Version
+		var vdoc, vraw []byte
+		if err := rows.Scan(&v.Version, &vdoc, &vraw); err != nil {
+			return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
+		}
+		old, err := decodeDoc(vdoc, vraw)
+		if err != nil {
+			return p, nil, err
+		}
+		v.Text, v.Title, v.EditedAt, v.CollectedAt, v.Raw = old.Text, old.Title, old.EditedAt, old.CollectedAt, vraw
+		vs = append(vs, v)
+	}
+	return p, vs, rows.Err()
+}
+
+// ftsQuery turns what a user typed into an FTS5 query: every word must
+// occur, each quoted so that FTS5 operators in the input are taken literally.
+func ftsQuery(text string) string {
+	// Split where FTS5's unicode61 tokenizer splits, so every word we quote
+	// is exactly one indexed token.
+	words := strings.FieldsFunc(arabic.Normalize(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	})
+	for i, w := range words {
+		words[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+	}
+	return strings.Join(words, " ")
+}
+
+// Posts implements store.Store.
+func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
+	var (
+		where []string
+		args  []any
+	)
+	from := "posts p"
+	if q.Text != "" {
+		fq := ftsQuery(q.Text)
+		if fq == "" {
+			return nil, nil
+		}
+		from = "posts_fts f JOIN posts p ON p.rowid = f.rowid"
+		where = append(where, "posts_fts MATCH ?")
+		args = append(args, fq)
+	}
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if q.Platform != "" {
+		add("p.platform = ?", string(q.Platform))
+	}
+	if q.Label != "" {
+		add("p.label = ?", string(q.Label))
+	}
+	if q.Tier != 0 {
+		add("p.tier = ?", int(q.Tier))
+	}
+	if q.Entity != "" {
+		add("p.entity = ?", q.Entity)
+	}
+	if q.Violating {
+		where = append(where, "p.violating = 1")
+	}
+	if q.Author != "" {
+		add("p.author_id = ?", q.Author)
+	}
+	if q.Channel != "" {
+		add("p.channel_id = ?", q.Channel)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 1000)
+	query := "SELECT p.doc FROM " + from
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY p.posted_at DESC, p.rowid DESC LIMIT ? OFFSET ?"
+	args = append(args, limit, max(q.Offset, 0))
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list posts: %w", err)
+	}
+	defer rows.Close()
+	var ps []post.Post
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("list posts: %w", err)
+		}
+		p, err := decodeDoc(doc, nil)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}
+
+// Cases implements store.Store.
+func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	query := `SELECT id, post_key, label, tier, entity, score, status, reason, created_at, updated_at FROM cases`
+	var args []any
+	if status != "" {
+		query += " WHERE status = ?"
+		args = append(args, string(status))
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var cs []post.Case
+	for rows.Next() {
+		var (
+			c            post.Case
+			label, st    string
+			tier         int
+			created, upd int64
+		)
+		if err := rows.Scan(&c.ID, &c.PostKey, &label, &tier, &c.Entity, &c.Score, &st, &c.Reason, &created, &upd); err != nil {
+			return nil, fmt.Errorf("list cases: %w", err)
+		}
+		c.Label, c.Tier, c.Status = post.Label(label), post.Tier(tier), post.CaseStatus(st)
+		c.CreatedAt, c.UpdatedAt = fromMilli(created), fromMilli(upd)
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	st := store.Stats{ByPlatform: map[string]int64{}, ByLabel: map[string]int64{}}
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM posts),
+		(SELECT COUNT(*) FROM posts WHERE violating = 1),
+		(SELECT COUNT(*) FROM cases WHERE status = 'open'),
+		(SELECT COUNT(*) FROM accounts)`).Scan(&st.Posts, &st.Violating, &st.OpenCases, &st.Accounts)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	for _, g := range []struct {
+		col string
+		dst map[string]int64
+	}{{"platform", st.ByPlatform}, {"label", st.ByLabel}} {
+		rows, err := s.db.QueryContext(ctx, "SELECT "+g.col+", COUNT(*) FROM posts GROUP BY "+g.col)
+		if err != nil {
+			return st, fmt.Errorf("stats by %s: %w", g.col, err)
+		}
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return st, fmt.Errorf("stats by %s: %w", g.col, err)
+			}
+			g.dst[k] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return st, fmt.Errorf("stats by %s: %w", g.col, err)
+		}
+	}
+	return st, nil
+}

@@ -1,0 +1,84 @@
+// Package store keeps posts, their detector results, accounts, channels and
+// review cases. Store is the one interface the rest of raqib uses; the
+// embedded default is store/sqlite, and the scale-out implementation drops in
+// behind the same interface.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+// ErrNotFound is returned when a post, case or account does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Counts says what a SavePosts call did with each post.
+type Counts struct {
+	Inserted   int `json:"inserted"`   // new posts
+	Duplicates int `json:"duplicates"` // already stored with the same content
+	Edited     int `json:"edited"`     // stored before with other content: a new version was kept
+	Cases      int `json:"cases"`      // review cases opened
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.Inserted += o.Inserted
+	c.Duplicates += o.Duplicates
+	c.Edited += o.Edited
+	c.Cases += o.Cases
+}
+
+// Query selects posts for listing. Zero fields do not filter.
+type Query struct {
+	Text      string // full-text search; normalized by the store like post text
+	Platform  post.Platform
+	Label     post.Label
+	Tier      post.Tier
+	Entity    string
+	Violating bool // only posts the rules found violating
+	Author    string
+	Channel   string
+	Limit     int // default 50, at most 1000
+	Offset    int
+}
+
+// Version is an earlier state of an edited post.
+type Version struct {
+	Version     int       `json:"version"`
+	Text        string    `json:"text"`
+	Title       string    `json:"title,omitempty"`
+	EditedAt    time.Time `json:"edited_at,omitzero"`
+	CollectedAt time.Time `json:"collected_at,omitzero"`
+	Raw         []byte    `json:"raw,omitempty"`
+}
+
+// Stats summarizes the store for dashboards and metrics.
+type Stats struct {
+	Posts      int64            `json:"posts"`
+	Violating  int64            `json:"violating"`
+	OpenCases  int64            `json:"open_cases"`
+	Accounts   int64            `json:"accounts"`
+	ByPlatform map[string]int64 `json:"by_platform"`
+	ByLabel    map[string]int64 `json:"by_label"`
+}
+
+// Store is raqib's storage. Implementations must be safe for concurrent use.
+type Store interface {
+	// SavePosts stores a batch atomically: either every post of it is
+	// committed or none. Re-saving a post with the same key and content is a
+	// no-op that refreshes its detection results; other content makes a new
+	// version and keeps the old one.
+	SavePosts(ctx context.Context, ps []post.Post) (Counts, error)
+	// Post returns the post with key and its earlier versions, oldest first.
+	Post(ctx context.Context, key string) (post.Post, []Version, error)
+	// Posts lists posts matching q, newest first.
+	Posts(ctx context.Context, q Query) ([]post.Post, error)
+	// Cases lists review cases with the given status ("" for all), newest first.
+	Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error)
+	// Stats counts what is stored.
+	Stats(ctx context.Context) (Stats, error)
+	Close() error
+}

@@ -1,0 +1,193 @@
+// Package storetest is the conformance suite every store.Store
+// implementation must pass, so that the embedded and the scale-out stores
+// behave the same.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// sample returns a hand-made Arabic post; text is written with diacritics on
+// purpose so that search must go through normalization.
+func sample(id, text string) post.Post {
+	p := post.Post{
+		Platform: post.Telegram,
+		ID:       id,
+		Kind:     post.Message,
+		Channel:  post.Channel{Platform: post.Telegram, ID: "1001", Name: "قناة تجريبية", Kind: "public_channel"},
+		Author:   post.Account{Platform: post.Telegram, ID: "user42", DisplayName: "أبو تجربة"},
+		Text:     text,
+		PostedAt: time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC),
+		Raw:      []byte(`{"id":` + id + `}`),
+		Media:    []post.Media{{Kind: "photo", Path: "photos/1.jpg", SHA256: "ab", MD5: "cd"}},
+	}
+	p.Norm = arabic.Normalize(p.Text)
+	return p
+}
+
+// Run runs the suite against a fresh, empty store made by open.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := context.Background()
+
+	t.Run("insert duplicate edit", func(t *testing.T) {
+		s := open(t)
+		p := sample("1", "بسم اللَّهِ الرَّحْمَٰنِ الرَّحِيمِ")
+		c, err := s.SavePosts(ctx, []post.Post{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Inserted != 1 {
+			t.Fatalf("first save: %+v, want 1 inserted", c)
+		}
+		c, err = s.SavePosts(ctx, []post.Post{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Duplicates != 1 || c.Inserted != 0 {
+			t.Fatalf("re-save: %+v, want 1 duplicate", c)
+		}
+		edited := p
+		edited.Text = "بسم الله الرحمن الرحيم (معدلة)"
+		edited.Norm = arabic.Normalize(edited.Text)
+		edited.EditedAt = p.PostedAt.Add(time.Hour)
+		edited.Raw = []byte(`{"id":1,"edited":true}`)
+		c, err = s.SavePosts(ctx, []post.Post{edited})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Edited != 1 {
+			t.Fatalf("edit: %+v, want 1 edited", c)
+		}
+		got, versions, err := s.Post(ctx, p.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Text != edited.Text || string(got.Raw) != string(edited.Raw) {
+			t.Errorf("stored %q raw %s, want the edited text and raw", got.Text, got.Raw)
+		}
+		if len(versions) != 1 || versions[0].Text != p.Text || string(versions[0].Raw) != string(p.Raw) {
+			t.Errorf("versions = %+v, want the original kept verbatim", versions)
+		}
+		// Search sees the new text only.
+		for q, want := range map[string]int{"معدله": 1, "الله": 1} {
+			ps, err := s.Posts(ctx, store.Query{Text: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != want {
+				t.Errorf("search %q: %d posts, want %d", q, len(ps), want)
+			}
+		}
+	})
+
+	t.Run("search normalizes", func(t *testing.T) {
+		s := open(t)
+		ps := []post.Post{
+			sample("1", "بسم اللَّهِ الرَّحْمَٰنِ"),
+			sample("2", "أخبار الدولة الإسلامية اليوم"),
+			sample("3", "نتائج مباراة كرة القدم"),
+		}
+		if _, err := s.SavePosts(ctx, ps); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			q    string
+			want []string
+		}{
+			{"الله", []string{"1"}},
+			{"الاسلاميه", []string{"2"}},
+			{"الإسلامية", []string{"2"}},
+			{"كرة", []string{"3"}},
+			{`"OR" *`, nil},
+			{"غيرموجود", nil},
+		} {
+			t.Run(tc.q, func(t *testing.T) {
+				got, err := s.Posts(ctx, store.Query{Text: tc.q})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, p := range got {
+					ids = append(ids, p.ID)
+				}
+				if len(ids) != len(tc.want) || (len(ids) > 0 && ids[0] != tc.want[0]) {
+					t.Errorf("search %q = %v, want %v", tc.q, ids, tc.want)
+				}
+			})
+		}
+	})
+
+	t.Run("decision filters and cases", func(t *testing.T) {
+		s := open(t)
+		bad := sample("1", "نص مخالف تجريبي")
+		bad.Decision = post.Decision{Label: post.Propaganda, Tier: post.TierOfficial, Entity: "isis", Score: 0.97, Violating: true, ProposeCase: true, Reasons: []string{"test"}}
+		news := sample("2", "خبر عن هجوم")
+		news.Decision = post.Decision{Label: post.News, Score: 0.1}
+		c, err := s.SavePosts(ctx, []post.Post{bad, news})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Cases != 1 {
+			t.Errorf("cases opened = %d, want 1", c.Cases)
+		}
+		// Re-detection of the same post must not open a second case.
+		if c, err = s.SavePosts(ctx, []post.Post{bad}); err != nil || c.Cases != 0 {
+			t.Errorf("re-save opened %d cases (err %v), want 0", c.Cases, err)
+		}
+		for _, tc := range []struct {
+			name string
+			q    store.Query
+			want int
+		}{
+			{"violating", store.Query{Violating: true}, 1},
+			{"label", store.Query{Label: post.News}, 1},
+			{"tier", store.Query{Tier: post.TierOfficial}, 1},
+			{"entity", store.Query{Entity: "isis"}, 1},
+			{"platform", store.Query{Platform: post.X}, 0},
+			{"all", store.Query{}, 2},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := s.Posts(ctx, tc.q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != tc.want {
+					t.Errorf("%d posts, want %d", len(got), tc.want)
+				}
+			})
+		}
+		cs, err := s.Cases(ctx, post.CaseOpen, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 1 || cs[0].PostKey != bad.Key() || cs[0].Label != post.Propaganda {
+			t.Errorf("cases = %+v", cs)
+		}
+		st, err := s.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Posts != 2 || st.Violating != 1 || st.OpenCases != 1 || st.Accounts != 1 || st.ByPlatform["telegram"] != 2 {
+			t.Errorf("stats = %+v", st)
+		}
+	})
+
+	t.Run("batch is atomic", func(t *testing.T) {
+		s := open(t)
+		good := sample("1", "نص")
+		bad := sample("", "بلا معرف")
+		if _, err := s.SavePosts(ctx, []post.Post{good, bad}); err == nil {
+			t.Fatal("saving a post without id succeeded")
+		}
+		if _, _, err := s.Post(ctx, good.Key()); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("post of a failed batch: err = %v, want ErrNotFound", err)
+		}
+	})
+}
