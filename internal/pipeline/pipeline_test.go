@@ -1,0 +1,210 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+	"github.com/raqib-project/raqib/internal/store/sqlite"
+)
+
+func batchOf(from, n int) []post.Post {
+	ps := make([]post.Post, n)
+	for i := range ps {
+		id := strconv.Itoa(from + i)
+		ps[i] = post.Post{
+			Platform: post.Telegram, ID: id, Kind: post.Message,
+			Channel: post.Channel{Platform: post.Telegram, ID: "1"},
+			Author:  post.Account{Platform: post.Telegram, ID: "user1"},
+			Text:    "رسالة " + id, Norm: "رساله " + id,
+			PostedAt: time.Unix(int64(1700000000+from+i), 0).UTC(),
+			Raw:      []byte(`{"id":` + id + `}`),
+		}
+	}
+	return ps
+}
+
+func storeHandler(s store.Store) Handler {
+	return func(ctx context.Context, ps []post.Post) (store.Counts, error) {
+		return s.SavePosts(ctx, ps)
+	}
+}
+
+// runImport publishes batches of one run and waits for all their results.
+func runImport(t *testing.T, b *Bus, run string, batches [][]post.Post) store.Counts {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	results, stop, err := b.Results(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	pub := b.NewPublisher(run)
+	for _, ps := range batches {
+		if _, err := pub.Publish(ctx, ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pub.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var total store.Counts
+	for range batches {
+		select {
+		case r := <-results:
+			if r.Err != "" {
+				t.Fatalf("batch %d failed: %s", r.Seq, r.Err)
+			}
+			total.Add(r.Counts)
+		case <-ctx.Done():
+			t.Fatal("timed out waiting for results")
+		}
+	}
+	return total
+}
+
+func testEndToEnd(t *testing.T, cfg Config) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); b.Work(ctx, 2, storeHandler(s)) }()
+
+	batches := [][]post.Post{batchOf(0, 100), batchOf(100, 100), batchOf(200, 50)}
+	got := runImport(t, b, "run1", batches)
+	if got.Inserted != 250 {
+		t.Errorf("first import: %+v, want 250 inserted", got)
+	}
+	// Re-running the same import stores nothing new.
+	got = runImport(t, b, "run2", batches)
+	if got.Inserted != 0 || got.Duplicates != 250 {
+		t.Errorf("second import: %+v, want 250 duplicates", got)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Posts != 250 {
+		t.Errorf("stored %d posts, want 250", st.Posts)
+	}
+	cancel()
+	wg.Wait()
+}
+
+func TestEmbedded(t *testing.T) {
+	testEndToEnd(t, Config{Dir: t.TempDir()})
+}
+
+func TestExternal(t *testing.T) {
+	url := os.Getenv("RAQIB_TEST_NATS")
+	if url == "" {
+		t.Skip("RAQIB_TEST_NATS is not set (e.g. nats://127.0.0.1:4222); skipping the external NATS test")
+	}
+	ns := fmt.Sprintf("raqibtest%d", time.Now().UnixNano())
+	cfg := Config{URL: url, Namespace: ns}
+	testEndToEnd(t, cfg)
+	b, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, name := range []string{b.postsStream, b.resultsStream} {
+		if err := b.js.DeleteStream(context.Background(), name); err != nil {
+			t.Errorf("delete %s: %v", name, err)
+		}
+	}
+}
+
+// TestCrashLosesNothing publishes an import, "crashes" before any worker
+// ran, and checks that a new process finds and stores every batch that
+// JetStream acknowledged.
+func TestCrashLosesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	b, err := Open(ctx, Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := b.NewPublisher("crash")
+	for i := range 5 {
+		if _, err := pub.Publish(ctx, batchOf(i*10, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pub.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+
+	s, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err = Open(ctx, Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	go b.Work(ctx, 1, storeHandler(s))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := s.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Posts == 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after restart %d of 50 posts stored", st.Posts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSecondEmbeddedServerRefused(t *testing.T) {
+	dir := t.TempDir()
+	b, err := Open(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := Open(context.Background(), Config{Dir: dir}); err == nil {
+		t.Fatal("a second embedded server on the same data directory started")
+	}
+}
+
+func TestBatchRoundTrip(t *testing.T) {
+	in := batchOf(0, 3)
+	in[0].Signals = []post.Signal{{Detector: "lexicon", Label: post.Propaganda, Score: 0.9}}
+	data, err := EncodeBatch(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := DecodeBatch(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 || out[2].Text != in[2].Text || !out[0].PostedAt.Equal(in[0].PostedAt) || out[0].Signals[0].Label != post.Propaganda {
+		t.Errorf("round trip changed the batch: %+v", out)
+	}
+}
