@@ -1,0 +1,145 @@
+// Package app wires raqib's packages into the commands of the raqib binary:
+// it parses flags and RAQIB_* environment variables into one Config and runs
+// the chosen command. cmd/raqib only calls Parse and Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ErrUsage marks errors in how the command was called.
+var ErrUsage = errors.New("usage")
+
+// Version is set at build time with -ldflags "-X ...app.Version=v1.2.3".
+var Version = "dev"
+
+// command is one subcommand of the binary.
+type command struct {
+	name     string
+	args     string // what follows the flags, for help
+	summary  string
+	settings []string
+	run      func(ctx context.Context, c *Config) error
+}
+
+var pipelineSettings = []string{"data", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model"}
+
+// commands lists every subcommand; `raqib help` prints them in this order.
+func commands() []command {
+	return []command{
+		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
+			append([]string{"addr"}, pipelineSettings...), runServe},
+		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
+			pipelineSettings, runWorker},
+		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
+			append([]string{"format", "batch", "progress", "timeout"}, pipelineSettings...), runIngest},
+		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
+			[]string{"format", "lexicon", "model", "log-level", "log-format"}, runScan},
+		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
+			append([]string{"addr"}, pipelineSettings...), runDemo},
+		{"bench", "ingest [N]", "measure throughput: `bench ingest N` imports N synthetic posts through the full path",
+			append([]string{"batch", "progress"}, pipelineSettings...), runBench},
+		{"version", "", "print the version", nil, runVersion},
+	}
+}
+
+// Parse reads the command line and environment into a command and its
+// Config. It returns ErrUsage (wrapped) for help requests and bad calls,
+// after printing help to stderr.
+func Parse(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (string, *Config, error) {
+	c := &Config{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return Parse([]string{args[1], "-h"}, getenv, stdin, stdout, stderr)
+		}
+		usage(stdout)
+		if len(args) == 0 {
+			return "", nil, fmt.Errorf("%w: no command given", ErrUsage)
+		}
+		return "help", c, nil
+	}
+	cmd, ok := lookup(args[0])
+	if !ok {
+		usage(stderr)
+		return "", nil, fmt.Errorf("%w: unknown command %q", ErrUsage, args[0])
+	}
+	fs := flag.NewFlagSet("raqib "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: raqib %s [flags] %s\n\n%s.\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+		fs.PrintDefaults()
+	}
+	c.bind(fs, getenv, cmd.settings...)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "help", c, nil
+		}
+		return "", nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	c.Args = fs.Args()
+	if cmd.settings != nil {
+		if err := c.validate(getenv); err != nil {
+			return "", nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+	}
+	return cmd.name, c, nil
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "raqib (رقيب) watches public places where terrorist groups recruit and spread propaganda.\n\nusage: raqib COMMAND [flags] [args]\n\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\n`raqib help COMMAND` or `raqib COMMAND -h` lists a command's flags; every flag can also be set\nwith an environment variable RAQIB_<FLAG> (for example RAQIB_DATA for --data).\n")
+}
+
+// Run runs a parsed command.
+func Run(ctx context.Context, name string, c *Config) error {
+	if name == "help" {
+		return nil
+	}
+	cmd, ok := lookup(name)
+	if !ok {
+		return fmt.Errorf("%w: unknown command %q", ErrUsage, name)
+	}
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
+	return cmd.run(ctx, c)
+}
+
+func runVersion(_ context.Context, c *Config) error {
+	_, err := fmt.Fprintf(c.Stdout, "raqib %s\n", Version)
+	return err
+}
+
+// ExitCode reports err on w and returns the process exit code: 0 for
+// success, 2 for a bad command line, 1 for any other error.
+func ExitCode(w io.Writer, err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrUsage):
+		fmt.Fprintln(w, "raqib:", strings.TrimPrefix(err.Error(), "usage: "))
+		return 2
+	default:
+		fmt.Fprintln(w, "raqib:", err)
+		return 1
+	}
+}

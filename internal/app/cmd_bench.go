@@ -1,0 +1,164 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/enrich"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store/sqlite"
+)
+
+// runBench runs a named benchmark: `raqib bench ingest -n N`.
+func runBench(ctx context.Context, c *Config) error {
+	if len(c.Args) == 0 {
+		return fmt.Errorf("%w: bench needs a benchmark name: ingest", ErrUsage)
+	}
+	switch c.Args[0] {
+	case "ingest":
+		return benchIngest(ctx, c)
+	}
+	return fmt.Errorf("%w: unknown benchmark %q (known: ingest)", ErrUsage, c.Args[0])
+}
+
+// benchTexts are hand-made Arabic and English posts of typical tweet length;
+// the generator varies them with the post number so that every post is new.
+var benchTexts = []string{
+	"عاجل | مصادر أمنية: اعتقال خلية في المدينة بعد هجوم أمس، والتحقيقات مستمرة #أخبار",
+	"بسم الله الرحمن الرحيم، نسأل الله أن يحفظ بلادنا من كل سوء وأن يرحم الشهداء",
+	"انتهت المباراة بفوز الفريق الأول بهدفين نظيفين وسط حضور جماهيري كبير",
+	"Breaking: officials say the attack was claimed online; investigators are checking the claim",
+	"تقرير: كيف تستخدم الجماعات المتطرفة تطبيقات المراسلة للتجنيد؟ قراءة في دراسة حديثة",
+}
+
+// benchIngest writes N synthetic posts as an X API v2 JSONL file and imports
+// them through the full path (parse, normalize, detect, publish, consume,
+// store), then measures the raw SQLite insert rate of the same posts in a
+// fresh store as the baseline.
+func benchIngest(ctx context.Context, c *Config) error {
+	n := 100000
+	if len(c.Args) > 1 {
+		v, err := strconv.Atoi(c.Args[1])
+		if err != nil || v < 1 {
+			return fmt.Errorf("%w: bench ingest N: N must be a positive number, got %q", ErrUsage, c.Args[1])
+		}
+		n = v
+	}
+	dir, err := os.MkdirTemp("", "raqib-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	input := filepath.Join(dir, "tweets.jsonl")
+	size, err := writeSyntheticTweets(input, n)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "input: %d synthetic X API v2 tweets, %.1f MB, %d CPUs\n", n, float64(size)/(1<<20), runtime.NumCPU())
+
+	c.Data = filepath.Join(dir, "full")
+	c.NATS = ""
+	s, err := openSystem(ctx, c)
+	if err != nil {
+		return err
+	}
+	rep, err := s.importFiles(ctx, []string{input}, nil)
+	s.close()
+	if err != nil {
+		return err
+	}
+	full := float64(rep.Posts) / rep.Duration.Seconds()
+	fmt.Fprintf(c.Stdout, "full path (parse → normalize → detect → publish → consume → store): %d posts in %s = %.0f posts/s; peak RSS %s\n",
+		rep.Inserted, rep.Duration.Round(time.Millisecond), full, peakRSS())
+
+	// Baseline: the store alone, same posts, same batch size, one writer.
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "raw"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	batch := make([]post.Post, 0, c.Batch)
+	var stored time.Duration
+	for i := range n {
+		batch = append(batch, syntheticPost(i))
+		if len(batch) == c.Batch || i == n-1 {
+			for j := range batch {
+				enrich.Post(&batch[j])
+			}
+			start := time.Now()
+			if _, err := st.SavePosts(ctx, batch); err != nil {
+				return err
+			}
+			stored += time.Since(start)
+			batch = batch[:0]
+		}
+	}
+	raw := float64(n) / stored.Seconds()
+	fmt.Fprintf(c.Stdout, "baseline, raw SQLite SavePosts of the same posts: %.0f posts/s\n", raw)
+	fmt.Fprintf(c.Stdout, "ratio full path / raw insert: %.2f\n", full/raw)
+	return nil
+}
+
+func syntheticPost(i int) post.Post {
+	id := strconv.Itoa(1_000_000_000 + i)
+	return post.Post{
+		Platform: post.X, ID: id, Kind: post.Message,
+		Channel:  post.Channel{Platform: post.X, ID: "timeline", Kind: "timeline"},
+		Author:   post.Account{Platform: post.X, ID: strconv.Itoa(i % 5000), Handle: "user" + strconv.Itoa(i%5000)},
+		Text:     benchTexts[i%len(benchTexts)] + " " + id,
+		Lang:     "ar",
+		PostedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
+		Raw:      []byte(`{"id":"` + id + `"}`),
+	}
+}
+
+// writeSyntheticTweets writes pages of 100 tweets, one API response per line,
+// as twarc saves them.
+func writeSyntheticTweets(path string, n int) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for page := 0; page*100 < n; page++ {
+		var data, users []string
+		for i := page * 100; i < min(n, (page+1)*100); i++ {
+			p := syntheticPost(i)
+			data = append(data, fmt.Sprintf(`{"id":%q,"text":%q,"author_id":%q,"created_at":%q,"lang":"ar","edit_history_tweet_ids":[%q]}`,
+				p.ID, p.Text, p.Author.ID, p.PostedAt.Format(time.RFC3339), p.ID))
+			users = append(users, fmt.Sprintf(`{"id":%q,"username":%q,"name":"مستخدم"}`, p.Author.ID, p.Author.Handle))
+		}
+		fmt.Fprintf(w, `{"data":[%s],"includes":{"users":[%s]}}`+"\n", strings.Join(data, ","), strings.Join(users, ","))
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return 0, err
+	}
+	st, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// peakRSS reads the process's high-water resident set size (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/raqib-project/raqib/internal/enrich"
+	"github.com/raqib-project/raqib/internal/ingest"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/source"
+)
+
+// verdict is one line of `raqib scan` output.
+type verdict struct {
+	Key       string        `json:"key"`
+	Platform  post.Platform `json:"platform"`
+	ID        string        `json:"id"`
+	Origin    post.Origin   `json:"origin"`
+	Lang      string        `json:"lang,omitempty"`
+	Label     post.Label    `json:"label"`
+	Violating bool          `json:"violating"`
+	Tier      post.Tier     `json:"tier,omitempty"`
+	Entity    string        `json:"entity,omitempty"`
+	Score     float64       `json:"score"`
+	Reasons   []string      `json:"reasons,omitempty"`
+	Signals   []post.Signal `json:"signals,omitempty"`
+}
+
+// runScan analyses posts without storing them: a filter for scripts. Input
+// in no known format is read as plain text, one post per line.
+func runScan(ctx context.Context, c *Config) error {
+	log := c.logger()
+	det, err := newDetection(c, log)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(c.Stdout, 64<<10)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	paths := c.Args
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	sum, err := ingest.Run(ctx, ingest.Options{
+		Format:   c.Format,
+		Fallback: "text",
+		Batch:    256,
+		Publish: func(_ context.Context, ps []post.Post) error {
+			for i := range ps {
+				p := &ps[i]
+				enrich.Post(p)
+				det.analyze(p)
+				d := p.Decision
+				if err := enc.Encode(verdict{
+					Key: p.Key(), Platform: p.Platform, ID: p.ID, Origin: p.Origin, Lang: p.Lang,
+					Label: d.Label, Violating: d.Violating, Tier: d.Tier, Entity: d.Entity, Score: d.Score,
+					Reasons: d.Reasons, Signals: p.Signals,
+				}); err != nil {
+					return fmt.Errorf("write verdict: %w", err)
+				}
+			}
+			return nil
+		},
+		Reject: func(r source.Rejection) { fmt.Fprintf(c.Stderr, "rejected %s\n", r.Error()) },
+	}, paths, c.Stdin)
+	if err != nil {
+		return err
+	}
+	log.Debug("scan done", "posts", sum.Posts, "rejected", sum.Rejected)
+	return nil
+}

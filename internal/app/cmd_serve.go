@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/raqib-project/raqib/internal/web"
+)
+
+func runServe(ctx context.Context, c *Config) error {
+	s, err := openSystem(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return s.serve(ctx, nil)
+}
+
+// serve runs the workers and the web server until ctx ends. ready, when not
+// nil, is called with the URL once the server listens.
+func (s *system) serve(ctx context.Context, ready func(url string)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler: web.New(web.Options{
+			Store:   s.store,
+			Metrics: promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}),
+			Log:     s.log,
+			Version: Version,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- s.work(ctx) }()
+	go func() { errc <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/"
+	s.log.Info("raqib is serving", "url", url, "data", s.cfg.Data, "embedded_nats", s.bus.Embedded())
+	if ready != nil {
+		ready(url)
+	}
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutCtx, shutCancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer shutCancel()
+	if serr := srv.Shutdown(shutCtx); serr != nil && err == nil {
+		err = serr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/detect/classifier"
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/rules"
+)
+
+// detection is the detect-and-decide stage: lexicon, classifier and rules.
+type detection struct {
+	stack *rules.Stack
+	lex   *lexicon.Holder
+	log   *slog.Logger
+}
+
+func newDetection(c *Config, log *slog.Logger) (*detection, error) {
+	lex, err := lexicon.NewHolder(c.Lexicon)
+	if err != nil {
+		return nil, fmt.Errorf("lexicon: %w", err)
+	}
+	var model *classifier.Model
+	if c.Model != "" {
+		f, err := os.Open(c.Model)
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		model, err = classifier.Read(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", c.Model, err)
+		}
+	} else if model, err = classifier.Default(); err != nil {
+		return nil, fmt.Errorf("built-in model: %w", err)
+	}
+	stack, err := rules.NewStack(lex, model, rules.NewMemCounters(), log)
+	if err != nil {
+		return nil, err
+	}
+	return &detection{stack: stack, lex: lex, log: log}, nil
+}
+
+// analyze fills p.Signals and p.Decision.
+func (d *detection) analyze(p *post.Post) {
+	v := d.stack.Check(p)
+	p.Signals = v.Signals
+	p.Decision = post.Decision{
+		Label: v.Label, Tier: v.Tier, Entity: v.Entity, Score: v.Score,
+		Violating: v.Violating, Reasons: v.Reasons, ProposeCase: v.Case != nil,
+	}
+}
+
+// watchLexicon reloads the analysts' lexicon directory when a file in it
+// changes, so that edits take effect without a restart. A bad edit is logged
+// and the lexicon in force stays.
+func (d *detection) watchLexicon(ctx context.Context, every time.Duration) {
+	dir := d.lex.Dir()
+	if dir == "" {
+		return
+	}
+	last := dirStamp(dir)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		stamp := dirStamp(dir)
+		if stamp == last {
+			continue
+		}
+		last = stamp
+		if err := d.lex.Reload(); err != nil {
+			d.log.Error("lexicon not reloaded; the previous one stays in force", "err", err)
+			continue
+		}
+		d.log.Info("lexicon reloaded", "dir", dir, "entries", d.lex.Lexicon().Len())
+	}
+}
+
+// dirStamp summarizes the names, sizes and times of a directory's files.
+func dirStamp(dir string) string {
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.tsv"))
+	stamp := ""
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil {
+			stamp += fmt.Sprintf("%s:%d:%d;", m, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return stamp
+}

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/enrich"
+	"github.com/raqib-project/raqib/internal/pipeline"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+	"github.com/raqib-project/raqib/internal/store/sqlite"
+)
+
+// system is what the pipeline commands share: the store, the queue, the
+// detection stack and the metrics.
+type system struct {
+	cfg     *Config
+	log     *slog.Logger
+	store   store.Store
+	bus     *pipeline.Bus
+	det     *detection
+	metrics *metrics
+}
+
+func openSystem(ctx context.Context, c *Config) (*system, error) {
+	s := &system{cfg: c, log: c.logger(), metrics: newMetrics()}
+	det, err := newDetection(c, s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.det = det
+	if s.store, err = sqlite.Open(ctx, c.Data); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.bus, err = pipeline.Open(ctx, pipeline.Config{
+		URL: c.NATS, Dir: c.Data, Listen: c.NATSListen, Namespace: c.NATSNamespace, Log: s.log,
+	})
+	if err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("open queue: %w", err)
+	}
+	s.metrics.watchStore(s.store)
+	return s, nil
+}
+
+func (s *system) close() {
+	s.bus.Close()
+	s.store.Close()
+}
+
+// process is the worker's handler: enrich, detect, decide, then commit the
+// whole batch in one transaction.
+func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, error) {
+	start := time.Now()
+	for i := range ps {
+		enrich.Post(&ps[i])
+		s.det.analyze(&ps[i])
+	}
+	c, err := s.store.SavePosts(ctx, ps)
+	if err != nil {
+		s.metrics.batchErrors.Inc()
+		return c, err
+	}
+	s.metrics.observeBatch(ps, c, time.Since(start))
+	return c, nil
+}
+
+// work runs the configured number of pipeline workers until ctx ends.
+func (s *system) work(ctx context.Context) error {
+	return s.bus.Work(ctx, s.cfg.Workers, s.process)
+}
+
+func newRunID() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,323 @@
+// Package ingest reads export files and directories, recognizes their
+// format, decodes them with the matching importer (internal/source/...) and
+// hands the posts on in batches: the first stage of the pipeline. It streams:
+// memory does not grow with the size of a file.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/source"
+	"github.com/raqib-project/raqib/internal/source/feed"
+	"github.com/raqib-project/raqib/internal/source/plain"
+	"github.com/raqib-project/raqib/internal/source/rocketchat"
+	"github.com/raqib-project/raqib/internal/source/telegram"
+	"github.com/raqib-project/raqib/internal/source/whatsapp"
+	"github.com/raqib-project/raqib/internal/source/xapi"
+)
+
+// ErrUnknownFormat means no importer recognized a file named on the command
+// line.
+var ErrUnknownFormat = errors.New("cannot tell the format")
+
+// Decoders lists every importer, in the order formats are tried when
+// sniffing: the most specific first, plain JSONL last.
+func Decoders() []source.Decoder {
+	return []source.Decoder{
+		telegram.Decoder{},
+		rocketchat.Decoder{},
+		xapi.ArchiveDecoder{},
+		xapi.Decoder{},
+		whatsapp.Decoder{},
+		feed.Decoder{},
+		plain.JSONL{},
+		plain.Text{},
+	}
+}
+
+// Decoder returns the importer called name.
+func Decoder(name string) (source.Decoder, error) {
+	var names []string
+	for _, d := range Decoders() {
+		if d.Name() == name {
+			return d, nil
+		}
+		names = append(names, d.Name())
+	}
+	return nil, fmt.Errorf("unknown format %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// Sniff picks the importer for a file from its name and first bytes, or
+// returns nil.
+func Sniff(name string, head []byte) source.Decoder {
+	for _, d := range Decoders() {
+		if d.Sniff(name, head) {
+			return d
+		}
+	}
+	return nil
+}
+
+// Options configure a Run.
+type Options struct {
+	// Format forces one importer for every file; empty sniffs each file.
+	Format string
+	// Fallback is the importer for files no importer recognizes; empty
+	// makes such a file an error (named on the command line) or a skip
+	// (found in a directory).
+	Fallback string
+	// Batch is the number of posts handed to Publish at once.
+	Batch int
+	// Publish receives every batch; it owns the slice.
+	Publish func(ctx context.Context, ps []post.Post) error
+	// Reject is told about every skipped record.
+	Reject func(r source.Rejection)
+	// Progress, when not nil, shows a progress bar there.
+	Progress io.Writer
+	// Now stamps CollectedAt; time.Now when nil.
+	Now func() time.Time
+}
+
+// Summary counts what a Run read.
+type Summary struct {
+	Files    int      `json:"files"`    // files decoded
+	Posts    int      `json:"posts"`    // well-formed records handed on
+	Rejected int      `json:"rejected"` // malformed records skipped
+	Skipped  []string `json:"skipped,omitempty"`
+}
+
+// Run imports every path (a file, a directory walked recursively, or "-" for
+// standard input read from stdin).
+func Run(ctx context.Context, opts Options, paths []string, stdin io.Reader) (Summary, error) {
+	if opts.Batch < 1 {
+		opts.Batch = 500
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &run{opts: opts}
+	for _, pick := range []struct {
+		name string
+		dst  *source.Decoder
+	}{{opts.Format, &r.forced}, {opts.Fallback, &r.fallback}} {
+		if pick.name == "" {
+			continue
+		}
+		d, err := Decoder(pick.name)
+		if err != nil {
+			return Summary{}, err
+		}
+		*pick.dst = d
+	}
+	files, total, err := listFiles(paths)
+	if err != nil {
+		return Summary{}, err
+	}
+	if opts.Progress != nil {
+		r.bar = newBar(opts.Progress, total)
+		defer r.bar.finish()
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return r.sum, err
+		}
+		if err := r.file(ctx, f, stdin); err != nil {
+			return r.sum, err
+		}
+	}
+	if err := r.flush(ctx); err != nil {
+		return r.sum, err
+	}
+	return r.sum, nil
+}
+
+// file is one input to import; explicit says the user named it, so an
+// unknown format is an error rather than a skip.
+type file struct {
+	path     string
+	explicit bool
+}
+
+func listFiles(paths []string) ([]file, int64, error) {
+	var (
+		files []file
+		total int64
+	)
+	for _, p := range paths {
+		if p == "-" {
+			files = append(files, file{path: p, explicit: true})
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, 0, fmt.Errorf("input: %w", err)
+		}
+		if !st.IsDir() {
+			files = append(files, file{path: p, explicit: true})
+			total += st.Size()
+			continue
+		}
+		var found []file
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != p && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				if info, err := d.Info(); err == nil {
+					total += info.Size()
+				}
+				found = append(found, file{path: path})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("walk %s: %w", p, err)
+		}
+		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
+		files = append(files, found...)
+	}
+	return files, total, nil
+}
+
+type run struct {
+	opts             Options
+	forced, fallback source.Decoder
+	batch            []post.Post
+	sum              Summary
+	bar              *bar
+}
+
+func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
+	var (
+		rd   io.Reader
+		name = f.path
+		dir  string
+	)
+	if f.path == "-" {
+		rd, name = stdin, "stdin"
+	} else {
+		fh, err := os.Open(f.path)
+		if err != nil {
+			return fmt.Errorf("input: %w", err)
+		}
+		defer fh.Close()
+		rd, dir = fh, filepath.Dir(f.path)
+	}
+	if r.bar != nil {
+		rd = &countingReader{r: rd, n: &r.bar.done}
+	}
+	// Sniff from the first 4 KiB, then replay them in front of the rest.
+	head := make([]byte, 4096)
+	n, err := io.ReadFull(rd, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	head = head[:n]
+	d := r.forced
+	if d == nil {
+		d = Sniff(name, head)
+	}
+	if d == nil {
+		d = r.fallback
+	}
+	if d == nil {
+		if f.explicit {
+			return fmt.Errorf("%s: %w (use --format)", name, ErrUnknownFormat)
+		}
+		r.sum.Skipped = append(r.sum.Skipped, name)
+		if r.bar != nil && f.path != "-" {
+			// Count the unread rest of a skipped file as done.
+			if st, err := os.Stat(f.path); err == nil {
+				r.bar.done.Add(st.Size() - int64(n))
+			}
+		}
+		return nil
+	}
+	in := source.Input{Name: name, R: io.MultiReader(bytes.NewReader(head), rd)}
+	if dir != "" {
+		in.Open = openBeside(dir)
+	}
+	now := r.opts.Now().UTC()
+	err = d.Decode(in, source.SinkFuncs{
+		OnPost: func(p post.Post) error {
+			if p.CollectedAt.IsZero() {
+				p.CollectedAt = now
+			}
+			r.batch = append(r.batch, p)
+			r.sum.Posts++
+			if r.bar != nil {
+				r.bar.posts.Add(1)
+			}
+			if len(r.batch) >= r.opts.Batch {
+				return r.flush(ctx)
+			}
+			return nil
+		},
+		OnReject: func(rej source.Rejection) error {
+			r.sum.Rejected++
+			if r.opts.Reject != nil {
+				r.opts.Reject(rej)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		if errors.Is(err, source.ErrFormat) && !f.explicit && r.forced == nil {
+			r.sum.Skipped = append(r.sum.Skipped, name)
+			return nil
+		}
+		return fmt.Errorf("%s (%s): %w", name, d.Name(), err)
+	}
+	r.sum.Files++
+	return nil
+}
+
+func (r *run) flush(ctx context.Context) error {
+	if len(r.batch) == 0 {
+		return nil
+	}
+	b := r.batch
+	r.batch = make([]post.Post, 0, r.opts.Batch)
+	return r.opts.Publish(ctx, b)
+}
+
+// openBeside opens files referenced by an export relative to its folder,
+// refusing paths that climb out of it (an export is outside data).
+func openBeside(dir string) func(string) (io.ReadCloser, error) {
+	return func(rel string) (io.ReadCloser, error) {
+		rel = filepath.FromSlash(rel)
+		if !filepath.IsLocal(rel) {
+			return nil, fmt.Errorf("open %q: path leaves the export folder", rel)
+		}
+		return os.Open(filepath.Join(dir, rel))
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,77 @@
+package plain
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/raqib-project/raqib/internal/source"
+)
+
+func TestText(t *testing.T) {
+	// Hand-made Arabic lines.
+	in := "عاجل | هجوم في المدينة\n\n  \nباقية وتتمدد\r\nlast line without newline"
+	ps, rs, err := source.Collect(Text{}, source.Input{Name: "in.txt", R: strings.NewReader(in)})
+	if err != nil || len(rs) != 0 {
+		t.Fatalf("err %v rejections %v", err, rs)
+	}
+	want := []struct {
+		line int
+		text string
+	}{{1, "عاجل | هجوم في المدينة"}, {4, "باقية وتتمدد"}, {5, "last line without newline"}}
+	if len(ps) != len(want) {
+		t.Fatalf("%d posts, want %d", len(ps), len(want))
+	}
+	for i, w := range want {
+		if ps[i].Text != w.text || ps[i].Origin.Line != w.line {
+			t.Errorf("post %d = %q line %d, want %q line %d", i, ps[i].Text, ps[i].Origin.Line, w.text, w.line)
+		}
+	}
+}
+
+func TestJSONL(t *testing.T) {
+	in := `{"text":"أولى","platform":"x","id":"7","author":{"id":"u1"}}
+not json
+{"id":"9"}
+{"text":"ثالثة"}
+`
+	ps, rs, err := source.Collect(JSONL{}, source.Input{Name: "in.jsonl", R: strings.NewReader(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[0].ID != "7" || ps[0].Platform != "x" || ps[0].Author.ID != "u1" || ps[1].ID != "4" {
+		t.Errorf("posts = %+v", ps)
+	}
+	if len(rs) != 2 || rs[0].Line != 2 || rs[1].Line != 3 || !strings.Contains(rs[1].Reason, `"text"`) {
+		t.Errorf("rejections = %+v, want lines 2 and 3 naming the field", rs)
+	}
+	if !(JSONL{}).Sniff("x", []byte(in)) || (JSONL{}).Sniff("x", []byte(`{"name":"chat","messages":[]}`)) {
+		t.Error("sniff")
+	}
+}
+
+func TestLongLineRejected(t *testing.T) {
+	in := strings.Repeat("a", maxLine+10) + "\nshort\n"
+	ps, rs, err := source.Collect(Text{}, source.Input{Name: "big.txt", R: strings.NewReader(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].Text != "short" || len(rs) != 1 || rs[0].Line != 1 {
+		t.Errorf("posts %d rejections %+v", len(ps), rs)
+	}
+}
+
+func FuzzJSONL(f *testing.F) {
+	f.Add(`{"text":"نص"}` + "\n" + `{"text":1}`)
+	f.Add("\n\n{}")
+	f.Fuzz(func(t *testing.T, in string) {
+		ps, _, err := source.Collect(JSONL{}, source.Input{Name: "f", R: strings.NewReader(in)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.ID == "" || p.Text == "" && p.Title == "" {
+				t.Fatalf("bad post %+v", p)
+			}
+		}
+	})
+}

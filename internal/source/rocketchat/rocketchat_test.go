@@ -1,0 +1,378 @@
+package rocketchat
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/shareddata"
+	"github.com/raqib-project/raqib/internal/source"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func decodeFile(t *testing.T, path string) ([]post.Post, []source.Rejection, []byte) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, rs, err := source.Collect(Decoder{}, source.Input{Name: path, R: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatalf("Decode(%s): %v", path, err)
+	}
+	return ps, rs, data
+}
+
+// checkRaw asserts that every post's Raw is the input at its Origin.Offset
+// and that the fields every post needs are there.
+func checkRaw(t *testing.T, ps []post.Post, data []byte) {
+	t.Helper()
+	for _, p := range ps {
+		end := p.Origin.Offset + int64(len(p.Raw))
+		if p.Origin.Offset <= 0 || end > int64(len(data)) || !bytes.Equal(data[p.Origin.Offset:end], p.Raw) {
+			t.Errorf("post %s: Raw is not the input at offset %d", p.ID, p.Origin.Offset)
+		}
+		if p.Platform != post.RocketChat || p.Origin.Format != Name || p.Channel.ID == "" || p.Author.ID == "" || p.PostedAt.IsZero() ||
+			p.Norm != "" || !p.CollectedAt.IsZero() || p.URL != "" {
+			t.Errorf("post %s: %+v", p.ID, p)
+		}
+	}
+}
+
+// golden compares what a fixture decodes to with testdata/name.golden.json.
+func golden(t *testing.T, name string, ps []post.Post, rs []source.Rejection) {
+	t.Helper()
+	type out struct {
+		Posts      []post.Post
+		Rejections []source.Rejection
+	}
+	o := out{Rejections: rs}
+	for _, p := range ps {
+		p.Raw = nil // checked by checkRaw; it would only repeat the fixture
+		p.Origin.File = filepath.Base(p.Origin.File)
+		o.Posts = append(o.Posts, p)
+	}
+	for i := range o.Rejections {
+		o.Rejections[i].File = filepath.Base(o.Rejections[i].File)
+	}
+	got, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(bytes.TrimSpace(want), got) {
+		t.Errorf("%s differs from the decoder's output; run with -update and review the diff", path)
+	}
+}
+
+func TestFixtures(t *testing.T) {
+	tests := []struct {
+		file    string
+		ids     []string
+		reasons []string
+		check   func(t *testing.T, byID map[string]post.Post)
+	}{
+		{
+			file:    "history.json",
+			ids:     []string{"sysJoin0001", "msgFake0002", "msgFake0003", "msgFake0004", "msgFake0005", "msgFake0006", "msgFake0007", "msgFake0008", "msgFake0009", "msgFake0013"},
+			reasons: []string{`"_id"`, `without "rid"`, `"ts"`},
+			check: func(t *testing.T, byID map[string]post.Post) {
+				if p := byID["sysJoin0001"]; p.Kind != post.Service || p.Text != "uj: abu_wahm" || p.Author.Handle != "abu_wahm" {
+					t.Errorf("system message: %+v", p)
+				}
+				p2 := byID["msgFake0002"]
+				if p2.Kind != post.Message || p2.Channel.ID != "r00mFakeAnsar01" || !reflect.DeepEqual(p2.Author, post.Account{Platform: post.RocketChat, ID: "uFake0001", Handle: "abu_wahm", DisplayName: "أبو الوهم (مختلق)"}) {
+					t.Errorf("msgFake0002: %+v", p2)
+				}
+				if !slices.Equal(p2.Mentions, []string{"ansar_fake"}) || !slices.Equal(p2.Outlinks, []string{"https://example.invalid/release"}) {
+					t.Errorf("msgFake0002 mentions %q outlinks %q", p2.Mentions, p2.Outlinks)
+				}
+				if want := time.Date(2024, 5, 1, 8, 5, 0, 0, time.UTC); !p2.PostedAt.Equal(want) {
+					t.Errorf("PostedAt = %v, want %v", p2.PostedAt, want)
+				}
+				if p := byID["msgFake0003"]; p.ReplyTo != "msgFake0002" {
+					t.Errorf("thread reply ReplyTo = %q", p.ReplyTo)
+				}
+				up := byID["msgFake0004"]
+				if up.Text != "[نص مختلق] ملصق من إصدار وهمي" || len(up.Media) != 1 ||
+					up.Media[0] != (post.Media{Kind: "photo", ID: "fileFake0001", URL: "/file-upload/fileFake0001/poster.jpg", MIME: "image/jpeg", Size: 2048, Width: 640, Height: 480}) {
+					t.Errorf("upload: text %q media %+v", up.Text, up.Media)
+				}
+				if p := byID["msgFake0005"]; !p.EditedAt.Equal(time.Date(2024, 5, 1, 8, 25, 30, 500e6, time.UTC)) {
+					t.Errorf("EditedAt = %v", p.EditedAt)
+				}
+				if p := byID["msgFake0006"]; p.QuoteOf != "msgFake0002" || p.Text != "[نص مختلق] هذا ما قصدته" {
+					t.Errorf("quote: QuoteOf %q text %q", p.QuoteOf, p.Text)
+				}
+				if p := byID["msgFake0007"]; !p.PostedAt.Equal(time.UnixMilli(1714550400000)) {
+					t.Errorf("EJSON date = %v", p.PostedAt)
+				}
+				if p := byID["msgFake0008"]; !p.Deleted || p.Kind != post.Service || p.Text != "rm" {
+					t.Errorf("removed message: %+v", p)
+				}
+				if p := byID["msgFake0009"]; p.Kind != post.Message || p.Text != "[نص مختلق] نص حذفه صاحبه لاحقاً" {
+					t.Errorf("hidden earlier version: %+v", p)
+				}
+			},
+		},
+		{
+			file:    "pages.json",
+			ids:     []string{"dmFake0003", "dmFake0002", "dmFake0001"},
+			reasons: []string{"error-room-not-found"},
+			check: func(t *testing.T, byID map[string]post.Post) {
+				if p := byID["dmFake0001"]; p.Channel.ID != "uFake0001uFake0003" || p.Author.Handle != "news_watch" {
+					t.Errorf("dmFake0001: %+v", p)
+				}
+			},
+		},
+		{
+			file: "pages.jsonl",
+			ids:  []string{"grpMsg0002", "grpSys0001"},
+			check: func(t *testing.T, byID map[string]post.Post) {
+				if p := byID["grpSys0001"]; p.Kind != post.Service || p.Text != "au: ansar_fake" {
+					t.Errorf("grpSys0001: %+v", p)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			ps, rs, data := decodeFile(t, filepath.Join("testdata", tt.file))
+			var ids []string
+			byID := map[string]post.Post{}
+			for _, p := range ps {
+				ids = append(ids, p.ID)
+				byID[p.ID] = p
+			}
+			if !slices.Equal(ids, tt.ids) {
+				t.Errorf("ids %q, want %q", ids, tt.ids)
+			}
+			if len(rs) != len(tt.reasons) {
+				t.Fatalf("rejections %v, want %d", rs, len(tt.reasons))
+			}
+			for i, want := range tt.reasons {
+				if !strings.Contains(rs[i].Reason, want) || rs[i].Offset <= 0 || data[rs[i].Offset] != '{' {
+					t.Errorf("rejection %d = %v, want a reason naming %s and the record's offset", i, rs[i], want)
+				}
+			}
+			checkRaw(t, ps, data)
+			tt.check(t, byID)
+			golden(t, strings.ReplaceAll(tt.file, ".", "-"), ps, rs)
+		})
+	}
+}
+
+// TestSharedExamples reads the response examples of Rocket.Chat's API spec.
+func TestSharedExamples(t *testing.T) {
+	tests := []struct {
+		file              string
+		posts             int
+		service           []string
+		firstID, firstRID string
+		firstText         string
+		firstTS           time.Time
+	}{
+		{"example_channels_history.json", 4, []string{"vkLMxcctR4MuTxreF", "bfRW658nEyEBg75rc", "pbuFiGadhRZTKouhB"},
+			"AkzpHAvZpdnuchw2a", "ByehQjC44FwMeiLbX", "hi", time.Date(2016, 12, 9, 12, 50, 51, 555e6, time.UTC)},
+		{"example_groups_history.json", 4, []string{"vkLMxcctR4MuTxreF", "bfRW658nEyEBg75rc", "pbuFiGadhRZTKouhB"},
+			"AkzpHAvZpdnuchw2a", "ByehQjC44FwMeiLbX", "hi", time.Date(2025, 12, 9, 12, 50, 51, 555e6, time.UTC)},
+		{"example_channels_messages.json", 4, []string{"3rfQYmS8MzCKnQbcu"},
+			"uASTuwBEu7SBDAxxh", "6513afeda2f73c7460e18c86", "threaads produced links", time.Date(2023, 9, 27, 4, 36, 47, 522e6, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := shareddata.Need(t, "rocketchat-openapi", tt.file)
+			ps, rs, data := decodeFile(t, path)
+			if len(ps) != tt.posts || len(rs) != 0 {
+				t.Fatalf("got %d posts and rejections %v, want %d and none", len(ps), rs, tt.posts)
+			}
+			checkRaw(t, ps, data)
+			if p := ps[0]; p.ID != tt.firstID || p.Channel.ID != tt.firstRID || p.Text != tt.firstText || !p.PostedAt.Equal(tt.firstTS) {
+				t.Errorf("first post: %+v", p)
+			}
+			var service []string
+			for _, p := range ps {
+				if p.Kind == post.Service {
+					service = append(service, p.ID)
+				}
+			}
+			if !slices.Equal(service, tt.service) {
+				t.Errorf("service posts %q, want %q", service, tt.service)
+			}
+			if !(Decoder{}).Sniff(tt.file, data[:min(len(data), 4096)]) {
+				t.Error("Sniff does not recognize the file")
+			}
+		})
+	}
+	path := shareddata.Need(t, "rocketchat-openapi", "example_channels_messages.json")
+	ps, _, _ := decodeFile(t, path)
+	if rm := ps[2]; !rm.Deleted || !rm.EditedAt.Equal(time.Date(2023, 9, 27, 4, 36, 19, 494e6, time.UTC)) {
+		t.Errorf("removed message: %+v", rm)
+	}
+}
+
+func TestSniff(t *testing.T) {
+	history, err := os.ReadFile(filepath.Join("testdata", "history.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		head string
+		want bool
+	}{
+		{"history head", string(history[:200]), true},
+		{"array of pages", `[{"messages":[{"_id":"a","rid":"b","msg":"x"}]}]`, true},
+		{"jsonl", `{"messages":[{"rid":"b","_id":"a"}],"success":true}` + "\n" + `{"messages":[]`, true},
+		{"empty page", `{"messages":[],"success":true}`, true},
+		{"success after keys", `{"count":0,"messages":[],"offset":0,"success":true}`, true},
+		{"messages without success", `{"messages":[]}`, false},
+		{"telegram export", `{"name":"x","type":"personal_chat","id":1,"messages":[{"id":1,"type":"message"}]}`, false},
+		{"x api", `{"data":[{"id":"1","text":"x"}]}`, false},
+		{"text", "hello", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Decoder{}).Sniff("page.json", []byte(tt.head)); got != tt.want {
+				t.Errorf("Sniff = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		wantFormat bool
+		posts      int
+		reason     string // of the one rejection expected
+	}{
+		{"empty", ``, true, 0, ""},
+		{"empty object", `{}`, true, 0, ""},
+		{"number", `42`, true, 0, ""},
+		{"array of numbers", `[1,2]`, true, 0, ""},
+		{"telegram export", `{"name":"x","type":"personal_chat","id":1,"messages":[{"id":1,"text":"x"}]}`, true, 0, ""},
+		{"not JSON", `<html>`, true, 0, ""},
+		{"empty page", `{"messages":[],"success":true}`, false, 0, ""},
+		{"other API's success", `{"success":true,"data":[]}`, true, 0, ""},
+		{"failed page only", `{"success":false,"error":"error-not-allowed"}`, false, 0, "error-not-allowed"},
+		{"single message response", `{"message":{"_id":"a","rid":"r","ts":"2024-01-01T00:00:00Z","u":{"_id":"u"}},"success":true}`, false, 1, ""},
+		{"truncated", `{"messages":[{"_id":"a","rid":"r","ts":"2024-01-01T00:00:00Z","u":{"_id":"u"}},{"_id":"b","rid`, false, 1, "invalid JSON"},
+		{"messages not an array", `{"success":true,"messages":{}}`, false, 0, "not an array"},
+		{"number in page array", `[{"success":true,"messages":[]},7]`, false, 0, "not a response"},
+		{"bad $date", `{"messages":[{"_id":"a","rid":"r","ts":{"$date":"soon"}}]}`, false, 0, `"ts"`},
+		{"u not an object", `{"messages":[{"_id":"a","rid":"r","u":"x"}]}`, false, 0, `"u"`},
+		{"message not an object", `{"success":true,"messages":["x"]}`, true, 0, ""},
+		{"later message not an object", `{"messages":[{"_id":"a","rid":"r"},"x"]}`, false, 1, "not an object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "in.json", R: strings.NewReader(tt.in)})
+			if got := errors.Is(err, source.ErrFormat); got != tt.wantFormat {
+				t.Fatalf("err = %v, want ErrFormat %v", err, tt.wantFormat)
+			}
+			if !tt.wantFormat && err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if len(ps) != tt.posts {
+				t.Errorf("got %d posts, want %d", len(ps), tt.posts)
+			}
+			if tt.reason == "" {
+				if len(rs) != 0 {
+					t.Errorf("rejections %v", rs)
+				}
+				return
+			}
+			if len(rs) != 1 || !strings.Contains(rs[0].Reason, tt.reason) || rs[0].File != "in.json" {
+				t.Errorf("rejections %v, want one naming %q", rs, tt.reason)
+			}
+		})
+	}
+}
+
+// TestSinkError checks that an error from the sink stops the decoder.
+func TestSinkError(t *testing.T) {
+	stop := errors.New("full")
+	n := 0
+	err := Decoder{}.Decode(source.Input{Name: "in.json", R: strings.NewReader(`{"messages":[{"_id":"a","rid":"r"},{"_id":"b","rid":"r"}]}`)},
+		source.SinkFuncs{OnPost: func(post.Post) error { n++; return stop }})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("err = %v after %d posts, want %v after 1", err, n, stop)
+	}
+}
+
+// syntheticPages writes JSONL of pages of 100 messages, n messages in all.
+func syntheticPages(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		if i%100 == 0 {
+			b.WriteString(`{"messages":[`)
+		} else {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"_id":"m%d","rid":"room","msg":"نص تجريبي رقم %d","ts":"2024-05-01T08:05:00.000Z","u":{"_id":"u1","username":"user","name":"مستخدم"},`+
+			`"_updatedAt":"2024-05-01T08:05:00.000Z","urls":[{"url":"https://example.invalid/%d"}],"mentions":[],"channels":[]}`, i, i, i)
+		if i%100 == 99 || i == n-1 {
+			b.WriteString("],\"success\":true}\n")
+		}
+	}
+	return b.Bytes()
+}
+
+func BenchmarkDecode(b *testing.B) {
+	data := syntheticPages(10000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := Decoder{}.Decode(source.Input{Name: "bench.jsonl", R: bytes.NewReader(data)},
+			source.SinkFuncs{OnPost: func(post.Post) error { n++; return nil }})
+		if err != nil || n != 10000 {
+			b.Fatalf("err %v, %d posts", err, n)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, name := range []string{"history.json", "pages.json", "pages.jsonl"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"message":{"_id":"a","rid":"r","ts":{"$date":{"$numberLong":"1"}},"files":[{"_id":"f"}],"attachments":[{"title_link":"/file-upload/f/x","image_url":"/x"}]}}`))
+	f.Add([]byte(`[{"success":false,"error":"x"},{"messages":[{"_id":"","rid":"r"}]}]`))
+	f.Add(syntheticPages(3))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_ = Decoder{}.Decode(source.Input{Name: "fuzz.json", R: bytes.NewReader(data)}, source.SinkFuncs{OnPost: func(p post.Post) error {
+			if p.ID == "" {
+				t.Errorf("post without id from %q", data)
+			}
+			return nil
+		}})
+		Decoder{}.Sniff("fuzz.json", data)
+	})
+}
