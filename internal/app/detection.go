@@ -28,19 +28,17 @@ func newDetection(c *Config, log *slog.Logger) (*detection, error) {
 	}
 	var model *classifier.Model
 	if c.Model != "" {
-		f, err := os.Open(c.Model)
+		b, err := os.ReadFile(c.Model)
 		if err != nil {
 			return nil, fmt.Errorf("model: %w", err)
 		}
-		model, err = classifier.Read(f)
-		f.Close()
-		if err != nil {
+		if model, err = classifier.Read(b); err != nil {
 			return nil, fmt.Errorf("model %s: %w", c.Model, err)
 		}
 	} else if model, err = classifier.Default(); err != nil {
 		return nil, fmt.Errorf("built-in model: %w", err)
 	}
-	stack, err := rules.NewStack(lex, model, rules.NewMemCounters(), log)
+	stack, err := rules.NewStack(lex, model, &rules.MemCounters{}, log)
 	if err != nil {
 		return nil, err
 	}

@@ -71,6 +71,7 @@ func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, err
 
 // work runs the configured number of pipeline workers until ctx ends.
 func (s *system) work(ctx context.Context) error {
+	go s.det.watchLexicon(ctx, 2*time.Second)
 	return s.bus.Work(ctx, s.cfg.Workers, s.process)
 }
 

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
 	"github.com/raqib-project/raqib/internal/source/feed"
@@ -84,10 +85,16 @@ type Options struct {
 	Publish func(ctx context.Context, ps []post.Post) error
 	// Reject is told about every skipped record.
 	Reject func(r source.Rejection)
+	// Warn is told about problems with records that were kept (an image
+	// that does not decode).
+	Warn func(w source.Rejection)
 	// Progress, when not nil, shows a progress bar there.
 	Progress io.Writer
 	// Now stamps CollectedAt; time.Now when nil.
 	Now func() time.Time
+	// MaxPixels bounds images decoded for perceptual hashing (decompression
+	// bombs); pdq.DefaultMaxPixels when zero.
+	MaxPixels int
 }
 
 // Summary counts what a Run read.
@@ -95,6 +102,8 @@ type Summary struct {
 	Files    int      `json:"files"`    // files decoded
 	Posts    int      `json:"posts"`    // well-formed records handed on
 	Rejected int      `json:"rejected"` // malformed records skipped
+	Warnings int      `json:"warnings"` // records kept with a problem (see Options.Warn)
+	Images   int      `json:"images"`   // images perceptually hashed
 	Skipped  []string `json:"skipped,omitempty"`
 }
 
@@ -107,7 +116,11 @@ func Run(ctx context.Context, opts Options, paths []string, stdin io.Reader) (Su
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MaxPixels <= 0 {
+		opts.MaxPixels = pdq.DefaultMaxPixels
+	}
 	r := &run{opts: opts}
+	r.media = mediaHasher{h: pdq.NewHasher(), maxPixels: opts.MaxPixels, warn: r.warn, hashed: &r.sum.Images}
 	for _, pick := range []struct {
 		name string
 		dst  *source.Decoder
@@ -203,6 +216,23 @@ type run struct {
 	batch            []post.Post
 	sum              Summary
 	bar              *bar
+	media            mediaHasher
+}
+
+func (r *run) reject(rej source.Rejection) error {
+	r.sum.Rejected++
+	if r.opts.Reject != nil {
+		r.opts.Reject(rej)
+	}
+	return nil
+}
+
+// warn reports a problem with a record that was kept.
+func (r *run) warn(w source.Rejection) {
+	r.sum.Warnings++
+	if r.opts.Warn != nil {
+		r.opts.Warn(w)
+	}
 }
 
 func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
@@ -261,6 +291,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 			if p.CollectedAt.IsZero() {
 				p.CollectedAt = now
 			}
+			r.media.hash(in, &p)
 			r.batch = append(r.batch, p)
 			r.sum.Posts++
 			if r.bar != nil {
@@ -271,13 +302,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 			}
 			return nil
 		},
-		OnReject: func(rej source.Rejection) error {
-			r.sum.Rejected++
-			if r.opts.Reject != nil {
-				r.opts.Reject(rej)
-			}
-			return nil
-		},
+		OnReject: r.reject,
 	})
 	if err != nil {
 		if errors.Is(err, source.ErrFormat) && !f.explicit && r.forced == nil {
