@@ -2,7 +2,9 @@
 // that turns an export file into posts, and the Rejection that says which
 // record was skipped and why. Each platform lives in a sub-package
 // (source/telegram, source/whatsapp, source/xapi, source/rocketchat,
-// source/feed).
+// source/feed, source/plain); what more than one of them does the same way
+// is here too: JSONStream and JSONReason for the importers that walk JSON,
+// HashMedia for attached files. Their tests share source/sourcetest.
 package source
 
 import (

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -81,4 +82,22 @@ type Store interface {
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
 	Close() error
+}
+
+// Banks persists hash banks for known-content matching. It is a separate
+// interface so that a store can be used before it supports banks.
+type Banks interface {
+	// PutBank creates a bank or updates its settings.
+	PutBank(ctx context.Context, b hashbank.Bank) error
+	// AddEntries stores entries and returns those that were new, with
+	// their ids; an entry whose bank, algorithm and hash are stored already
+	// is skipped.
+	AddEntries(ctx context.Context, es []hashbank.Entry) ([]hashbank.Entry, error)
+	// LoadBanks returns every bank and entry, for hashbank.Matcher.Load.
+	LoadBanks(ctx context.Context) ([]hashbank.Bank, []hashbank.Entry, error)
+	SetBankEnabled(ctx context.Context, name string, on bool) error
+	SetEntryEnabled(ctx context.Context, id int64, on bool) error
+	// MediaHashes calls fn with every stored media hash of algo (md5,
+	// sha256, pdq) and the key of its post: what a retroactive scan reads.
+	MediaHashes(ctx context.Context, algo string, fn func(hash, postKey string) error) error
 }

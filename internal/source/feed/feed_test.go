@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,43 +14,46 @@ import (
 
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
+	"github.com/raqib-project/raqib/internal/source/sourcetest"
 )
 
 func decode(t *testing.T, name string, b []byte) ([]post.Post, []source.Rejection) {
 	t.Helper()
-	ps, rs, err := source.Collect(Decoder{}, source.Input{Name: name, R: bytes.NewReader(b)})
-	if err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
-	return ps, rs
-}
-
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sourcetest.Decode(t, Decoder{}, source.Input{Name: name, R: bytes.NewReader(b)})
 }
 
 // checkRaw asserts that every post's Raw is the file's own bytes at its
 // offset, from the start tag to the end tag.
 func checkRaw(t *testing.T, file []byte, ps []post.Post, tag string) {
 	t.Helper()
+	sourcetest.CheckRaw(t, file, ps)
 	for _, p := range ps {
-		o := p.Origin.Offset
-		if o <= 0 || int(o)+len(p.Raw) > len(file) || !bytes.Equal(file[o:int(o)+len(p.Raw)], p.Raw) {
-			t.Errorf("%s: raw is not the file's bytes at offset %d", p.ID, o)
-		}
 		if !bytes.HasPrefix(p.Raw, []byte("<"+tag)) || !bytes.HasSuffix(p.Raw, []byte("</"+tag+">")) {
 			t.Errorf("%s: raw %q is not one <%s> element", p.ID, p.Raw, tag)
 		}
 	}
 }
 
+// field is one value of a decoded post and what it should be; they are
+// compared as printed, which lets one table hold values of any type.
+type field struct {
+	name      string
+	got, want any
+}
+
+func checkFields(t *testing.T, fields []field) {
+	t.Helper()
+	for _, f := range fields {
+		t.Run(f.name, func(t *testing.T) {
+			if fmt.Sprint(f.got) != fmt.Sprint(f.want) {
+				t.Errorf("got %v, want %v", f.got, f.want)
+			}
+		})
+	}
+}
+
 func TestWindows1256RSS(t *testing.T) {
-	file := readFixture(t, "arabic_rss_1256.xml")
+	file := sourcetest.Fixture(t, "arabic_rss_1256.xml")
 	if bytes.Contains(file, []byte("صحيفة")) {
 		t.Fatal("fixture is UTF-8; it must be windows-1256")
 	}
@@ -62,11 +63,7 @@ func TestWindows1256RSS(t *testing.T) {
 	}
 	checkRaw(t, file, ps, "item")
 	wantCh := post.Channel{Platform: post.Web, ID: "https://news.example.org/", Name: "صحيفة المثال - أخبار", Kind: "feed", URL: "https://news.example.org/"}
-	tests := []struct {
-		name string
-		got  any
-		want any
-	}{
+	checkFields(t, []field{
 		{"channel", ps[0].Channel, wantCh},
 		{"id from guid", ps[0].ID, "news-example-1001"},
 		{"title", ps[0].Title, "عودة أكثر من ألف نازح إلى الموصل"},
@@ -85,14 +82,7 @@ func TestWindows1256RSS(t *testing.T) {
 		{"relative link resolved", ps[1].Outlinks, []string{"https://news.example.org/2024/02/28/background"}},
 		{"rss author", ps[1].Author, post.Account{Platform: post.Web, ID: "desk@news.example.org (قسم التحليل)", DisplayName: "قسم التحليل"}},
 		{"GMT date", ps[1].PostedAt, time.Date(2024, 3, 2, 8, 0, 0, 0, time.UTC)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if fmt.Sprint(tt.got) != fmt.Sprint(tt.want) {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
-			}
-		})
-	}
+	})
 	// Raw keeps the file's encoding: the title in windows-1256.
 	title, err := charmap.Windows1256.NewEncoder().String("عودة أكثر من ألف نازح")
 	if err != nil {
@@ -104,17 +94,13 @@ func TestWindows1256RSS(t *testing.T) {
 }
 
 func TestAtom(t *testing.T) {
-	file := readFixture(t, "arabic_atom.xml")
+	file := sourcetest.Fixture(t, "arabic_atom.xml")
 	ps, rs := decode(t, "arabic_atom.xml", file)
 	if len(ps) != 2 || len(rs) != 0 {
 		t.Fatalf("posts %d rejections %v", len(ps), rs)
 	}
 	checkRaw(t, file, ps, "entry")
-	tests := []struct {
-		name string
-		got  any
-		want any
-	}{
+	checkFields(t, []field{
 		{"channel id is the alternate link", ps[0].Channel.ID, "https://blog.example.org/"},
 		{"channel name", ps[0].Channel.Name, "مدونة المثال"},
 		{"id", ps[0].ID, "tag:blog.example.org,2024:counter"},
@@ -130,18 +116,11 @@ func TestAtom(t *testing.T) {
 		{"html summary", ps[1].Text, "A short note."},
 		{"link without rel", ps[1].URL, "https://blog.example.org/2024/03/note"},
 		{"lines", []int{ps[0].Origin.Line, ps[1].Origin.Line}, []int{9, 20}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if fmt.Sprint(tt.got) != fmt.Sprint(tt.want) {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestRDF(t *testing.T) {
-	file := readFixture(t, "rdf.xml")
+	file := sourcetest.Fixture(t, "rdf.xml")
 	ps, rs := decode(t, "rdf.xml", file)
 	if len(ps) != 1 || len(rs) != 0 {
 		t.Fatalf("posts %d rejections %v", len(ps), rs)
@@ -155,7 +134,7 @@ func TestRDF(t *testing.T) {
 }
 
 func TestBroken(t *testing.T) {
-	file := readFixture(t, "broken.xml")
+	file := sourcetest.Fixture(t, "broken.xml")
 	ps, rs := decode(t, "broken.xml", file)
 	if len(ps) != 2 {
 		t.Fatalf("%d posts, want 2", len(ps))
@@ -295,9 +274,9 @@ func TestSniff(t *testing.T) {
 		head []byte
 		want bool
 	}{
-		{"rss", readFixture(t, "arabic_rss_1256.xml"), true},
-		{"atom", readFixture(t, "arabic_atom.xml"), true},
-		{"rdf", readFixture(t, "rdf.xml"), true},
+		{"rss", sourcetest.Fixture(t, "arabic_rss_1256.xml"), true},
+		{"atom", sourcetest.Fixture(t, "arabic_atom.xml"), true},
+		{"rdf", sourcetest.Fixture(t, "rdf.xml"), true},
 		{"html", []byte("<html><head><title>x</title></head></html>"), false},
 		{"json", []byte(`{"data":{"id":"1","text":"rss"}}`), false},
 	}
@@ -339,9 +318,7 @@ func TestBigFeed(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"arabic_rss_1256.xml", "arabic_atom.xml", "rdf.xml", "broken.xml"} {
-		f.Add(readFixture(f, name))
-	}
+	sourcetest.AddFixtures(f, "arabic_rss_1256.xml", "arabic_atom.xml", "rdf.xml", "broken.xml")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "fuzz", R: bytes.NewReader(b)})
 		if err != nil && !errors.Is(err, source.ErrFormat) && !errors.Is(err, ErrCharset) {

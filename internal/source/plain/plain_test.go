@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/source"
+	"github.com/raqib-project/raqib/internal/source/sourcetest"
 )
 
 func TestText(t *testing.T) {
@@ -57,6 +58,22 @@ func TestLongLineRejected(t *testing.T) {
 	}
 	if len(ps) != 1 || ps[0].Text != "short" || len(rs) != 1 || rs[0].Line != 1 {
 		t.Errorf("posts %d rejections %+v", len(ps), rs)
+	}
+}
+
+func TestSinkError(t *testing.T) {
+	tests := []struct {
+		name string
+		d    source.Decoder
+		in   string
+	}{
+		{"text", Text{}, "أولى\nثانية\n"},
+		{"jsonl", JSONL{}, `{"text":"أولى"}` + "\n" + `{"text":"ثانية"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sourcetest.SinkErrorStops(t, tt.d, "in", tt.in)
+		})
 	}
 }
 

@@ -2,8 +2,6 @@ package rocketchat
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/source"
 )
 
 // message is one Rocket.Chat message. Only the fields raqib uses are listed;
@@ -127,7 +126,7 @@ func (d *decoding) message(raw json.RawMessage, off int64) (post.Post, string) {
 	}
 	var m message
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return post.Post{}, reason(err)
+		return post.Post{}, source.JSONReason(err)
 	}
 	switch {
 	case m.ID == nil || *m.ID == "":
@@ -145,7 +144,7 @@ func (d *decoding) message(raw json.RawMessage, off int64) (post.Post, string) {
 		PostedAt: m.TS.Time,
 		EditedAt: m.EditedAt.Time,
 		ReplyTo:  m.TMID,
-		Origin:   post.Origin{Format: Name, File: d.in.Name, Offset: off},
+		Origin:   post.Origin{Format: Name, File: d.In.Name, Offset: off},
 		Raw:      raw,
 	}
 	// "e2e" marks an encrypted user message; every other type is one of
@@ -184,15 +183,6 @@ func (d *decoding) message(raw json.RawMessage, off int64) (post.Post, string) {
 	}
 	p.Media = media(m)
 	return p, ""
-}
-
-// reason words a decoding error as a rejection reason that names the field.
-func reason(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("field %q: got %s, want %s", te.Field, te.Value, te.Type)
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // quotedID is the id of the message a quote links to: the msg parameter

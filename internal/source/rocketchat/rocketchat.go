@@ -99,44 +99,27 @@ func firstKeysAreMessage(dec *json.Decoder) bool {
 
 // decoding is the state of one Decode call.
 type decoding struct {
-	in   source.Input
-	sink source.Sink
-	dec  *json.Decoder
-	// recognized turns JSON errors from "not this format" into a broken
-	// file of this format: a rejection that ends the file.
-	recognized bool
+	source.JSONStream
 	// seenMessage is set after the first message record, which decides
 	// whether the file is Rocket.Chat at all.
 	seenMessage bool
 }
 
-// errStop ends a decode after the rest of the file was rejected.
-var errStop = errors.New("stop")
-
 // Decode implements source.Decoder.
 func (Decoder) Decode(in source.Input, sink source.Sink) error {
-	d := &decoding{in: in, sink: sink, dec: json.NewDecoder(in.R)}
-	err := d.values()
-	switch {
-	case errors.Is(err, errStop):
-		return nil
-	case err != nil:
-		return err
-	case !d.recognized:
-		return fmt.Errorf("%s: no Rocket.Chat response with \"messages\": %w", in.Name, source.ErrFormat)
-	}
-	return nil
+	d := &decoding{JSONStream: source.NewJSONStream(in, sink)}
+	return d.End(d.values(), `no Rocket.Chat response with "messages"`)
 }
 
 // values reads the top-level values: responses, or arrays of responses.
 func (d *decoding) values() error {
 	for {
-		tok, err := d.dec.Token()
+		tok, err := d.Dec.Token()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return d.fail(err)
+			return d.Fail(err)
 		}
 		switch tok {
 		case json.Delim('{'):
@@ -144,7 +127,7 @@ func (d *decoding) values() error {
 		case json.Delim('['):
 			err = d.array()
 		default:
-			return d.fail(fmt.Errorf("top-level %v is not an object or array", tok))
+			return d.Fail(fmt.Errorf("top-level %v is not an object or array", tok))
 		}
 		if err != nil {
 			return err
@@ -154,99 +137,99 @@ func (d *decoding) values() error {
 
 // array reads an array of responses whose '[' was read.
 func (d *decoding) array() error {
-	for d.dec.More() {
-		tok, err := d.dec.Token()
+	for d.Dec.More() {
+		tok, err := d.Dec.Token()
 		if err != nil {
-			return d.fail(err)
+			return d.Fail(err)
 		}
 		switch tok {
 		case json.Delim('{'):
 			err = d.response()
 		case json.Delim('['):
-			return d.fail(errors.New("array inside the array of responses"))
+			return d.Fail(errors.New("array inside the array of responses"))
 		default:
-			if !d.recognized {
-				return fmt.Errorf("%s: array element %v is not a response object: %w", d.in.Name, tok, source.ErrFormat)
+			if !d.Recognized {
+				return fmt.Errorf("%s: array element %v is not a response object: %w", d.In.Name, tok, source.ErrFormat)
 			}
-			err = d.reject(d.dec.InputOffset(), fmt.Sprintf("array element %v is not a response object", tok))
+			err = d.Reject(d.Dec.InputOffset(), fmt.Sprintf("array element %v is not a response object", tok))
 		}
 		if err != nil {
 			return err
 		}
 	}
-	_, err := d.dec.Token()
+	_, err := d.Dec.Token()
 	if err != nil {
-		return d.fail(err)
+		return d.Fail(err)
 	}
 	return nil
 }
 
 // response walks one response object whose '{' was just read.
 func (d *decoding) response() error {
-	start := d.dec.InputOffset() - 1
+	start := d.Dec.InputOffset() - 1
 	var failed bool
 	var apiErr string
-	for d.dec.More() {
-		tok, err := d.dec.Token()
+	for d.Dec.More() {
+		tok, err := d.Dec.Token()
 		if err != nil {
-			return d.fail(err)
+			return d.Fail(err)
 		}
 		switch key, _ := tok.(string); key {
 		case "messages":
-			d.recognized = true
+			d.Recognized = true
 			if err := d.messageList(); err != nil {
 				return err
 			}
 		case "message":
-			d.recognized = true
+			d.Recognized = true
 			if err := d.next(); err != nil {
 				return err
 			}
 		case "success":
 			var ok bool
-			if err := d.dec.Decode(&ok); err != nil {
-				return d.fail(fmt.Errorf("field \"success\": %w", err))
+			if err := d.Dec.Decode(&ok); err != nil {
+				return d.Fail(fmt.Errorf("field \"success\": %w", err))
 			}
 			failed = !ok
 		case "error":
-			if err := d.dec.Decode(&apiErr); err != nil {
-				return d.fail(fmt.Errorf("field \"error\": %w", err))
+			if err := d.Dec.Decode(&apiErr); err != nil {
+				return d.Fail(fmt.Errorf("field \"error\": %w", err))
 			}
 		default:
 			var skip json.RawMessage
-			if err := d.dec.Decode(&skip); err != nil {
-				return d.fail(err)
+			if err := d.Dec.Decode(&skip); err != nil {
+				return d.Fail(err)
 			}
 		}
 	}
-	if _, err := d.dec.Token(); err != nil {
-		return d.fail(err)
+	if _, err := d.Dec.Token(); err != nil {
+		return d.Fail(err)
 	}
 	if failed {
 		// A failed page is a Rocket.Chat response too: a collector saved
 		// an error instead of messages, which the analyst should see.
-		d.recognized = true
-		return d.reject(start, "response reports failure: "+apiErr)
+		d.Recognized = true
+		return d.Reject(start, "response reports failure: "+apiErr)
 	}
 	return nil
 }
 
 // messageList streams the "messages" array.
 func (d *decoding) messageList() error {
-	tok, err := d.dec.Token()
+	tok, err := d.Dec.Token()
 	if err != nil {
-		return d.fail(err)
+		return d.Fail(err)
 	}
 	if tok != json.Delim('[') {
-		return d.fail(fmt.Errorf("field \"messages\" is %v, not an array", tok))
+		return d.Fail(fmt.Errorf("field \"messages\" is %v, not an array", tok))
 	}
-	for d.dec.More() {
+	for d.Dec.More() {
 		if err := d.next(); err != nil {
 			return err
 		}
 	}
-	if _, err := d.dec.Token(); err != nil {
-		return d.fail(err)
+	if _, err := d.Dec.Token(); err != nil {
+		return d.Fail(err)
 	}
 	return nil
 }
@@ -254,19 +237,19 @@ func (d *decoding) messageList() error {
 // next decodes one message value and hands it to the sink.
 func (d *decoding) next() error {
 	var raw json.RawMessage
-	if err := d.dec.Decode(&raw); err != nil {
-		return d.fail(err)
+	if err := d.Dec.Decode(&raw); err != nil {
+		return d.Fail(err)
 	}
-	off := d.dec.InputOffset() - int64(len(raw))
+	off := d.Dec.InputOffset() - int64(len(raw))
 	if !d.seenMessage && !looksLikeMessage(raw) {
-		return fmt.Errorf("%s: first message has neither \"_id\" nor \"rid\": %w", d.in.Name, source.ErrFormat)
+		return fmt.Errorf("%s: first message has neither \"_id\" nor \"rid\": %w", d.In.Name, source.ErrFormat)
 	}
 	d.seenMessage = true
 	p, reason := d.message(raw, off)
 	if reason != "" {
-		return d.reject(off, reason)
+		return d.Reject(off, reason)
 	}
-	return d.sink.Post(p)
+	return d.Sink.Post(p)
 }
 
 // looksLikeMessage reports whether raw is an object with Rocket.Chat's
@@ -278,20 +261,4 @@ func looksLikeMessage(raw json.RawMessage) bool {
 		RID json.RawMessage `json:"rid"`
 	}
 	return json.Unmarshal(raw, &m) == nil && (m.ID != nil || m.RID != nil)
-}
-
-func (d *decoding) reject(off int64, reason string) error {
-	return d.sink.Reject(source.Rejection{File: d.in.Name, Offset: off, Reason: reason})
-}
-
-// fail turns a JSON error into the right outcome: ErrFormat before the file
-// was recognized, otherwise one rejection for the unreadable rest.
-func (d *decoding) fail(err error) error {
-	if !d.recognized {
-		return fmt.Errorf("%s: %w: %w", d.in.Name, source.ErrFormat, err)
-	}
-	if rerr := d.reject(d.dec.InputOffset(), "invalid JSON, rest of file skipped: "+err.Error()); rerr != nil {
-		return rerr
-	}
-	return errStop
 }

@@ -2,11 +2,7 @@ package rocketchat
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -15,73 +11,19 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
-	"github.com/raqib-project/raqib/internal/shareddata"
 	"github.com/raqib-project/raqib/internal/source"
+	"github.com/raqib-project/raqib/internal/source/sourcetest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func decodeFile(t *testing.T, path string) ([]post.Post, []source.Rejection, []byte) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, rs, err := source.Collect(Decoder{}, source.Input{Name: path, R: bytes.NewReader(data)})
-	if err != nil {
-		t.Fatalf("Decode(%s): %v", path, err)
-	}
-	return ps, rs, data
-}
-
-// checkRaw asserts that every post's Raw is the input at its Origin.Offset
-// and that the fields every post needs are there.
-func checkRaw(t *testing.T, ps []post.Post, data []byte) {
+// checkPosts asserts that every post has the fields every Rocket.Chat post
+// needs and none that a response cannot give.
+func checkPosts(t *testing.T, ps []post.Post) {
 	t.Helper()
 	for _, p := range ps {
-		end := p.Origin.Offset + int64(len(p.Raw))
-		if p.Origin.Offset <= 0 || end > int64(len(data)) || !bytes.Equal(data[p.Origin.Offset:end], p.Raw) {
-			t.Errorf("post %s: Raw is not the input at offset %d", p.ID, p.Origin.Offset)
-		}
 		if p.Platform != post.RocketChat || p.Origin.Format != Name || p.Channel.ID == "" || p.Author.ID == "" || p.PostedAt.IsZero() ||
 			p.Norm != "" || !p.CollectedAt.IsZero() || p.URL != "" {
 			t.Errorf("post %s: %+v", p.ID, p)
 		}
-	}
-}
-
-// golden compares what a fixture decodes to with testdata/name.golden.json.
-func golden(t *testing.T, name string, ps []post.Post, rs []source.Rejection) {
-	t.Helper()
-	type out struct {
-		Posts      []post.Post
-		Rejections []source.Rejection
-	}
-	o := out{Rejections: rs}
-	for _, p := range ps {
-		p.Raw = nil // checked by checkRaw; it would only repeat the fixture
-		p.Origin.File = filepath.Base(p.Origin.File)
-		o.Posts = append(o.Posts, p)
-	}
-	for i := range o.Rejections {
-		o.Rejections[i].File = filepath.Base(o.Rejections[i].File)
-	}
-	got, err := json.MarshalIndent(o, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), got) {
-		t.Errorf("%s differs from the decoder's output; run with -update and review the diff", path)
 	}
 }
 
@@ -157,12 +99,10 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			ps, rs, data := decodeFile(t, filepath.Join("testdata", tt.file))
+			ps, rs, data := sourcetest.DecodeFile(t, Decoder{}, filepath.Join("testdata", tt.file))
 			var ids []string
-			byID := map[string]post.Post{}
 			for _, p := range ps {
 				ids = append(ids, p.ID)
-				byID[p.ID] = p
 			}
 			if !slices.Equal(ids, tt.ids) {
 				t.Errorf("ids %q, want %q", ids, tt.ids)
@@ -175,9 +115,10 @@ func TestFixtures(t *testing.T) {
 					t.Errorf("rejection %d = %v, want a reason naming %s and the record's offset", i, rs[i], want)
 				}
 			}
-			checkRaw(t, ps, data)
-			tt.check(t, byID)
-			golden(t, strings.ReplaceAll(tt.file, ".", "-"), ps, rs)
+			sourcetest.CheckRaw(t, data, ps)
+			checkPosts(t, ps)
+			tt.check(t, sourcetest.ByID(ps))
+			sourcetest.GoldenPosts(t, filepath.Join("testdata", strings.ReplaceAll(tt.file, ".", "-")+".golden.json"), ps, rs)
 		})
 	}
 }
@@ -201,12 +142,12 @@ func TestSharedExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			path := shareddata.Need(t, "rocketchat-openapi", tt.file)
-			ps, rs, data := decodeFile(t, path)
+			ps, rs, data := sourcetest.DecodeShared(t, Decoder{}, "rocketchat-openapi", tt.file)
 			if len(ps) != tt.posts || len(rs) != 0 {
 				t.Fatalf("got %d posts and rejections %v, want %d and none", len(ps), rs, tt.posts)
 			}
-			checkRaw(t, ps, data)
+			sourcetest.CheckRaw(t, data, ps)
+			checkPosts(t, ps)
 			if p := ps[0]; p.ID != tt.firstID || p.Channel.ID != tt.firstRID || p.Text != tt.firstText || !p.PostedAt.Equal(tt.firstTS) {
 				t.Errorf("first post: %+v", p)
 			}
@@ -224,18 +165,14 @@ func TestSharedExamples(t *testing.T) {
 			}
 		})
 	}
-	path := shareddata.Need(t, "rocketchat-openapi", "example_channels_messages.json")
-	ps, _, _ := decodeFile(t, path)
+	ps, _, _ := sourcetest.DecodeShared(t, Decoder{}, "rocketchat-openapi", "example_channels_messages.json")
 	if rm := ps[2]; !rm.Deleted || !rm.EditedAt.Equal(time.Date(2023, 9, 27, 4, 36, 19, 494e6, time.UTC)) {
 		t.Errorf("removed message: %+v", rm)
 	}
 }
 
 func TestSniff(t *testing.T) {
-	history, err := os.ReadFile(filepath.Join("testdata", "history.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	history := sourcetest.Fixture(t, "history.json")
 	tests := []struct {
 		name string
 		head string
@@ -262,65 +199,30 @@ func TestSniff(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		in         string
-		wantFormat bool
-		posts      int
-		reason     string // of the one rejection expected
-	}{
-		{"empty", ``, true, 0, ""},
-		{"empty object", `{}`, true, 0, ""},
-		{"number", `42`, true, 0, ""},
-		{"array of numbers", `[1,2]`, true, 0, ""},
-		{"telegram export", `{"name":"x","type":"personal_chat","id":1,"messages":[{"id":1,"text":"x"}]}`, true, 0, ""},
-		{"not JSON", `<html>`, true, 0, ""},
-		{"empty page", `{"messages":[],"success":true}`, false, 0, ""},
-		{"other API's success", `{"success":true,"data":[]}`, true, 0, ""},
-		{"failed page only", `{"success":false,"error":"error-not-allowed"}`, false, 0, "error-not-allowed"},
-		{"single message response", `{"message":{"_id":"a","rid":"r","ts":"2024-01-01T00:00:00Z","u":{"_id":"u"}},"success":true}`, false, 1, ""},
-		{"truncated", `{"messages":[{"_id":"a","rid":"r","ts":"2024-01-01T00:00:00Z","u":{"_id":"u"}},{"_id":"b","rid`, false, 1, "invalid JSON"},
-		{"messages not an array", `{"success":true,"messages":{}}`, false, 0, "not an array"},
-		{"number in page array", `[{"success":true,"messages":[]},7]`, false, 0, "not a response"},
-		{"bad $date", `{"messages":[{"_id":"a","rid":"r","ts":{"$date":"soon"}}]}`, false, 0, `"ts"`},
-		{"u not an object", `{"messages":[{"_id":"a","rid":"r","u":"x"}]}`, false, 0, `"u"`},
-		{"message not an object", `{"success":true,"messages":["x"]}`, true, 0, ""},
-		{"later message not an object", `{"messages":[{"_id":"a","rid":"r"},"x"]}`, false, 1, "not an object"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "in.json", R: strings.NewReader(tt.in)})
-			if got := errors.Is(err, source.ErrFormat); got != tt.wantFormat {
-				t.Fatalf("err = %v, want ErrFormat %v", err, tt.wantFormat)
-			}
-			if !tt.wantFormat && err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if len(ps) != tt.posts {
-				t.Errorf("got %d posts, want %d", len(ps), tt.posts)
-			}
-			if tt.reason == "" {
-				if len(rs) != 0 {
-					t.Errorf("rejections %v", rs)
-				}
-				return
-			}
-			if len(rs) != 1 || !strings.Contains(rs[0].Reason, tt.reason) || rs[0].File != "in.json" {
-				t.Errorf("rejections %v, want one naming %q", rs, tt.reason)
-			}
-		})
-	}
+	sourcetest.RunDecodeCases(t, Decoder{}, "in.json", []sourcetest.DecodeCase{
+		{Name: "empty", In: ``, WantFormat: true},
+		{Name: "empty object", In: `{}`, WantFormat: true},
+		{Name: "number", In: `42`, WantFormat: true},
+		{Name: "array of numbers", In: `[1,2]`, WantFormat: true},
+		{Name: "telegram export", In: `{"name":"x","type":"personal_chat","id":1,"messages":[{"id":1,"text":"x"}]}`, WantFormat: true},
+		{Name: "not JSON", In: `<html>`, WantFormat: true},
+		{Name: "empty page", In: `{"messages":[],"success":true}`},
+		{Name: "other API's success", In: `{"success":true,"data":[]}`, WantFormat: true},
+		{Name: "failed page only", In: `{"success":false,"error":"error-not-allowed"}`, Reason: "error-not-allowed"},
+		{Name: "single message response", In: `{"message":{"_id":"a","rid":"r","ts":"2024-01-01T00:00:00Z","u":{"_id":"u"}},"success":true}`, Posts: 1},
+		{Name: "truncated", In: `{"messages":[{"_id":"a","rid":"r","ts":"2024-01-01T00:00:00Z","u":{"_id":"u"}},{"_id":"b","rid`, Posts: 1, Reason: "invalid JSON"},
+		{Name: "messages not an array", In: `{"success":true,"messages":{}}`, Reason: "not an array"},
+		{Name: "number in page array", In: `[{"success":true,"messages":[]},7]`, Reason: "not a response"},
+		{Name: "bad $date", In: `{"messages":[{"_id":"a","rid":"r","ts":{"$date":"soon"}}]}`, Reason: `"ts"`},
+		{Name: "u not an object", In: `{"messages":[{"_id":"a","rid":"r","u":"x"}]}`, Reason: `"u"`},
+		{Name: "message not an object", In: `{"success":true,"messages":["x"]}`, WantFormat: true},
+		{Name: "later message not an object", In: `{"messages":[{"_id":"a","rid":"r"},"x"]}`, Posts: 1, Reason: "not an object"},
+	})
 }
 
 // TestSinkError checks that an error from the sink stops the decoder.
 func TestSinkError(t *testing.T) {
-	stop := errors.New("full")
-	n := 0
-	err := Decoder{}.Decode(source.Input{Name: "in.json", R: strings.NewReader(`{"messages":[{"_id":"a","rid":"r"},{"_id":"b","rid":"r"}]}`)},
-		source.SinkFuncs{OnPost: func(post.Post) error { n++; return stop }})
-	if !errors.Is(err, stop) || n != 1 {
-		t.Errorf("err = %v after %d posts, want %v after 1", err, n, stop)
-	}
+	sourcetest.SinkErrorStops(t, Decoder{}, "in.json", `{"messages":[{"_id":"a","rid":"r"},{"_id":"b","rid":"r"}]}`)
 }
 
 // syntheticPages writes JSONL of pages of 100 messages, n messages in all.
@@ -342,27 +244,11 @@ func syntheticPages(n int) []byte {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	data := syntheticPages(10000)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n := 0
-		err := Decoder{}.Decode(source.Input{Name: "bench.jsonl", R: bytes.NewReader(data)},
-			source.SinkFuncs{OnPost: func(post.Post) error { n++; return nil }})
-		if err != nil || n != 10000 {
-			b.Fatalf("err %v, %d posts", err, n)
-		}
-	}
+	sourcetest.BenchDecode(b, Decoder{}, "bench.jsonl", syntheticPages(10000), 10000)
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"history.json", "pages.json", "pages.jsonl"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	sourcetest.AddFixtures(f, "history.json", "pages.json", "pages.jsonl")
 	f.Add([]byte(`{"message":{"_id":"a","rid":"r","ts":{"$date":{"$numberLong":"1"}},"files":[{"_id":"f"}],"attachments":[{"title_link":"/file-upload/f/x","image_url":"/x"}]}}`))
 	f.Add([]byte(`[{"success":false,"error":"x"},{"messages":[{"_id":"","rid":"r"}]}]`))
 	f.Add(syntheticPages(3))

@@ -1,19 +1,15 @@
 package telegram
 
 import (
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/source"
 )
 
 // message is one element of "messages". Only the fields raqib uses are
@@ -132,7 +128,7 @@ func (d *decoding) message(c chat, raw json.RawMessage, off int64) (post.Post, s
 	}
 	var m message
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return post.Post{}, reason(err)
+		return post.Post{}, source.JSONReason(err)
 	}
 	if m.ID == nil {
 		return post.Post{}, `message without "id"`
@@ -154,7 +150,7 @@ func (d *decoding) message(c chat, raw json.RawMessage, off int64) (post.Post, s
 		Text:     m.Text.plain,
 		PostedAt: posted,
 		EditedAt: edited,
-		Origin:   post.Origin{Format: Name, File: d.in.Name, Offset: off},
+		Origin:   post.Origin{Format: Name, File: d.In.Name, Offset: off},
 		Raw:      raw,
 	}
 	if m.ReplyTo != nil {
@@ -199,15 +195,6 @@ func (d *decoding) message(c chat, raw json.RawMessage, off int64) (post.Post, s
 	}
 	p.Media = d.media(m)
 	return p, ""
-}
-
-// reason words a decoding error as a rejection reason that names the field.
-func reason(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("field %q: got %s, want %s", te.Field, te.Value, te.Type)
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // timestamp prefers the unix time and falls back on "date", which is local
@@ -300,21 +287,13 @@ func (d *decoding) file(md post.Media, rel string) post.Media {
 	md.Path = rel
 	// Only paths inside the export folder are opened: an export is outside
 	// data and could name any file on the machine.
-	if d.in.Open == nil || !filepath.IsLocal(filepath.FromSlash(rel)) {
+	if d.In.Open == nil || !filepath.IsLocal(filepath.FromSlash(rel)) {
 		return md
 	}
-	f, err := d.in.Open(rel)
+	f, err := d.In.Open(rel)
 	if err != nil {
 		return md
 	}
 	defer f.Close()
-	s, m5 := sha256.New(), md5.New()
-	n, err := io.Copy(io.MultiWriter(s, m5), f)
-	if err != nil {
-		return md
-	}
-	md.Size = n
-	md.SHA256 = hex.EncodeToString(s.Sum(nil))
-	md.MD5 = hex.EncodeToString(m5.Sum(nil))
-	return md
+	return source.HashMedia(md, f)
 }

@@ -16,7 +16,6 @@ package telegram
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -85,67 +84,33 @@ type chat struct {
 }
 
 // decoding is the state of one Decode call.
-type decoding struct {
-	in   source.Input
-	sink source.Sink
-	dec  *json.Decoder
-	// recognized turns syntax errors from "not this format" into a broken
-	// file of this format: a rejection that ends the file.
-	recognized bool
-}
-
-// errStop ends a decode after the rest of the file was rejected.
-var errStop = errors.New("stop")
+type decoding struct{ source.JSONStream }
 
 // Decode implements source.Decoder.
 func (Decoder) Decode(in source.Input, sink source.Sink) error {
-	d := &decoding{in: in, sink: sink, dec: json.NewDecoder(in.R)}
-	tok, err := d.dec.Token()
+	d := &decoding{JSONStream: source.NewJSONStream(in, sink)}
+	tok, err := d.Dec.Token()
 	if err != nil || tok != json.Delim('{') {
 		return fmt.Errorf("%s: not a JSON object: %w", in.Name, source.ErrFormat)
 	}
-	err = d.object(d.topKey(d.chatKeyOf(&chat{})))
-	switch {
-	case errors.Is(err, errStop):
-		return nil
-	case err != nil:
-		return err
-	case !d.recognized:
-		return fmt.Errorf("%s: no \"messages\" or \"chats\": %w", in.Name, source.ErrFormat)
-	}
-	return nil
-}
-
-// fail turns a JSON error into the right outcome: ErrFormat before the file
-// was recognized, otherwise one rejection for the unreadable rest.
-func (d *decoding) fail(err error) error {
-	if !d.recognized {
-		return fmt.Errorf("%s: %w: %w", d.in.Name, source.ErrFormat, err)
-	}
-	if rerr := d.sink.Reject(source.Rejection{
-		File: d.in.Name, Offset: d.dec.InputOffset(),
-		Reason: "invalid JSON, rest of file skipped: " + err.Error(),
-	}); rerr != nil {
-		return rerr
-	}
-	return errStop
+	return d.End(d.object(d.topKey(d.chatKeyOf(&chat{}))), `no "messages" or "chats"`)
 }
 
 // object walks the members of an object whose '{' was read, calling fn for
 // each key; fn must consume the value.
 func (d *decoding) object(fn func(key string) error) error {
-	for d.dec.More() {
-		tok, err := d.dec.Token()
+	for d.Dec.More() {
+		tok, err := d.Dec.Token()
 		if err != nil {
-			return d.fail(err)
+			return d.Fail(err)
 		}
 		key, _ := tok.(string)
 		if err := fn(key); err != nil {
 			return err
 		}
 	}
-	if _, err := d.dec.Token(); err != nil {
-		return d.fail(err)
+	if _, err := d.Dec.Token(); err != nil {
+		return d.Fail(err)
 	}
 	return nil
 }
@@ -171,8 +136,8 @@ func (d *decoding) chatKeyOf(c *chat) func(string) error {
 		switch key {
 		case "name", "type", "id":
 			var v flexString
-			if err := d.dec.Decode(&v); err != nil {
-				return d.fail(fmt.Errorf("chat %q: %w", key, err))
+			if err := d.Dec.Decode(&v); err != nil {
+				return d.Fail(fmt.Errorf("chat %q: %w", key, err))
 			}
 			switch key {
 			case "name":
@@ -186,14 +151,14 @@ func (d *decoding) chatKeyOf(c *chat) func(string) error {
 		case "messages":
 			switch {
 			case c.id != "":
-				d.recognized = true
+				d.Recognized = true
 				return d.messages(*c)
-			case !d.recognized:
-				return fmt.Errorf("%s: \"messages\" without a chat \"id\" before it: %w", d.in.Name, source.ErrFormat)
+			case !d.Recognized:
+				return fmt.Errorf("%s: \"messages\" without a chat \"id\" before it: %w", d.In.Name, source.ErrFormat)
 			}
 			// A chat of an account export without an id: its posts could
 			// not be told from another chat's, so they are skipped.
-			if err := d.sink.Reject(source.Rejection{File: d.in.Name, Offset: d.dec.InputOffset(), Reason: `chat without "id" before its "messages"; its messages are skipped`}); err != nil {
+			if err := d.Reject(d.Dec.InputOffset(), `chat without "id" before its "messages"; its messages are skipped`); err != nil {
 				return err
 			}
 		}
@@ -207,45 +172,45 @@ func (d *decoding) chatListKey(key string) error {
 	if key != "list" {
 		return d.skip()
 	}
-	d.recognized = true
+	d.Recognized = true
 	if err := d.expect('['); err != nil {
 		return err
 	}
-	for d.dec.More() {
-		tok, err := d.dec.Token()
+	for d.Dec.More() {
+		tok, err := d.Dec.Token()
 		if err != nil {
-			return d.fail(err)
+			return d.Fail(err)
 		}
 		if tok != json.Delim('{') {
-			return d.fail(fmt.Errorf("chat list entry is %v, not an object", tok))
+			return d.Fail(fmt.Errorf("chat list entry is %v, not an object", tok))
 		}
 		if err := d.object(d.chatKeyOf(&chat{})); err != nil {
 			return err
 		}
 	}
-	_, err := d.dec.Token()
+	_, err := d.Dec.Token()
 	if err != nil {
-		return d.fail(err)
+		return d.Fail(err)
 	}
 	return nil
 }
 
 // expect reads one delimiter.
 func (d *decoding) expect(delim json.Delim) error {
-	tok, err := d.dec.Token()
+	tok, err := d.Dec.Token()
 	if err != nil {
-		return d.fail(err)
+		return d.Fail(err)
 	}
 	if tok != delim {
-		return d.fail(fmt.Errorf("got %v, want %v", tok, delim))
+		return d.Fail(fmt.Errorf("got %v, want %v", tok, delim))
 	}
 	return nil
 }
 
 // skip consumes one value the importer does not use.
 func (d *decoding) skip() error {
-	if err := skipValue(d.dec); err != nil {
-		return d.fail(err)
+	if err := skipValue(d.Dec); err != nil {
+		return d.Fail(err)
 	}
 	return nil
 }
@@ -279,26 +244,26 @@ func (d *decoding) messages(c chat) error {
 	if err := d.expect('['); err != nil {
 		return err
 	}
-	for d.dec.More() {
+	for d.Dec.More() {
 		var raw json.RawMessage
-		if err := d.dec.Decode(&raw); err != nil {
-			return d.fail(err)
+		if err := d.Dec.Decode(&raw); err != nil {
+			return d.Fail(err)
 		}
-		off := d.dec.InputOffset() - int64(len(raw))
+		off := d.Dec.InputOffset() - int64(len(raw))
 		p, reason := d.message(c, raw, off)
 		var err error
 		if reason != "" {
-			err = d.sink.Reject(source.Rejection{File: d.in.Name, Offset: off, Reason: reason})
+			err = d.Reject(off, reason)
 		} else {
-			err = d.sink.Post(p)
+			err = d.Sink.Post(p)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	_, err := d.dec.Token()
+	_, err := d.Dec.Token()
 	if err != nil {
-		return d.fail(err)
+		return d.Fail(err)
 	}
 	return nil
 }

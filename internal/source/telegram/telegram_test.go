@@ -2,12 +2,8 @@ package telegram
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,77 +11,9 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
-	"github.com/raqib-project/raqib/internal/shareddata"
 	"github.com/raqib-project/raqib/internal/source"
+	"github.com/raqib-project/raqib/internal/source/sourcetest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// decodeFile decodes path with media opened from its folder.
-func decodeFile(t *testing.T, path string) ([]post.Post, []source.Rejection, []byte) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := os.DirFS(filepath.Dir(path))
-	in := source.Input{
-		Name: path,
-		R:    bytes.NewReader(data),
-		Open: func(rel string) (io.ReadCloser, error) { return dir.Open(rel) },
-	}
-	ps, rs, err := source.Collect(Decoder{}, in)
-	if err != nil {
-		t.Fatalf("Decode(%s): %v", path, err)
-	}
-	return ps, rs, data
-}
-
-// checkRaw asserts that every post's Raw is the input at its Origin.Offset.
-func checkRaw(t *testing.T, ps []post.Post, data []byte) {
-	t.Helper()
-	for _, p := range ps {
-		end := p.Origin.Offset + int64(len(p.Raw))
-		if p.Origin.Offset <= 0 || end > int64(len(data)) || !bytes.Equal(data[p.Origin.Offset:end], p.Raw) {
-			t.Errorf("post %s: Raw is not the input at offset %d", p.ID, p.Origin.Offset)
-		}
-	}
-}
-
-// golden compares what a fixture decodes to with testdata/name.golden.json.
-func golden(t *testing.T, name string, ps []post.Post, rs []source.Rejection) {
-	t.Helper()
-	type out struct {
-		Posts      []post.Post
-		Rejections []source.Rejection
-	}
-	o := out{Rejections: rs}
-	for _, p := range ps {
-		p.Raw = nil // checked by checkRaw; it would only repeat the fixture
-		p.Origin.File = filepath.Base(p.Origin.File)
-		o.Posts = append(o.Posts, p)
-	}
-	for i := range o.Rejections {
-		o.Rejections[i].File = filepath.Base(o.Rejections[i].File)
-	}
-	got, err := json.MarshalIndent(o, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), got) {
-		t.Errorf("%s differs from the decoder's output; run with -update and review the diff", path)
-	}
-}
 
 func TestFixtures(t *testing.T) {
 	tests := []struct {
@@ -177,7 +105,7 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps, rs, data := decodeFile(t, filepath.Join("testdata", tt.name, "result.json"))
+			ps, rs, data := sourcetest.DecodeFile(t, Decoder{}, filepath.Join("testdata", tt.name, "result.json"))
 			if len(ps) != tt.posts || len(rs) != tt.rejects {
 				t.Fatalf("got %d posts and %d rejections %v, want %d and %d", len(ps), len(rs), rs, tt.posts, tt.rejects)
 			}
@@ -186,10 +114,8 @@ func TestFixtures(t *testing.T) {
 					t.Errorf("rejection %d = %v, want a reason naming %s and an offset", i, rs[i], want)
 				}
 			}
-			byID := map[string]post.Post{}
 			var channels []string
 			for _, p := range ps {
-				byID[p.ID] = p
 				if p.Platform != post.Telegram || p.Origin.Format != Name || p.Norm != "" || !p.CollectedAt.IsZero() {
 					t.Errorf("post %s: platform %q format %q norm %q collected %v", p.ID, p.Platform, p.Origin.Format, p.Norm, p.CollectedAt)
 				}
@@ -200,24 +126,23 @@ func TestFixtures(t *testing.T) {
 			if !slices.Equal(channels, tt.channels) {
 				t.Errorf("channels %v, want %v", channels, tt.channels)
 			}
-			checkRaw(t, ps, data)
-			tt.check(t, byID)
-			golden(t, tt.name, ps, rs)
+			sourcetest.CheckRaw(t, data, ps)
+			tt.check(t, sourcetest.ByID(ps))
+			sourcetest.GoldenPosts(t, filepath.Join("testdata", tt.name+".golden.json"), ps, rs)
 		})
 	}
 }
 
 // TestSharedExport reads the real personal-chat export of chat-analytics.
 func TestSharedExport(t *testing.T) {
-	path := shareddata.Need(t, "chat-exports-chat-analytics", "DM_2A_7M.json")
-	ps, rs, data := decodeFile(t, path)
-	if !(Decoder{}).Sniff(path, data[:min(len(data), 4096)]) {
+	ps, rs, data := sourcetest.DecodeShared(t, Decoder{}, "chat-exports-chat-analytics", "DM_2A_7M.json")
+	if !(Decoder{}).Sniff("DM_2A_7M.json", data[:min(len(data), 4096)]) {
 		t.Error("Sniff does not recognize the export")
 	}
 	if len(ps) != 8 || len(rs) != 0 {
 		t.Fatalf("got %d posts, %d rejections %v; want 8 and 0", len(ps), len(rs), rs)
 	}
-	checkRaw(t, ps, data)
+	sourcetest.CheckRaw(t, data, ps)
 	tests := []struct {
 		i        int
 		id       string
@@ -252,14 +177,8 @@ func TestSharedExport(t *testing.T) {
 }
 
 func TestSniff(t *testing.T) {
-	channel, err := os.ReadFile(filepath.Join("testdata", "channel", "result.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	account, err := os.ReadFile(filepath.Join("testdata", "account", "result.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	channel := sourcetest.Fixture(t, "channel/result.json")
+	account := sourcetest.Fixture(t, "account/result.json")
 	tests := []struct {
 		name string
 		head []byte
@@ -284,61 +203,26 @@ func TestSniff(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		in         string
-		wantFormat bool
-		posts      int
-		reason     string // of the one rejection expected
-	}{
-		{"empty", ``, true, 0, ""},
-		{"array", `[{"id":1}]`, true, 0, ""},
-		{"no messages", `{"name":"x","type":"personal_chat","id":1}`, true, 0, ""},
-		{"messages before id", `{"messages":[{"id":1,"text":"x"}],"id":1}`, true, 0, ""},
-		{"rocket.chat", `{"messages":[{"_id":"a","rid":"b"}],"success":true}`, true, 0, ""},
-		{"not JSON", `name: x`, true, 0, ""},
-		{"messages not an array", `{"id":1,"messages":{}}`, false, 0, "invalid JSON"},
-		{"truncated after a message", `{"id":1,"messages":[{"id":1,"text":"a"},{"id":2,"te`, false, 1, "invalid JSON"},
-		{"account chat without id", `{"chats":{"list":[{"id":1,"messages":[{"id":1}]},{"name":"x","messages":[{"id":2}]},{"id":3,"messages":[{"id":3}]}]}}`, false, 2, "without \"id\""},
-		{"bad unix time", `{"id":1,"messages":[{"id":1,"date_unixtime":"soon"}]}`, false, 0, "date"},
-		{"bad date", `{"id":1,"messages":[{"id":1,"date":"yesterday"}]}`, false, 0, "date"},
-		{"bad text item", `{"id":1,"messages":[{"id":1,"text":["a",1]}]}`, false, 0, "text"},
-		{"fractional from_id", `{"id":1,"messages":[{"id":1,"from_id":1.5}]}`, false, 0, "from_id"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "in.json", R: strings.NewReader(tt.in)})
-			if got := errors.Is(err, source.ErrFormat); got != tt.wantFormat {
-				t.Fatalf("err = %v, want ErrFormat %v", err, tt.wantFormat)
-			}
-			if !tt.wantFormat && err != nil {
-				t.Fatalf("err = %v", err)
-			}
-			if len(ps) != tt.posts {
-				t.Errorf("got %d posts, want %d", len(ps), tt.posts)
-			}
-			if tt.reason == "" {
-				if len(rs) != 0 {
-					t.Errorf("rejections %v", rs)
-				}
-				return
-			}
-			if len(rs) != 1 || !strings.Contains(rs[0].Reason, tt.reason) || rs[0].File != "in.json" {
-				t.Errorf("rejections %v, want one naming %q", rs, tt.reason)
-			}
-		})
-	}
+	sourcetest.RunDecodeCases(t, Decoder{}, "in.json", []sourcetest.DecodeCase{
+		{Name: "empty", In: ``, WantFormat: true},
+		{Name: "array", In: `[{"id":1}]`, WantFormat: true},
+		{Name: "no messages", In: `{"name":"x","type":"personal_chat","id":1}`, WantFormat: true},
+		{Name: "messages before id", In: `{"messages":[{"id":1,"text":"x"}],"id":1}`, WantFormat: true},
+		{Name: "rocket.chat", In: `{"messages":[{"_id":"a","rid":"b"}],"success":true}`, WantFormat: true},
+		{Name: "not JSON", In: `name: x`, WantFormat: true},
+		{Name: "messages not an array", In: `{"id":1,"messages":{}}`, Reason: "invalid JSON"},
+		{Name: "truncated after a message", In: `{"id":1,"messages":[{"id":1,"text":"a"},{"id":2,"te`, Posts: 1, Reason: "invalid JSON"},
+		{Name: "account chat without id", In: `{"chats":{"list":[{"id":1,"messages":[{"id":1}]},{"name":"x","messages":[{"id":2}]},{"id":3,"messages":[{"id":3}]}]}}`, Posts: 2, Reason: "without \"id\""},
+		{Name: "bad unix time", In: `{"id":1,"messages":[{"id":1,"date_unixtime":"soon"}]}`, Reason: "date"},
+		{Name: "bad date", In: `{"id":1,"messages":[{"id":1,"date":"yesterday"}]}`, Reason: "date"},
+		{Name: "bad text item", In: `{"id":1,"messages":[{"id":1,"text":["a",1]}]}`, Reason: "text"},
+		{Name: "fractional from_id", In: `{"id":1,"messages":[{"id":1,"from_id":1.5}]}`, Reason: "from_id"},
+	})
 }
 
 // TestSinkError checks that an error from the sink stops the decoder.
 func TestSinkError(t *testing.T) {
-	stop := errors.New("full")
-	n := 0
-	err := Decoder{}.Decode(source.Input{Name: "in.json", R: strings.NewReader(`{"id":1,"messages":[{"id":1},{"id":2}]}`)},
-		source.SinkFuncs{OnPost: func(post.Post) error { n++; return stop }})
-	if !errors.Is(err, stop) || n != 1 {
-		t.Errorf("err = %v after %d posts, want %v after 1", err, n, stop)
-	}
+	sourcetest.SinkErrorStops(t, Decoder{}, "in.json", `{"id":1,"messages":[{"id":1},{"id":2}]}`)
 }
 
 // syntheticExport writes a public channel export of n messages.
@@ -357,27 +241,11 @@ func syntheticExport(n int) []byte {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	data := syntheticExport(10000)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n := 0
-		err := Decoder{}.Decode(source.Input{Name: "bench.json", R: bytes.NewReader(data)},
-			source.SinkFuncs{OnPost: func(post.Post) error { n++; return nil }})
-		if err != nil || n != 10000 {
-			b.Fatalf("err %v, %d posts", err, n)
-		}
-	}
+	sourcetest.BenchDecode(b, Decoder{}, "bench.json", syntheticExport(10000), 10000)
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"channel", "news", "account"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name, "result.json"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	sourcetest.AddFixtures(f, "channel/result.json", "news/result.json", "account/result.json")
 	f.Add([]byte(`{"id":1,"messages":[{"id":1,"text":[{"type":"mention_name","user_id":"x"}],"photo":"a.jpg"}]}`))
 	f.Add([]byte(`{"chats":{"list":[{"id":1,"messages":[{"id":-1,"type":"service"}]}]}}`))
 	f.Add(syntheticExport(3))

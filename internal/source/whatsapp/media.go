@@ -1,15 +1,13 @@
 package whatsapp
 
 import (
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"path"
 	"regexp"
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/source"
 )
 
 var (
@@ -105,15 +103,7 @@ func describe(name string, open opener) post.Media {
 		return m
 	}
 	defer rc.Close()
-	sh, md := sha256.New(), md5.New()
-	n, err := io.Copy(io.MultiWriter(sh, md), rc)
-	if err != nil {
-		return m
-	}
-	m.Size = n
-	m.SHA256 = hex.EncodeToString(sh.Sum(nil))
-	m.MD5 = hex.EncodeToString(md.Sum(nil))
-	return m
+	return source.HashMedia(m, rc)
 }
 
 var (

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,9 +17,8 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/shareddata"
 	"github.com/raqib-project/raqib/internal/source"
+	"github.com/raqib-project/raqib/internal/source/sourcetest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // stream hides Seek and ReadAt, as stdin would.
 type stream struct{ io.Reader }
@@ -40,11 +38,7 @@ func decodeFile(t *testing.T, file, name string, seekable bool, open func(string
 	if !seekable {
 		r = stream{f}
 	}
-	ps, rs, err := source.Collect(Decoder{}, source.Input{Name: name, R: r, Open: open})
-	if err != nil {
-		t.Fatalf("decode %s: %v", file, err)
-	}
-	return ps, rs
+	return sourcetest.Decode(t, Decoder{}, source.Input{Name: name, R: r, Open: open})
 }
 
 func decodeString(t *testing.T, name, text string) ([]post.Post, []source.Rejection, error) {
@@ -70,6 +64,8 @@ func summarize(ps []post.Post) []summary {
 	return out
 }
 
+// checkGolden compares ps and rs with testdata/golden/name.json, whose
+// keys are lower-case, unlike sourcetest.GoldenPosts.
 func checkGolden(t *testing.T, name string, ps []post.Post, rs []source.Rejection) {
 	t.Helper()
 	view := struct {
@@ -84,22 +80,7 @@ func checkGolden(t *testing.T, name string, ps []post.Post, rs []source.Rejectio
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), got) {
-		t.Errorf("output differs from %s; run with -update and review the diff\n%s", path, got)
-	}
+	sourcetest.Golden(t, filepath.Join("testdata", "golden", name+".json"), got)
 }
 
 func TestSharedFixtures(t *testing.T) {
@@ -229,10 +210,7 @@ func TestAndroidArabic(t *testing.T) {
 			t.Errorf("post %d media = %+v, want one omitted %s", i, m, kind)
 		}
 	}
-	img, err := os.ReadFile("testdata/IMG-20200725-WA0001.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := sourcetest.Fixture(t, "IMG-20200725-WA0001.jpg")
 	sum := sha256.Sum256(img)
 	m := ps[10].Media
 	if len(m) != 1 || m[0].Path != "IMG-20200725-WA0001.jpg" || m[0].Kind != "photo" ||
@@ -304,10 +282,7 @@ func TestIOSArabic(t *testing.T) {
 }
 
 func TestZip(t *testing.T) {
-	img, err := os.ReadFile("testdata/IMG-20200725-WA0001.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := sourcetest.Fixture(t, "IMG-20200725-WA0001.jpg")
 	sum := sha256.Sum256(img)
 	var first []post.Post
 	for _, seekable := range []bool{true, false} {
@@ -548,20 +523,11 @@ func TestTextBeforeFirstHeader(t *testing.T) {
 }
 
 func TestSinkError(t *testing.T) {
-	stop := errors.New("stop")
-	calls := 0
-	err := Decoder{}.Decode(source.Input{Name: "chat.txt", R: strings.NewReader("1/2/20, 10:00 - a: x\n1/2/20, 10:01 - a: y\n")},
-		source.SinkFuncs{OnPost: func(post.Post) error { calls++; return stop }})
-	if !errors.Is(err, stop) || calls != 1 {
-		t.Errorf("err %v after %d posts, want the sink's error after 1", err, calls)
-	}
+	sourcetest.SinkErrorStops(t, Decoder{}, "chat.txt", "1/2/20, 10:00 - a: x\n1/2/20, 10:01 - a: y\n")
 }
 
 func TestSniff(t *testing.T) {
-	zipHead, err := os.ReadFile("testdata/arabic_media.zip")
-	if err != nil {
-		t.Fatal(err)
-	}
+	zipHead := sourcetest.Fixture(t, "arabic_media.zip")
 	tests := []struct {
 		name string
 		head string
@@ -587,13 +553,7 @@ func TestSniff(t *testing.T) {
 // FuzzDecode checks that any input decodes without panicking, that posts
 // are well formed, and that the only error is ErrFormat.
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"android_ar.txt", "ios_ar.txt", "arabic_media.zip"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	sourcetest.AddFixtures(f, "android_ar.txt", "ios_ar.txt", "arabic_media.zip")
 	f.Add([]byte("12/9/20, 23:55 - Alice: hi\ncontinued\n12/9/20, 23:56 - Alice left\n"))
 	f.Add([]byte("[3/6/18 1:55:00 p. m.] a: <attached: x.jpg>\n"))
 	f.Add([]byte("13.6.2018 klo 21.25.15 - a: m\n32/1/20, 10:00 - a: m\n"))
@@ -622,15 +582,5 @@ func BenchmarkDecode(b *testing.B) {
 		buf.WriteString(strings.Repeat("نص ", i%20))
 		buf.WriteString("https://t.me/x #وسم\n")
 	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n := 0
-		err := Decoder{}.Decode(source.Input{Name: "bench.txt", R: bytes.NewReader(data)},
-			source.SinkFuncs{OnPost: func(post.Post) error { n++; return nil }})
-		if err != nil || n != 20000 {
-			b.Fatalf("%d posts, %v", n, err)
-		}
-	}
+	sourcetest.BenchDecode(b, Decoder{}, "bench.txt", buf.Bytes(), 20000)
 }

@@ -186,10 +186,7 @@ func archivePost(raw json.RawMessage, author post.Account) (post.Post, string) {
 		ms = t.Entities.Media
 	}
 	for _, m := range ms {
-		kind := mediaKinds[m.Type]
-		if kind == "" {
-			kind = "file"
-		}
+		kind := mediaKind(m.Type)
 		url := m.MediaURLHTTPS
 		if url == "" {
 			url = m.MediaURL

@@ -100,14 +100,20 @@ func (u user) account() post.Account {
 	}
 }
 
-// mediaKinds maps X media types to raqib's media kinds.
-var mediaKinds = map[string]string{"photo": "photo", "video": "video", "animated_gif": "animation"}
+// mediaKind maps an X media type (API v2 and archive alike) to raqib's
+// media kind; a type X adds later is a file until it is listed here.
+func mediaKind(typ string) string {
+	switch typ {
+	case "photo", "video":
+		return typ
+	case "animated_gif":
+		return "animation"
+	}
+	return "file"
+}
 
 func (m media) media() post.Media {
-	kind := mediaKinds[m.Type]
-	if kind == "" {
-		kind = "file"
-	}
+	kind := mediaKind(m.Type)
 	url := m.URL
 	if url == "" {
 		url = m.PreviewImageURL

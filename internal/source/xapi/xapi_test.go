@@ -3,7 +3,6 @@ package xapi
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,31 +13,8 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/shareddata"
 	"github.com/raqib-project/raqib/internal/source"
+	"github.com/raqib-project/raqib/internal/source/sourcetest"
 )
-
-func decodeFile(t *testing.T, d source.Decoder, path string) ([]post.Post, []source.Rejection) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dir := filepath.Dir(path)
-	in := source.Input{Name: path, R: f, Open: func(rel string) (io.ReadCloser, error) { return os.Open(filepath.Join(dir, rel)) }}
-	ps, rs, err := source.Collect(d, in)
-	if err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
-	return ps, rs
-}
-
-func byID(ps []post.Post) map[string]post.Post {
-	m := make(map[string]post.Post, len(ps))
-	for _, p := range ps {
-		m[p.ID] = p
-	}
-	return m
-}
 
 // TestSharedData checks the counts against the real API captures. The
 // expected numbers were obtained with python3 (json module): for every line
@@ -80,8 +56,7 @@ func TestSharedData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			path := shareddata.Need(t, tt.dir, tt.file)
-			ps, rs := decodeFile(t, Decoder{}, path)
+			ps, rs, _ := sourcetest.DecodeShared(t, Decoder{}, tt.dir, tt.file)
 			var joined, withheld int
 			for _, p := range ps {
 				if p.Author.Handle != "" {
@@ -110,8 +85,8 @@ func TestSharedData(t *testing.T) {
 // TestSharedDataFields spot-checks joins against values read off the files.
 func TestSharedDataFields(t *testing.T) {
 	t.Run("edited", func(t *testing.T) {
-		ps, _ := decodeFile(t, Decoder{}, shareddata.Need(t, "x-api-v2-twarc", "edited.jsonl"))
-		m := byID(ps)
+		ps, _, _ := sourcetest.DecodeShared(t, Decoder{}, "x-api-v2-twarc", "edited.jsonl")
+		m := sourcetest.ByID(ps)
 		latest, first := m["1576994789110992896"], m["1576994746135764992"]
 		if !slices.Equal(latest.EditIDs, []string{"1576994746135764992"}) || len(first.EditIDs) != 0 {
 			t.Errorf("edit ids: latest %v, first %v", latest.EditIDs, first.EditIDs)
@@ -127,33 +102,28 @@ func TestSharedDataFields(t *testing.T) {
 		}
 	})
 	t.Run("quoted_edit", func(t *testing.T) {
-		ps, _ := decodeFile(t, Decoder{}, shareddata.Need(t, "x-api-v2-twarc", "quoted_edit.jsonl"))
-		p := byID(ps)["1576995594388000768"]
+		ps, _, _ := sourcetest.DecodeShared(t, Decoder{}, "x-api-v2-twarc", "quoted_edit.jsonl")
+		p := sourcetest.ByID(ps)["1576995594388000768"]
 		if p.QuoteOf != "1576994746135764992" || p.ReplyTo != "1576994789110992896" || !slices.Equal(p.Mentions, []string{"wongmjane"}) {
 			t.Errorf("quote %q reply %q mentions %v", p.QuoteOf, p.ReplyTo, p.Mentions)
 		}
 	})
 	t.Run("withheld", func(t *testing.T) {
-		ps, _ := decodeFile(t, Decoder{}, shareddata.Need(t, "x-api-v2-twarc", "withheld.jsonl"))
-		p := byID(ps)["1388424788171841537"]
+		ps, _, _ := sourcetest.DecodeShared(t, Decoder{}, "x-api-v2-twarc", "withheld.jsonl")
+		p := sourcetest.ByID(ps)["1388424788171841537"]
 		if !slices.Equal(p.Withheld, []string{"IN"}) || p.Author.Handle != "manavjivan" || !slices.Equal(p.Author.Withheld, []string{"IN"}) {
 			t.Errorf("withheld %v author %+v", p.Withheld, p.Author)
 		}
 	})
 	t.Run("media", func(t *testing.T) {
-		ps, _ := decodeFile(t, Decoder{}, shareddata.Need(t, "x-api-v2-twarc", "media_tweet.jsonl"))
+		ps, _, _ := sourcetest.DecodeShared(t, Decoder{}, "x-api-v2-twarc", "media_tweet.jsonl")
 		want := post.Media{Kind: "video", ID: "7_1558552952549277696", URL: "https://pbs.twimg.com/ext_tw_video_thumb/1558552952549277696/pu/img/7VaQu-AvReI8RHkv.jpg", Width: 1280, Height: 720}
 		if len(ps) != 1 || len(ps[0].Media) != 1 || ps[0].Media[0] != want {
 			t.Fatalf("media %+v", ps)
 		}
 	})
 	t.Run("raw is verbatim", func(t *testing.T) {
-		path := shareddata.Need(t, "x-api-v2-twarc", "brexit.jsonl")
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps, _ := decodeFile(t, Decoder{}, path)
+		ps, _, b := sourcetest.DecodeShared(t, Decoder{}, "x-api-v2-twarc", "brexit.jsonl")
 		for _, p := range ps {
 			if !bytes.Contains(b, p.Raw) {
 				t.Fatalf("raw of %s is not a substring of the file", p.ID)
@@ -163,7 +133,7 @@ func TestSharedDataFields(t *testing.T) {
 }
 
 func TestArabicPage(t *testing.T) {
-	ps, rs := decodeFile(t, Decoder{}, filepath.Join("testdata", "arabic_page.jsonl"))
+	ps, rs, _ := sourcetest.DecodeFile(t, Decoder{}, filepath.Join("testdata", "arabic_page.jsonl"))
 	if got := len(ps); got != 4 {
 		t.Fatalf("%d posts, want 4", got)
 	}
@@ -183,7 +153,7 @@ func TestArabicPage(t *testing.T) {
 			t.Errorf("rejection %d: %v, want line %d %q", i, rs[i], w.line, w.reason)
 		}
 	}
-	m := byID(ps)
+	m := sourcetest.ByID(ps)
 	tests := []struct {
 		name  string
 		id    string
@@ -221,7 +191,7 @@ func TestArabicPage(t *testing.T) {
 }
 
 func TestPrettyPrinted(t *testing.T) {
-	ps, rs := decodeFile(t, Decoder{}, filepath.Join("testdata", "pretty_page.json"))
+	ps, rs, _ := sourcetest.DecodeFile(t, Decoder{}, filepath.Join("testdata", "pretty_page.json"))
 	if len(ps) != 2 || len(rs) != 0 {
 		t.Fatalf("posts %d rejections %v", len(ps), rs)
 	}
@@ -264,13 +234,7 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestSinkErrorStops(t *testing.T) {
-	stop := errors.New("stop")
-	n := 0
-	err := Decoder{}.Decode(source.Input{Name: "x", R: strings.NewReader(`{"id":"1","text":"a"}` + "\n" + `{"id":"2","text":"b"}`)},
-		source.SinkFuncs{OnPost: func(post.Post) error { n++; return stop }})
-	if !errors.Is(err, stop) || n != 1 {
-		t.Errorf("err %v after %d posts", err, n)
-	}
+	sourcetest.SinkErrorStops(t, Decoder{}, "x", `{"id":"1","text":"a"}`+"\n"+`{"id":"2","text":"b"}`)
 }
 
 func TestLongLine(t *testing.T) {
@@ -286,7 +250,7 @@ func TestLongLine(t *testing.T) {
 }
 
 func TestArchive(t *testing.T) {
-	ps, rs := decodeFile(t, ArchiveDecoder{}, filepath.Join("testdata", "archive", "tweets.js"))
+	ps, rs, _ := sourcetest.DecodeFile(t, ArchiveDecoder{}, filepath.Join("testdata", "archive", "tweets.js"))
 	if len(ps) != 3 || len(rs) != 1 || !strings.Contains(rs[0].Reason, "without id_str") {
 		t.Fatalf("posts %d rejections %v", len(ps), rs)
 	}
@@ -326,10 +290,7 @@ func TestArchive(t *testing.T) {
 }
 
 func TestArchiveWithoutAccount(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "archive", "tweets.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := sourcetest.Fixture(t, "archive/tweets.js")
 	ps, _, err := source.Collect(ArchiveDecoder{}, source.Input{Name: "tweets.js", R: bytes.NewReader(b)})
 	if err != nil || len(ps) != 3 || ps[0].Author.ID != "" || ps[0].URL != "https://x.com/i/status/1600000000000000001" {
 		t.Fatalf("err %v posts %+v", err, ps)
@@ -341,22 +302,15 @@ func TestArchiveWithoutAccount(t *testing.T) {
 }
 
 func TestSniff(t *testing.T) {
-	read := func(p string) []byte {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	tests := []struct {
 		name       string
 		head       []byte
 		v2, archiv bool
 	}{
-		{"v2 page", read(filepath.Join("testdata", "arabic_page.jsonl")), true, false},
-		{"pretty", read(filepath.Join("testdata", "pretty_page.json")), true, false},
-		{"archive", read(filepath.Join("testdata", "archive", "tweets.js")), false, true},
-		{"account.js", read(filepath.Join("testdata", "archive", "account.js")), false, false},
+		{"v2 page", sourcetest.Fixture(t, "arabic_page.jsonl"), true, false},
+		{"pretty", sourcetest.Fixture(t, "pretty_page.json"), true, false},
+		{"archive", sourcetest.Fixture(t, "archive/tweets.js"), false, true},
+		{"account.js", sourcetest.Fixture(t, "archive/account.js"), false, false},
 		{"telegram export", []byte(`{"name": "قناة", "type": "public_channel", "id": 1, "messages": []}`), false, false},
 		{"rss", []byte(`<?xml version="1.0"?><rss>`), false, false},
 	}
@@ -374,13 +328,7 @@ func TestSniff(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, p := range []string{"arabic_page.jsonl", "pretty_page.json", "archive/tweets.js"} {
-		b, err := os.ReadFile(filepath.Join("testdata", p))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	sourcetest.AddFixtures(f, "arabic_page.jsonl", "pretty_page.json", "archive/tweets.js")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, d := range []source.Decoder{Decoder{}, ArchiveDecoder{}} {
 			ps, rs, err := source.Collect(d, source.Input{Name: "fuzz", R: bytes.NewReader(b)})

@@ -6,7 +6,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -145,6 +144,30 @@ var migrations = []string{
 	CREATE INDEX cases_status ON cases(status, id DESC);
 	CREATE UNIQUE INDEX cases_open_post ON cases(post_key) WHERE status = 'open';
 	CREATE VIRTUAL TABLE posts_fts USING fts5(norm, content='posts', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');`,
+	`CREATE TABLE banks (
+		name       TEXT PRIMARY KEY,
+		kind       TEXT NOT NULL,
+		enabled    INTEGER NOT NULL,
+		distance   INTEGER NOT NULL,
+		source     TEXT NOT NULL DEFAULT '',
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE bank_entries (
+		id        INTEGER PRIMARY KEY,
+		bank      TEXT NOT NULL REFERENCES banks(name),
+		algo      TEXT NOT NULL,
+		hash      TEXT NOT NULL,
+		labels    TEXT NOT NULL DEFAULT '[]',
+		entity    TEXT NOT NULL DEFAULT '',
+		source    TEXT NOT NULL DEFAULT '',
+		shared_by TEXT NOT NULL DEFAULT '',
+		shared_at INTEGER NOT NULL DEFAULT 0,
+		case_ref  TEXT NOT NULL DEFAULT '',
+		enabled   INTEGER NOT NULL,
+		added_at  INTEGER NOT NULL,
+		UNIQUE (bank, algo, hash)
+	);
+	CREATE INDEX media_pdq ON media(pdq) WHERE pdq != '';`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -173,25 +196,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// doc is the stored JSON form of a post: everything but the raw payload,
-// which gets its own column so that listing never reads it.
-func encodeDoc(p *post.Post) ([]byte, error) {
-	raw := p.Raw
-	p.Raw = nil
-	b, err := json.Marshal(p)
-	p.Raw = raw
-	return b, err
-}
-
-func decodeDoc(doc, raw []byte) (post.Post, error) {
-	var p post.Post
-	if err := json.Unmarshal(doc, &p); err != nil {
-		return p, fmt.Errorf("decode stored post: %w", err)
-	}
-	p.Raw = raw
-	return p, nil
 }
 
 func unixMilli(t time.Time) int64 {
@@ -228,8 +232,9 @@ func (s *Store) SavePosts(ctx context.Context, ps []post.Post) (store.Counts, er
 	defer w.close()
 	now := time.Now().UnixMilli()
 	for i := range ps {
-		if err := w.save(ctx, &ps[i], now, &c); err != nil {
-			return store.Counts{}, fmt.Errorf("save post %s: %w", ps[i].Key(), err)
+		p := ps[i] // the caller's posts stay as they were
+		if err := w.save(ctx, &p, now, &c); err != nil {
+			return store.Counts{}, fmt.Errorf("save post %s: %w", p.Key(), err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -316,7 +321,7 @@ func (w *writer) save(ctx context.Context, p *post.Post, now int64, c *store.Cou
 		p.CollectedAt = time.UnixMilli(now).UTC()
 	}
 	hash := p.ContentHash()
-	doc, err := encodeDoc(p)
+	doc, err := store.EncodeDoc(*p)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
@@ -442,7 +447,7 @@ func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Versio
 	if err != nil {
 		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
 	}
-	p, err := decodeDoc(doc, raw)
+	p, err := store.DecodeDoc(doc, raw)
 	if err != nil {
 		return p, nil, err
 	}
@@ -458,7 +463,7 @@ func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Versio
 		if err := rows.Scan(&v.Version, &vdoc, &vraw); err != nil {
 			return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
 		}
-		old, err := decodeDoc(vdoc, vraw)
+		old, err := store.DecodeDoc(vdoc, vraw)
 		if err != nil {
 			return p, nil, err
 		}
@@ -545,7 +550,7 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 		if err := rows.Scan(&doc); err != nil {
 			return nil, fmt.Errorf("list posts: %w", err)
 		}
-		p, err := decodeDoc(doc, nil)
+		p, err := store.DecodeDoc(doc, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -40,3 +40,14 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("channels after reopen = %d (err %v), want 1", n, err)
 	}
 }
+
+func TestBanks(t *testing.T) {
+	storetest.RunBanks(t, func(t *testing.T) storetest.BankStore {
+		s, err := Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -1,0 +1,79 @@
+package hashbank
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+type stored struct{ algo, hash, key string }
+
+func seqOf(items []stored) HashSeq {
+	return func(yield func(algo, hash, key string) bool) {
+		for _, s := range items {
+			if !yield(s.algo, s.hash, s.key) {
+				return
+			}
+		}
+	}
+}
+
+func TestRetro(t *testing.T) {
+	m := newTestMatcher(t)
+	fresh := Hash256{0xdead, 0xbeef, 0xcafe, 0xf00d}
+	added := []Entry{
+		{ID: 50, Bank: "own", Algo: AlgoPDQ, Hash: fresh.String(), Labels: []post.Label{post.Propaganda}, Enabled: true},
+		{ID: 51, Bank: "tat", Algo: AlgoSHA256, Hash: "aa" + fresh.String()[2:], Enabled: true},
+		// Next to the benign entry 4: a stored copy of it must stay unmatched.
+		{ID: 52, Bank: "own", Algo: AlgoPDQ, Hash: flip(Hash256{1, 2, 3, 4}, 2).String(), Enabled: true},
+	}
+	if err := m.Add(added); err != nil {
+		t.Fatal(err)
+	}
+	old := []stored{
+		{AlgoPDQ, flip(fresh, 7).String(), "post-near-new"},
+		{AlgoPDQ, flip(fresh, 40).String(), "post-too-far"},
+		{AlgoSHA256, "aa" + fresh.String()[2:], "post-sha"},
+		{AlgoPDQ, pdqBase.String(), "post-old-entry-only"},
+		{AlgoPDQ, Hash256{1, 2, 3, 4}.String(), "post-benign"},
+		{AlgoMD5, "bogus", "post-corrupt"},
+	}
+	got, err := m.Retro(added, seqOf(old))
+	if !errors.Is(err, ErrBadHash) {
+		t.Errorf("corrupt stored hash not reported: %v", err)
+	}
+	type pair struct {
+		key string
+		id  int64
+	}
+	var pairs []pair
+	for _, r := range got {
+		pairs = append(pairs, pair{r.Key, r.Match.Entry.ID})
+	}
+	want := []pair{{"post-near-new", 50}, {"post-sha", 51}}
+	if !slices.Equal(pairs, want) {
+		t.Fatalf("retro matches %v, want %v", pairs, want)
+	}
+	if got[0].Match.Distance != 7 || got[0].Match.Bank.Name != "own" {
+		t.Errorf("retro match lacks distance or bank: %+v", got[0].Match)
+	}
+}
+
+func TestRetroStopsWithIterator(t *testing.T) {
+	m := newTestMatcher(t)
+	added := []Entry{{ID: 60, Bank: "own", Algo: AlgoMD5, Hash: md5Hash, Enabled: true}}
+	items := []stored{{AlgoMD5, md5Hash, "a"}, {AlgoMD5, md5Hash, "b"}}
+	got, err := m.Retro(added, func(yield func(algo, hash, key string) bool) {
+		for _, s := range items {
+			if !yield(s.algo, s.hash, s.key) {
+				t.Error("Retro stopped the iteration early")
+				return
+			}
+		}
+	})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("got %v, %v; want both stored items", got, err)
+	}
+}

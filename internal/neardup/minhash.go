@@ -1,0 +1,85 @@
+package neardup
+
+import "math"
+
+// Signature sizes. 128 hashes in 32 bands of 4 rows put the LSH threshold,
+// (1/32)^(1/4), at about 0.42: a pair with Jaccard 0.6 becomes a candidate
+// with probability 1-(1-0.6^4)^32 = 0.99 and one at 0.2 with 0.05. The
+// candidates are then verified against the threshold, so the low LSH
+// threshold buys recall at the cost of a few extra comparisons.
+const (
+	NumHashes = 128
+	Bands     = 32
+	Rows      = NumHashes / Bands
+)
+
+// Signature is the MinHash signature of a text.
+type Signature [NumHashes]uint32
+
+// permutation i maps a mixed shingle hash x to (a_i*x + b_i) mod 2^64 and
+// keeps the high 32 bits: a bijection on 64 bits (a_i is odd) standing in
+// for a random permutation. The constants come from a fixed seed, so
+// signatures are stable across runs and can be stored.
+var permA, permB = func() (a, b [NumHashes]uint64) {
+	s := uint64(0x72617169622d6e64) // "raqib-nd"
+	for i := range a {
+		a[i] = splitmix(&s) | 1
+		b[i] = splitmix(&s)
+	}
+	return a, b
+}()
+
+func splitmix(s *uint64) uint64 {
+	*s += 0x9e3779b97f4a7c15
+	return mix(*s)
+}
+
+func mix(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// Sign returns the signature of text; ok is false when the text has no
+// letters or digits at all.
+func Sign(text string) (sig Signature, ok bool) {
+	var buf [256]uint64
+	sh := shingles(text, buf[:0])
+	if len(sh) == 0 {
+		return sig, false
+	}
+	for i := range sig {
+		sig[i] = math.MaxUint32
+	}
+	for _, x := range sh {
+		x = mix(x)
+		for i := range sig {
+			if v := uint32((permA[i]*x + permB[i]) >> 32); v < sig[i] {
+				sig[i] = v
+			}
+		}
+	}
+	return sig, true
+}
+
+// Similarity is the fraction of equal signature positions, an unbiased
+// estimate of the Jaccard similarity of the two shingle sets.
+func Similarity(a, b *Signature) float64 {
+	same := 0
+	for i := range a {
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	return float64(same) / NumHashes
+}
+
+// bandKey hashes band j of sig, with j mixed in so one table serves every
+// band.
+func bandKey(sig *Signature, j int) uint64 {
+	h := uint64(fnvOffset) ^ uint64(j)
+	for _, v := range sig[j*Rows : (j+1)*Rows] {
+		h = mix(h ^ uint64(v))
+	}
+	return h
+}

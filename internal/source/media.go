@@ -1,0 +1,26 @@
+package source
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+// HashMedia reads an attached file from r to its end and returns m with the
+// file's Size, SHA256 and MD5 set. When reading fails m comes back as it
+// was: the attachment is still known by its path, and a half-read file
+// must not get hashes that match nothing.
+func HashMedia(m post.Media, r io.Reader) post.Media {
+	sh, m5 := sha256.New(), md5.New()
+	n, err := io.Copy(io.MultiWriter(sh, m5), r)
+	if err != nil {
+		return m
+	}
+	m.Size = n
+	m.SHA256 = hex.EncodeToString(sh.Sum(nil))
+	m.MD5 = hex.EncodeToString(m5.Sum(nil))
+	return m
+}

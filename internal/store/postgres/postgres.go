@@ -1,0 +1,236 @@
+// Package postgres is the scale-out store: store.Store on PostgreSQL through
+// pgx, for several raqib workers writing to one database at once. It keeps
+// the semantics of the embedded store/sqlite (idempotent saves, kept edit
+// versions, one open case per post, search over the normalized text) and is
+// checked by the same conformance suite, store/storetest.
+//
+// SavePosts stages each batch in temporary tables that live as long as a
+// connection, so connect directly or through a proxy in session pooling mode,
+// not transaction pooling.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// ErrNoURL is returned by OpenConfig when the configuration has no database URL.
+var ErrNoURL = errors.New("no database url")
+
+// Config says which database and schema a Store uses.
+type Config struct {
+	// URL is a PostgreSQL connection string, as a URL or key=value pairs.
+	URL string
+	// Schema, when set, is created if missing and becomes the search_path of
+	// every connection, so that several raqib instances (or test runs) can
+	// share one database without seeing each other's tables. Empty keeps the
+	// server's search_path.
+	Schema string
+	// MaxConns caps the pool; zero keeps pgxpool's default.
+	MaxConns int32
+}
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url and applies pending migrations.
+func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenConfig(ctx, Config{URL: url})
+}
+
+// OpenConfig connects as cfg says and applies pending migrations.
+func OpenConfig(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.URL == "" {
+		return nil, ErrNoURL
+	}
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if cfg.Schema != "" {
+		pc.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{cfg.Schema}.Sanitize()
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		if _, err := conn.Exec(ctx, tempTables); err != nil {
+			return fmt.Errorf("create temporary tables: %w", err)
+		}
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx, cfg.Schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes every connection of the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// migrations are applied in order; schema_migrations records which ran.
+// Never edit a released migration: append a new one.
+//
+// Times are timestamptz, NULL for a zero time.go value. posts.fts holds the
+// words of the normalized text as lexemes, tokenized in Go (see words), not
+// by to_tsvector: PostgreSQL's parser depends on the cluster's locale (under
+// LC_CTYPE=C every non-ASCII rune, Arabic punctuation included, counts as a
+// letter), and search must split text exactly as the embedded store does.
+var migrations = []string{
+	`CREATE TABLE channels (
+		platform text NOT NULL,
+		id       text NOT NULL,
+		name     text NOT NULL DEFAULT '',
+		kind     text NOT NULL DEFAULT '',
+		url      text NOT NULL DEFAULT '',
+		PRIMARY KEY (platform, id)
+	);
+	CREATE TABLE accounts (
+		platform     text NOT NULL,
+		id           text NOT NULL,
+		handle       text NOT NULL DEFAULT '',
+		display_name text NOT NULL DEFAULT '',
+		created_at   timestamptz,
+		description  text NOT NULL DEFAULT '',
+		followers    bigint NOT NULL DEFAULT 0,
+		verified     boolean NOT NULL DEFAULT false,
+		withheld     text NOT NULL DEFAULT '',
+		first_seen   timestamptz NOT NULL,
+		last_seen    timestamptz NOT NULL,
+		PRIMARY KEY (platform, id)
+	);
+	CREATE TABLE posts (
+		id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		key          text NOT NULL UNIQUE,
+		platform     text NOT NULL,
+		post_id      text NOT NULL,
+		channel_id   text NOT NULL,
+		author_id    text NOT NULL,
+		kind         text NOT NULL,
+		posted_at    timestamptz,
+		collected_at timestamptz NOT NULL,
+		content_hash text NOT NULL,
+		version      integer NOT NULL DEFAULT 1,
+		norm         text NOT NULL,
+		fts          tsvector NOT NULL,
+		label        text NOT NULL DEFAULT '',
+		tier         integer NOT NULL DEFAULT 0,
+		entity       text NOT NULL DEFAULT '',
+		score        double precision NOT NULL DEFAULT 0,
+		violating    boolean NOT NULL DEFAULT false,
+		doc          bytea NOT NULL,
+		raw          bytea
+	);
+	CREATE INDEX posts_posted ON posts (posted_at DESC NULLS LAST, id DESC);
+	CREATE INDEX posts_violating ON posts (posted_at DESC NULLS LAST, id DESC) WHERE violating;
+	CREATE INDEX posts_label ON posts (label, posted_at DESC NULLS LAST);
+	CREATE INDEX posts_author ON posts (platform, author_id);
+	CREATE INDEX posts_channel ON posts (platform, channel_id);
+	CREATE INDEX posts_fts ON posts USING gin (fts);
+	CREATE TABLE post_versions (
+		post_id      bigint NOT NULL REFERENCES posts (id),
+		version      integer NOT NULL,
+		content_hash text NOT NULL,
+		doc          bytea NOT NULL,
+		raw          bytea,
+		PRIMARY KEY (post_id, version)
+	);
+	CREATE TABLE media (
+		post_id bigint NOT NULL REFERENCES posts (id),
+		idx     integer NOT NULL,
+		kind    text NOT NULL,
+		md5     text NOT NULL DEFAULT '',
+		sha256  text NOT NULL DEFAULT '',
+		pdq     text NOT NULL DEFAULT '',
+		PRIMARY KEY (post_id, idx)
+	);
+	CREATE INDEX media_sha256 ON media (sha256) WHERE sha256 <> '';
+	CREATE INDEX media_md5 ON media (md5) WHERE md5 <> '';
+	CREATE TABLE cases (
+		id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		post_key   text NOT NULL,
+		label      text NOT NULL,
+		tier       integer NOT NULL,
+		entity     text NOT NULL DEFAULT '',
+		score      double precision NOT NULL,
+		status     text NOT NULL,
+		reason     text NOT NULL,
+		created_at timestamptz NOT NULL,
+		updated_at timestamptz NOT NULL
+	);
+	CREATE INDEX cases_status ON cases (status, id DESC);
+	CREATE UNIQUE INDEX cases_open_post ON cases (post_key) WHERE status = 'open';`,
+}
+
+// migrate applies pending migrations in one transaction, under an advisory
+// lock keyed on the schema so that workers starting together wait for the
+// first one instead of racing to create the same tables. The lock is a
+// session lock taken before the transaction begins, not pg_advisory_xact_lock:
+// a transaction reads the catalog as of its start, so one that had waited
+// inside for the lock would not see the schema and tables the first worker
+// created, and its CREATE ... IF NOT EXISTS would fail on a duplicate.
+func (s *Store) migrate(ctx context.Context, schema string) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Release()
+	const lockKey = `hashtextextended('raqib migrate ' || $1, 0)`
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`, schema); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return applyMigrations(ctx, tx, schema) })
+	// A failed unlock (a broken connection) needs no handling: the server
+	// drops session locks with the session.
+	conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lockKey+`)`, schema)
+	return err
+}
+
+func applyMigrations(ctx context.Context, tx pgx.Tx, schema string) error {
+	if schema != "" {
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+			return fmt.Errorf("create schema %s: %w", schema, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer PRIMARY KEY,
+		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var have int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this raqib (%d): upgrade raqib", have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v+1); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+

@@ -1,0 +1,219 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// Post implements store.Store.
+func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
+	var (
+		id       int64
+		doc, raw []byte
+	)
+	if !storable(key) {
+		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
+	}
+	err := s.pool.QueryRow(ctx, `SELECT id, doc, raw FROM posts WHERE key = $1`, key).Scan(&id, &doc, &raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
+	}
+	p, err := store.DecodeDoc(doc, raw)
+	if err != nil {
+		return p, nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_id = $1 ORDER BY version`, id)
+	if err != nil {
+		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
+	}
+	defer rows.Close()
+	var vs []store.Version
+	for rows.Next() {
+		var (
+			v          store.Version
+			vdoc, vraw []byte
+		)
+		if err := rows.Scan(&v.Version, &vdoc, &vraw); err != nil {
+			return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
+		}
+		old, err := store.DecodeDoc(vdoc, vraw)
+		if err != nil {
+			return p, nil, err
+		}
+		v.Text, v.Title, v.EditedAt, v.CollectedAt, v.Raw = old.Text, old.Title, old.EditedAt, old.CollectedAt, vraw
+		vs = append(vs, v)
+	}
+	return p, vs, rows.Err()
+}
+
+// tsQuery turns what a user typed into a tsquery in which every word must
+// occur. Lexemes are quoted, and words has left no quote, backslash or
+// operator in them, so input is always taken literally.
+func tsQuery(typed string) string {
+	ws := words(arabic.Normalize(typed))
+	for i, w := range ws {
+		ws[i] = "'" + w + "'"
+	}
+	return strings.Join(ws, " & ")
+}
+
+// Posts implements store.Store.
+func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
+	var (
+		where []string
+		args  []any
+	)
+	// SavePosts refuses identifiers that are not storable, so no post has one.
+	for _, id := range []string{string(q.Platform), q.Author, q.Channel} {
+		if !storable(id) {
+			return nil, nil
+		}
+	}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
+	}
+	if q.Text != "" {
+		tq := tsQuery(q.Text)
+		if tq == "" {
+			return nil, nil
+		}
+		add("fts @@ $?::tsquery", tq)
+	}
+	if q.Platform != "" {
+		add("platform = $?", string(q.Platform))
+	}
+	if q.Label != "" {
+		add("label = $?", text(string(q.Label)))
+	}
+	if q.Tier != 0 {
+		add("tier = $?", int32(q.Tier))
+	}
+	if q.Entity != "" {
+		add("entity = $?", text(q.Entity))
+	}
+	if q.Violating {
+		where = append(where, "violating")
+	}
+	if q.Author != "" {
+		add("author_id = $?", q.Author)
+	}
+	if q.Channel != "" {
+		add("channel_id = $?", q.Channel)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 1000)
+	query := "SELECT doc FROM posts"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit, max(q.Offset, 0))
+	query += fmt.Sprintf(" ORDER BY posted_at DESC NULLS LAST, id DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list posts: %w", err)
+	}
+	defer rows.Close()
+	var ps []post.Post
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("list posts: %w", err)
+		}
+		p, err := store.DecodeDoc(doc, nil)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}
+
+// Cases implements store.Store.
+func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	query := `SELECT id, post_key, label, tier, entity, score, status, reason, created_at, updated_at FROM cases`
+	args := []any{limit}
+	if status != "" {
+		query += " WHERE status = $2"
+		args = append(args, text(string(status)))
+	}
+	query += " ORDER BY id DESC LIMIT $1"
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var cs []post.Case
+	for rows.Next() {
+		var (
+			c            post.Case
+			label, st    string
+			tier         int32
+			created, upd time.Time
+		)
+		if err := rows.Scan(&c.ID, &c.PostKey, &label, &tier, &c.Entity, &c.Score, &st, &c.Reason, &created, &upd); err != nil {
+			return nil, fmt.Errorf("list cases: %w", err)
+		}
+		c.Label, c.Tier, c.Status = post.Label(label), post.Tier(tier), post.CaseStatus(st)
+		c.CreatedAt, c.UpdatedAt = created.UTC(), upd.UTC()
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	st := store.Stats{ByPlatform: map[string]int64{}, ByLabel: map[string]int64{}}
+	err := s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM posts),
+		(SELECT count(*) FROM posts WHERE violating),
+		(SELECT count(*) FROM cases WHERE status = 'open'),
+		(SELECT count(*) FROM accounts)`).Scan(&st.Posts, &st.Violating, &st.OpenCases, &st.Accounts)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	for _, g := range []struct {
+		col string
+		dst map[string]int64
+	}{{"platform", st.ByPlatform}, {"label", st.ByLabel}} {
+		rows, err := s.pool.Query(ctx, "SELECT "+g.col+", count(*) FROM posts GROUP BY "+g.col)
+		if err != nil {
+			return st, fmt.Errorf("stats by %s: %w", g.col, err)
+		}
+		for rows.Next() {
+			var (
+				k string
+				n int64
+			)
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return st, fmt.Errorf("stats by %s: %w", g.col, err)
+			}
+			g.dst[k] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return st, fmt.Errorf("stats by %s: %w", g.col, err)
+		}
+	}
+	return st, nil
+}

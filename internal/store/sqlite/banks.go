@@ -1,0 +1,169 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/hashbank"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+var _ store.Banks = (*Store)(nil)
+
+// PutBank implements store.Banks.
+func (s *Store) PutBank(ctx context.Context, b hashbank.Bank) error {
+	if b.CreatedAt.IsZero() {
+		b.CreatedAt = time.Now().UTC()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO banks(name, kind, enabled, distance, source, created_at) VALUES (?,?,?,?,?,?)
+		ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, enabled=excluded.enabled, distance=excluded.distance, source=excluded.source`,
+		b.Name, string(b.Kind), boolInt(b.Enabled), b.Distance, b.Source, unixMilli(b.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("save bank %q: %w", b.Name, err)
+	}
+	return nil
+}
+
+// AddEntries implements store.Banks.
+func (s *Store) AddEntries(ctx context.Context, es []hashbank.Entry) ([]hashbank.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO bank_entries(bank, algo, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled, added_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(bank, algo, hash) DO NOTHING RETURNING id`)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	defer stmt.Close()
+	now := time.Now().UTC()
+	var added []hashbank.Entry
+	for _, e := range es {
+		if err := e.Validate(); err != nil {
+			return nil, fmt.Errorf("entry %s %s: %w", e.Algo, e.Hash, err)
+		}
+		if e.AddedAt.IsZero() {
+			e.AddedAt = now
+		}
+		labels, _ := json.Marshal(e.Labels)
+		err := stmt.QueryRowContext(ctx, e.Bank, e.Algo, e.Hash, string(labels), e.Entity, e.Source,
+			e.Provenance.SharedBy, unixMilli(e.Provenance.SharedAt), e.Provenance.CaseRef, boolInt(e.Enabled), unixMilli(e.AddedAt)).Scan(&e.ID)
+		switch {
+		case err == sql.ErrNoRows:
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("add entry %s %s to %q: %w", e.Algo, e.Hash, e.Bank, err)
+		}
+		added = append(added, e)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return added, nil
+}
+
+// LoadBanks implements store.Banks.
+func (s *Store) LoadBanks(ctx context.Context) ([]hashbank.Bank, []hashbank.Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, kind, enabled, distance, source, created_at FROM banks ORDER BY name`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load banks: %w", err)
+	}
+	var banks []hashbank.Bank
+	for rows.Next() {
+		var (
+			b       hashbank.Bank
+			kind    string
+			enabled int
+			created int64
+		)
+		if err := rows.Scan(&b.Name, &kind, &enabled, &b.Distance, &b.Source, &created); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("load banks: %w", err)
+		}
+		b.Kind, b.Enabled, b.CreatedAt = hashbank.Kind(kind), enabled == 1, fromMilli(created)
+		banks = append(banks, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("load banks: %w", err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT id, bank, algo, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled, added_at FROM bank_entries ORDER BY id`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load bank entries: %w", err)
+	}
+	defer rows.Close()
+	var es []hashbank.Entry
+	for rows.Next() {
+		var (
+			e             hashbank.Entry
+			labels        string
+			shared, added int64
+			enabled       int
+		)
+		if err := rows.Scan(&e.ID, &e.Bank, &e.Algo, &e.Hash, &labels, &e.Entity, &e.Source, &e.Provenance.SharedBy, &shared,
+			&e.Provenance.CaseRef, &enabled, &added); err != nil {
+			return nil, nil, fmt.Errorf("load bank entries: %w", err)
+		}
+		if err := json.Unmarshal([]byte(labels), &e.Labels); err != nil {
+			return nil, nil, fmt.Errorf("bank entry %d labels: %w", e.ID, err)
+		}
+		e.Provenance.SharedAt, e.AddedAt, e.Enabled = fromMilli(shared), fromMilli(added), enabled == 1
+		es = append(es, e)
+	}
+	return banks, es, rows.Err()
+}
+
+func (s *Store) setEnabled(ctx context.Context, table, col string, key any, on bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, err := s.db.ExecContext(ctx, "UPDATE "+table+" SET enabled = ? WHERE "+col+" = ?", boolInt(on), key)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %v: %w", strings.TrimSuffix(table, "s"), key, store.ErrNotFound)
+	}
+	return nil
+}
+
+// SetBankEnabled implements store.Banks.
+func (s *Store) SetBankEnabled(ctx context.Context, name string, on bool) error {
+	return s.setEnabled(ctx, "banks", "name", name, on)
+}
+
+// SetEntryEnabled implements store.Banks.
+func (s *Store) SetEntryEnabled(ctx context.Context, id int64, on bool) error {
+	return s.setEnabled(ctx, "bank_entries", "id", id, on)
+}
+
+// MediaHashes implements store.Banks.
+func (s *Store) MediaHashes(ctx context.Context, algo string, fn func(hash, postKey string) error) error {
+	col := map[string]string{hashbank.AlgoMD5: "md5", hashbank.AlgoSHA256: "sha256", hashbank.AlgoPDQ: "pdq"}[algo]
+	if col == "" {
+		return fmt.Errorf("media hashes: unknown algorithm %q", algo)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT m."+col+", p.key FROM media m JOIN posts p ON p.rowid = m.post_rowid WHERE m."+col+" != ''")
+	if err != nil {
+		return fmt.Errorf("media hashes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h, key string
+		if err := rows.Scan(&h, &key); err != nil {
+			return fmt.Errorf("media hashes: %w", err)
+		}
+		if err := fn(h, key); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,85 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/hashbank"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// BankStore is a store that also keeps hash banks.
+type BankStore interface {
+	store.Store
+	store.Banks
+}
+
+// RunBanks runs the hash-bank suite against a fresh, empty store.
+func RunBanks(t *testing.T, open func(t *testing.T) BankStore) {
+	ctx := context.Background()
+	s := open(t)
+	bank := hashbank.Bank{Name: "own", Kind: hashbank.KindOwn, Enabled: true, Distance: 31, Source: "analysts"}
+	if err := s.PutBank(ctx, bank); err != nil {
+		t.Fatal(err)
+	}
+	pdqHash := "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+	entries := []hashbank.Entry{
+		{Bank: "own", Algo: hashbank.AlgoPDQ, Hash: pdqHash, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
+			Provenance: hashbank.Provenance{SharedBy: "unit", SharedAt: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), CaseRef: "C-1"}},
+		{Bank: "own", Algo: hashbank.AlgoSHA256, Hash: "AB" + pdqHash[2:], Enabled: true},
+	}
+	added, err := s.AddEntries(ctx, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(added) != 2 || added[0].ID == 0 || added[0].ID == added[1].ID {
+		t.Fatalf("added %+v", added)
+	}
+	if again, err := s.AddEntries(ctx, entries); err != nil || len(again) != 0 {
+		t.Errorf("re-adding the same entries added %d (err %v), want 0", len(again), err)
+	}
+	if _, err := s.AddEntries(ctx, []hashbank.Entry{{Bank: "own", Algo: "pdq", Hash: "xyz"}}); err == nil {
+		t.Error("a bad hash was stored")
+	}
+	if err := s.SetEntryEnabled(ctx, added[1].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetBankEnabled(ctx, "nope", false); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("disabling a missing bank: %v, want ErrNotFound", err)
+	}
+	banks, es, err := s.LoadBanks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(banks) != 1 || banks[0].Name != "own" || banks[0].Distance != 31 || !banks[0].Enabled {
+		t.Errorf("banks %+v", banks)
+	}
+	if len(es) != 2 || es[0].Provenance.CaseRef != "C-1" || es[0].Labels[0] != post.Propaganda || es[1].Enabled ||
+		es[1].Hash != "ab"+pdqHash[2:] || !es[0].Provenance.SharedAt.Equal(entries[0].Provenance.SharedAt) {
+		t.Errorf("entries %+v", es)
+	}
+	// The matcher loads what the store returns.
+	m := hashbank.NewMatcher()
+	if err := m.Load(banks, es); err != nil {
+		t.Fatal(err)
+	}
+
+	p := sample("1", "صورة")
+	p.Media = []post.Media{{Kind: "photo", PDQ: pdqHash, SHA256: "ff"}}
+	if _, err := s.SavePosts(ctx, []post.Post{p}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.MediaHashes(ctx, hashbank.AlgoPDQ, func(h, key string) error {
+		got = append(got, h+" "+key)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != pdqHash+" "+p.Key() {
+		t.Errorf("media hashes %v", got)
+	}
+}
