@@ -1,0 +1,82 @@
+package classifier
+
+import (
+	_ "embed"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
+)
+
+// DefaultModelPath is where the shipped model lives in the source tree,
+// relative to this package; regenerate it with
+//
+//	go test ./internal/detect/classifier -run TestRegenerateModel -regenerate
+//
+// (or `raqib train`), which also writes its provenance beside it.
+const DefaultModelPath = "model/raqib.model"
+
+//go:embed model/raqib.model
+var defaultModel []byte
+
+var loadDefault = sync.OnceValues(func() (*Model, error) {
+	m, err := Read(defaultModel)
+	if err != nil {
+		return nil, fmt.Errorf("embedded model: %w", err)
+	}
+	if len(m.DenseNames) == len(builtinDense) {
+		return m, nil
+	}
+	if err := UseLexicon(m); err != nil {
+		return nil, fmt.Errorf("embedded model: %w", err)
+	}
+	return m, nil
+})
+
+// Default returns the embedded model, wired to the embedded lexicon's
+// features. It is shared: do not modify it.
+func Default() (*Model, error) { return loadDefault() }
+
+// ShippedConfig is the recipe of the shipped model: the Alfifi development
+// set as positives and easy negatives, ASTD political and OSACT offensive
+// tweets and the hand-made news and religious sentences as hard negatives.
+// dataRoot is the shared data directory; testdata this package's testdata
+// folder, which holds the hand-made files.
+func ShippedConfig(dataRoot, testdata string) TrainConfig {
+	return TrainConfig{
+		Data: []DataFile{
+			{Path: dataRoot + "/alfifi-dev/alfifi_dev.csv", Format: FormatAlfifi},
+			{Path: dataRoot + "/astd-ar-political/Tweets.txt", Format: FormatASTD},
+			{Path: dataRoot + "/osact2022-ar-offensive/OSACT2022-sharedTask-train.txt", Format: FormatOSACT},
+			// Hand-made news and everyday religious speech are scarce and
+			// exactly the confusions to avoid.
+			{Path: filepath.Join(testdata, "news_train.txt"), Format: FormatText, Weight: 5},
+			{Path: filepath.Join(testdata, "religious_train.txt"), Format: FormatText, Weight: 5},
+		},
+		Seed:           1,
+		LearningRate:   0.05,
+		L2:             1e-5,
+		PositiveWeight: 10,
+		Threshold:      0.15,
+	}
+}
+
+// UseLexicon wires the default lexicon's category features into m.
+func UseLexicon(m *Model) error {
+	l, err := lexicon.Default()
+	if err != nil {
+		return fmt.Errorf("lexicon features: %w", err)
+	}
+	return m.SetDense(lexicon.FeatureNames, l.Features)
+}
+
+// WithLexicon adds the default lexicon's category features to cfg.
+func WithLexicon(cfg *TrainConfig) error {
+	l, err := lexicon.Default()
+	if err != nil {
+		return fmt.Errorf("lexicon features: %w", err)
+	}
+	cfg.DenseNames, cfg.Dense = lexicon.FeatureNames, l.Features
+	return nil
+}

@@ -1,0 +1,167 @@
+package classifier
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Feature kinds, mixed into every hash so that the word "x" and the
+// character n-gram "x" land in different buckets. Text inside quotation
+// marks gets its own namespace: a newspaper quoting "الدولة الإسلامية" is
+// not a supporter naming it, and the model must be able to tell.
+const (
+	kindWord    = 'w'
+	kindBigram  = 'b'
+	kindChar    = 'c'
+	quotedShift = 0x80
+
+	minCharN = 3
+	maxCharN = 5
+	// maxWordRunes bounds the per-word rune offset table held in Scratch;
+	// longer "words" (URLs, spam runs) only yield n-grams from their start.
+	maxWordRunes = 48
+)
+
+const (
+	fnvOffset32 = 2166136261
+	fnvPrime32  = 16777619
+)
+
+// feature is one hashed feature occurrence and the bytes of the normalized
+// text it came from, so that an explanation can quote it.
+type feature struct {
+	hash       uint32
+	start, end int32
+}
+
+// extract appends every hashed feature occurrence of norm to s.feats. It
+// allocates only when s.feats has to grow, which stops after the first few
+// posts of a worker.
+func extract(norm []byte, seed uint32, s *Scratch) {
+	s.feats = s.feats[:0]
+	s.quoted, s.bar = false, false
+	var (
+		prevHash  uint32
+		prevStart int
+		havePrev  bool
+		quoted    bool
+	)
+	i := 0
+	for i < len(norm) {
+		r, size := rune(norm[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(norm[i:])
+		}
+		if !isWordRune(r) {
+			if q := quoteToggle(r, quoted); q != quoted {
+				quoted = q
+				havePrev = false
+			} else if r == '|' {
+				s.bar = true
+				havePrev = false
+			} else if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+				// Punctuation ends a phrase: bigrams do not cross it.
+				havePrev = false
+			}
+			i += size
+			continue
+		}
+		// A word: collect rune offsets for the character n-grams; runeOff
+		// holds one more entry than runes so that runeOff[n] ends rune n-1.
+		start := i
+		nr := 0
+		for i < len(norm) {
+			r, size = rune(norm[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRune(norm[i:])
+			}
+			if !isWordRune(r) {
+				break
+			}
+			if nr <= maxWordRunes {
+				s.runeOff[nr] = int32(i)
+				nr++
+			}
+			i += size
+		}
+		end := i
+		if nr <= maxWordRunes {
+			s.runeOff[nr] = int32(end)
+		} else {
+			nr = maxWordRunes
+		}
+		ns := uint32(0)
+		if quoted {
+			ns = quotedShift
+			s.quoted = true
+		}
+		wh := hashBytes(seed^(kindWord|ns), norm[start:end])
+		s.feats = append(s.feats, feature{wh, int32(start), int32(end)})
+		if havePrev {
+			bh := mix(seed^(kindBigram|ns), prevHash, wh)
+			s.feats = append(s.feats, feature{bh, int32(prevStart), int32(end)})
+		}
+		prevHash, prevStart, havePrev = wh, start, true
+		for a := 0; a+minCharN <= nr; a++ {
+			h := uint32(fnvOffset32) ^ (seed ^ (kindChar | ns))
+			for n := 1; n <= maxCharN && a+n <= nr; n++ {
+				e := int(s.runeOff[a+n])
+				for _, c := range norm[int(s.runeOff[a+n-1]):e] {
+					h ^= uint32(c)
+					h *= fnvPrime32
+				}
+				if n >= minCharN {
+					// Attributed to the whole word: an analyst reads words,
+					// not the n-grams inside them.
+					s.feats = append(s.feats, feature{h, int32(start), int32(end)})
+				}
+			}
+		}
+	}
+}
+
+// quoteToggle returns the quotation state after the rune r. Straight quotes
+// toggle; typographic and guillemet pairs open and close.
+func quoteToggle(r rune, quoted bool) bool {
+	switch r {
+	case '"', '\'':
+		return !quoted
+	case '«', '“', '‘', '„':
+		return true
+	case '»', '”', '’':
+		return false
+	}
+	return quoted
+}
+
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z'
+	}
+	if r >= 0x0621 && r <= 0x064A { // the Arabic letters, most of the text
+		return true
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func hashBytes(seed uint32, b []byte) uint32 {
+	h := uint32(fnvOffset32) ^ seed
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= fnvPrime32
+	}
+	return h
+}
+
+// mix combines two word hashes into a bigram hash (FNV-1a over their bytes).
+func mix(seed, a, b uint32) uint32 {
+	h := uint32(fnvOffset32) ^ seed
+	for _, v := range [2]uint32{a, b} {
+		for k := 0; k < 4; k++ {
+			h ^= v & 0xff
+			h *= fnvPrime32
+			v >>= 8
+		}
+	}
+	return h
+}

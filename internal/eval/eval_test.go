@@ -1,0 +1,123 @@
+package eval
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/raqib-project/raqib/internal/detect/classifier"
+	"github.com/raqib-project/raqib/internal/shareddata"
+)
+
+const (
+	newsHeldout      = "../detect/classifier/testdata/news_heldout.txt"
+	religiousHeldout = "../detect/classifier/testdata/religious_heldout.txt"
+)
+
+func seeds(t *testing.T) []classifier.DataFile {
+	dir := filepath.Join(filepath.Dir(shareddata.Need(t, "alfifi-dev")), "..", "seeds")
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil || len(files) != 5 {
+		t.Fatalf("want 5 seed articles in %s, got %v (%v)", dir, files, err)
+	}
+	var out []classifier.DataFile
+	for _, f := range files {
+		out = append(out, classifier.DataFile{Path: f, Format: classifier.FormatText})
+	}
+	return out
+}
+
+// TestShippedModel checks the embedded model against the targets that do
+// not need retraining: the seed articles and the held-out hand-made news
+// (never trained on), and the alfifi figures (trained on, so optimistic;
+// the honest ones are in TestCrossValidation).
+func TestShippedModel(t *testing.T) {
+	alfifi := shareddata.Need(t, "alfifi-dev", "alfifi_dev.csv")
+	cfg := Config{
+		Data: []classifier.DataFile{{Path: alfifi, Format: classifier.FormatAlfifi}},
+		Holdout: append(seeds(t),
+			classifier.DataFile{Path: newsHeldout, Format: classifier.FormatText},
+			classifier.DataFile{Path: religiousHeldout, Format: classifier.FormatText}),
+	}
+	var out bytes.Buffer
+	res, err := Run(cfg, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	paras := 0
+	for _, f := range res.Files {
+		switch {
+		case strings.Contains(f.Path, "seeds"):
+			paras += f.Metrics.FP
+			if *f.Document {
+				t.Errorf("seed article %s flagged as a whole", f.Path)
+			}
+		case f.Path == newsHeldout:
+			if *f.Document || f.Metrics.FPR > 0.1 {
+				t.Errorf("held-out hand-made news: %d of %d flagged, whole file flagged %v", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN, *f.Document)
+			}
+		case f.Path == religiousHeldout:
+			// Reported, not gated: everyday pious speech is a known
+			// weakness of the model (see the log and the package report).
+			t.Logf("held-out hand-made religious speech: %d of %d flagged", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN)
+		}
+	}
+	if paras > 2 {
+		t.Errorf("%d seed paragraphs flagged, want at most 2", paras)
+	}
+	if res.Overall.F1 < 0.93 || res.Overall.Precision < 0.95 {
+		t.Errorf("alfifi (trained on): F1 %.3f precision %.3f", res.Overall.F1, res.Overall.Precision)
+	}
+}
+
+// TestCrossValidation gives the honest figures: 5-fold cross-validation
+// over alfifi, the hard negatives and the hand-made news, with the shipped
+// model's hyper-parameters.
+func TestCrossValidation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains six models")
+	}
+	alfifi := shareddata.Need(t, "alfifi-dev", "alfifi_dev.csv")
+	root := filepath.Dir(filepath.Dir(alfifi))
+	tc := classifier.ShippedConfig(root, "../detect/classifier/testdata")
+	cfg := Config{Data: tc.Data, Folds: 5, Train: tc, Holdout: []classifier.DataFile{{Path: newsHeldout, Format: classifier.FormatText}}}
+	var out bytes.Buffer
+	res, err := Run(cfg, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	for _, f := range res.Files {
+		switch f.Format {
+		case classifier.FormatAlfifi:
+			if f.Metrics.F1 < 0.93 || f.Metrics.Precision < 0.95 {
+				t.Errorf("alfifi 5-fold: F1 %.3f precision %.3f, want >= 0.93 and >= 0.95", f.Metrics.F1, f.Metrics.Precision)
+			}
+		case classifier.FormatASTD, classifier.FormatOSACT:
+			if f.Metrics.FPR > 0.02 {
+				t.Errorf("%s 5-fold: %.2f%% flagged, want <= 2%%", f.Path, 100*f.Metrics.FPR)
+			}
+		}
+	}
+}
+
+func TestRunTiny(t *testing.T) {
+	cfg := Config{Data: []classifier.DataFile{{Path: "testdata/tiny.csv", Format: classifier.FormatCSV, Positive: []string{"pro"}}}, JSON: true, Worst: 1}
+	var out bytes.Buffer
+	res, err := Run(cfg, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Files[0].Metrics
+	if m.TP+m.FP+m.TN+m.FN != 4 || !strings.Contains(out.String(), `"overall"`) {
+		t.Errorf("metrics %+v, output %s", m, out.String())
+	}
+	if m.TP != 2 || m.FP != 0 {
+		t.Errorf("hand-made supporter posts: %+v", m)
+	}
+	if _, err := Run(Config{}, &out); err == nil {
+		t.Error("Run without data succeeded")
+	}
+}

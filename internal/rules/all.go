@@ -1,0 +1,255 @@
+package rules
+
+import (
+	"strings"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+// All lists every rule, in the order they run. A new rule goes here and
+// nowhere else.
+var All = []struct {
+	Name string
+	Rule PostRule
+}{
+	{"canary", CanaryRule},
+	{"official_claim", OfficialClaimRule},
+	{"supporter_stance", SupporterStanceRule},
+	{"classifier", ClassifierRule},
+	{"recruitment", RecruitmentRule},
+	{"threat", ThreatRule},
+	{"incitement", IncitementRule},
+	{"instruction", InstructionRule},
+	{"financing", FinancingRule},
+	{"news", NewsRule},
+	{"counter_speech", CounterSpeechRule},
+	{"repeat_author", RepeatAuthorRule},
+}
+
+var (
+	_ PostRule = CanaryRule
+	_ PostRule = OfficialClaimRule
+	_ PostRule = SupporterStanceRule
+	_ PostRule = ClassifierRule
+	_ PostRule = RecruitmentRule
+	_ PostRule = ThreatRule
+	_ PostRule = IncitementRule
+	_ PostRule = InstructionRule
+	_ PostRule = FinancingRule
+	_ PostRule = NewsRule
+	_ PostRule = CounterSpeechRule
+	_ PostRule = RepeatAuthorRule
+)
+
+// Canary is a fixed test string that is always flagged, so that an
+// end-to-end test can push a harmless post through every stage and expect a
+// case at the end (as indigo's GTUBE rule).
+const Canary = "RAQIB-CANARY-7d1f"
+
+// canaryNorm is the canary as normalization leaves it (Latin lower-cased).
+var canaryNorm = strings.ToLower(Canary)
+
+// CanaryRule flags the canary string.
+func CanaryRule(c *Context, p *post.Post) error {
+	if strings.Contains(p.Norm, canaryNorm) || strings.Contains(p.Text, Canary) {
+		c.AddLabel(post.Propaganda, post.TierPromotional, "", "canary: test string "+Canary)
+		c.ProposeCase("canary")
+	}
+	return nil
+}
+
+// pro is the unquoted evidence of the group's own voice besides naming.
+func pro(c *Context) float32 {
+	return c.Sum(lexicon.Honorific) + c.Sum(lexicon.Slogan) + c.Sum(lexicon.Slur) + c.Sum(lexicon.Outlet) + c.Sum(lexicon.ClaimFormula)
+}
+
+// framing is the evidence of reporting, counter-speech or research.
+func framing(c *Context) float32 {
+	return c.Sum(lexicon.NewsMarker) + c.Sum(lexicon.CounterSpeech) + c.Sum(lexicon.ResearchMarker)
+}
+
+// aboutFraming reports news, counter-speech or research framing that
+// outweighs the group's own voice: reporting verbs, helped by opponents'
+// names (داعش), with the group's names, if any, in quotation marks. The
+// opponents' name alone is not enough: supporters tag #داعش for reach.
+func aboutFraming(c *Context) bool {
+	f := framing(c)
+	return f >= 1 && f+c.Sum(lexicon.OpponentNaming)/2 >= c.Sum(lexicon.SupporterNaming)+pro(c)
+}
+
+// entity attributes a post to the most specific entity of its unquoted
+// violating hits (ولاية سيناء -> the Sinai province over the group).
+func entity(c *Context) string {
+	best := ""
+	for _, h := range c.Hits {
+		e := h.Entry
+		if h.Quoted || e.Entity == "" || !e.Category.Violating() {
+			continue
+		}
+		if len(e.Entity) > len(best) {
+			best = e.Entity
+		}
+	}
+	return best
+}
+
+// OfficialClaimRule flags the claim formula and official outlets in the
+// group's own voice: official propaganda, tier 3.
+func OfficialClaimRule(c *Context, p *post.Post) error {
+	if aboutFraming(c) {
+		return nil
+	}
+	// Pious formulas of the claims (بفضل الله، ولله الحمد) are everyday
+	// speech too: alone they must add up to the operational wording.
+	claim, voice := c.Sum(lexicon.ClaimFormula), c.Sum(lexicon.SupporterNaming)+c.Sum(lexicon.Honorific)
+	if claim >= 3 || claim >= 1 && voice > 0 || c.Sum(lexicon.Outlet) >= 1 && c.Sum(lexicon.SupporterNaming) > 0 {
+		c.AddLabel(post.Propaganda, post.TierOfficial, entity(c), "official_claim: claim formula or official outlet, unquoted")
+		c.ProposeCase("official propaganda")
+	}
+	return nil
+}
+
+// SupporterStanceRule flags the group named as supporters name it, outside
+// quotes, together with an honorific, slur, slogan, outlet or claim formula.
+func SupporterStanceRule(c *Context, p *post.Post) error {
+	if aboutFraming(c) {
+		return nil
+	}
+	if c.Sum(lexicon.SupporterNaming) > 0 && pro(c) > 0 {
+		c.AddLabel(post.Propaganda, post.TierPromotional, entity(c), "supporter_stance: supporter naming with honorific, slur, slogan or outlet")
+		c.ProposeCase("supporter propaganda")
+	}
+	return nil
+}
+
+// minClassifierWords is the length below which the n-gram model alone does
+// not flag: a headline fragment ("رص الصفوف") has too few n-grams for the
+// score to mean anything.
+const minClassifierWords = 4
+
+// ClassifierRule flags posts the classifier scores above its threshold,
+// unless their framing is news, counter-speech or research.
+func ClassifierRule(c *Context, p *post.Post) error {
+	if c.Threshold <= 0 || c.Score < c.Threshold || aboutFraming(c) || words(p.Norm) < minClassifierWords {
+		return nil
+	}
+	c.AddLabel(post.Propaganda, post.TierPromotional, entity(c), "classifier: n-gram model above threshold")
+	c.ProposeCase("classifier")
+	return nil
+}
+
+// words counts the words of a normalized text without allocating.
+func words(norm string) int {
+	n, in := 0, false
+	for i := 0; i < len(norm); i++ {
+		sp := norm[i] == ' ' || norm[i] == '\n' || norm[i] == '\t' || norm[i] == '\r'
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
+}
+
+// support reports evidence besides a cue that the post speaks for the
+// group: the classifier, or the group's own naming and vocabulary in a post
+// that does not also call it by its opponents' name.
+func support(c *Context) bool {
+	if c.Threshold > 0 && c.Score >= c.Threshold {
+		return true
+	}
+	return c.Sum(lexicon.SupporterNaming)+pro(c) >= 1 && c.Sum(lexicon.OpponentNaming) == 0
+}
+
+// RecruitmentRule flags calls to pledge, emigrate or mobilise, and contact
+// offers moving to closed apps, with support.
+func RecruitmentRule(c *Context, p *post.Post) error {
+	if aboutFraming(c) {
+		return nil
+	}
+	if r := c.Sum(lexicon.RecruitmentCue); r >= 3 || r > 0 && support(c) {
+		c.AddLabel(post.Recruitment, post.TierPromotional, entity(c), "recruitment: recruitment cue or closed-app contact")
+		c.ProposeCase("recruitment")
+	}
+	return nil
+}
+
+// ThreatRule flags a threat with a named target (a mention, or the slurs
+// the group uses for its targets): tier 1, threat to life.
+func ThreatRule(c *Context, p *post.Post) error {
+	if c.Sum(lexicon.ThreatCue) == 0 || aboutFraming(c) {
+		return nil
+	}
+	if len(p.Mentions) > 0 || strings.Contains(p.Norm, "@") || c.Sum(lexicon.Slur) > 0 || support(c) {
+		c.AddLabel(post.Threat, post.TierThreat, entity(c), "threat: threat cue with a named target")
+		c.ProposeCase("threat to life")
+	}
+	return nil
+}
+
+// IncitementRule flags calls to attack.
+func IncitementRule(c *Context, p *post.Post) error {
+	if aboutFraming(c) {
+		return nil
+	}
+	if i := c.Sum(lexicon.IncitementCue); i >= 3 || i > 0 && support(c) {
+		c.AddLabel(post.Incitement, post.TierPromotional, entity(c), "incitement: call to attack")
+		c.ProposeCase("incitement")
+	}
+	return nil
+}
+
+// InstructionRule flags attack-method and security instructions with
+// support.
+func InstructionRule(c *Context, p *post.Post) error {
+	if c.Sum(lexicon.InstructionCue) > 0 && support(c) && !aboutFraming(c) {
+		c.AddLabel(post.Instruction, post.TierPromotional, entity(c), "instruction: attack or security instructions")
+		c.ProposeCase("instruction")
+	}
+	return nil
+}
+
+// FinancingRule flags donation requests with support.
+func FinancingRule(c *Context, p *post.Post) error {
+	if c.Sum(lexicon.FinancingCue) > 0 && support(c) && !aboutFraming(c) {
+		c.AddLabel(post.Financing, post.TierPromotional, entity(c), "financing: donation request")
+		c.ProposeCase("financing")
+	}
+	return nil
+}
+
+// NewsRule labels news about the group: reporting verbs or opponents'
+// naming outweighing supporter evidence. It suppresses the rules above.
+func NewsRule(c *Context, p *post.Post) error {
+	if aboutFraming(c) && c.Sum(lexicon.NewsMarker)+c.Sum(lexicon.OpponentNaming) >= c.Sum(lexicon.CounterSpeech) {
+		c.AddLabel(post.News, post.TierNone, "", "news: reporting verbs or opponents' naming outweigh supporter evidence")
+	}
+	return nil
+}
+
+// CounterSpeechRule labels counter-speech: calls to report accounts,
+// refutation.
+func CounterSpeechRule(c *Context, p *post.Post) error {
+	if c.Sum(lexicon.CounterSpeech) >= 1 && aboutFraming(c) {
+		c.AddLabel(post.CounterSpeech, post.TierNone, "", "counter_speech: calls to report or refute")
+	}
+	return nil
+}
+
+// repeatFlags is how many violating posts in a day make an author worth a
+// case even for posts the other rules find weak.
+const repeatFlags = 3
+
+// RepeatAuthorRule proposes a case when an author already posted
+// violating content repeatedly today and this post leans the same way.
+func RepeatAuthorRule(c *Context, p *post.Post) error {
+	if c.Threshold <= 0 || c.Score < c.Threshold/2 || aboutFraming(c) {
+		return nil
+	}
+	if n := c.AuthorFlagged(24 * time.Hour); n >= repeatFlags {
+		c.ProposeCase("repeat author: flagged posts in the last day")
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package rules
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/detect/classifier"
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+var (
+	stackOnce sync.Once
+	stackErr  error
+	lexHolder *lexicon.Holder
+	model     *classifier.Model
+)
+
+func newStack(t testing.TB, counters Counters) *Stack {
+	t.Helper()
+	stackOnce.Do(func() {
+		lexHolder, stackErr = lexicon.NewHolder("")
+		if stackErr == nil {
+			model, stackErr = classifier.Default()
+		}
+	})
+	if stackErr != nil {
+		t.Fatal(stackErr)
+	}
+	s, err := NewStack(lexHolder, model, counters, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	return s
+}
+
+func mkPost(id, text string) *post.Post {
+	return &post.Post{Platform: post.Telegram, ID: id, Kind: post.Message, Channel: post.Channel{ID: "c"}, Author: post.Account{ID: "a" + id}, Text: text}
+}
+
+// The posts are hand-made for these tests; none is a real post.
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name      string
+		text      string
+		label     post.Label
+		tier      post.Tier
+		entity    string
+		violating bool
+		wantCase  bool
+	}{
+		{"canary", "test " + Canary + " end", post.Propaganda, post.TierPromotional, "", true, true},
+		{"official claim", "بفضل الله تعالى تمكن جنود الخلافة من تفجير عبوة ناسفة على آلية للمرتدين ولله الحمد", post.Propaganda, post.TierOfficial, "isis", true, true},
+		{"supporter stance", "الدولة الإسلامية باقية وتتمدد رغم أنف الرافضة", post.Propaganda, post.TierPromotional, "isis", true, true},
+		{"province entity", "ولاية سيناء تقبل الله الاستشهادي", post.Propaganda, post.TierPromotional, "isis-sinai", true, true},
+		{"recruitment", "انفروا إلى أرض الخلافة يا شباب، تواصل خاص على تلغرام", post.Recruitment, post.TierPromotional, "isis", true, true},
+		{"threat", "@enemy أنت التالي يا عدو الله، سنذبحكم يا مرتدين", post.Threat, post.TierThreat, "", true, true},
+		{"incitement", "يا جنود الخلافة حان الوقت للهجوم، اقتلوهم حيث وجدتموهم", post.Incitement, post.TierPromotional, "isis", true, true},
+		{"instruction", "دورة المتفجرات لأنصار الدولة الإسلامية: صناعة العبوات خطوة بخطوة", post.Instruction, post.TierPromotional, "isis", true, true},
+		{"financing", "ادعموا المجاهدين في دولة الخلافة، الجهاد بالمال، محفظة بيتكوين", post.Financing, post.TierPromotional, "isis", true, true},
+		{"news", "عاجل | قال مصدر أمني إن تنظيم داعش هاجم نقطة تفتيش للجيش في صلاح الدين", post.News, post.TierNone, "", false, false},
+		{"quoted supporter naming in news", "أفادت وكالة رويترز بأن تنظيم داعش، الذي يسمي نفسه \"الدولة الإسلامية\"، تبنى الهجوم ورفع شعار \"باقية وتتمدد\"", post.News, post.TierNone, "", false, false},
+		{"counter speech", "ندعو المواطنين إلى الإبلاغ عن الحسابات التي تنشر الفكر المتطرف لتنظيم داعش", post.CounterSpeech, post.TierNone, "", false, false},
+		{"pious formulas alone", "نجحت في الامتحان بفضل الله تعالى ولله الحمد والشكر لأهلي", post.Unrelated, post.TierNone, "", false, false},
+		{"unrelated", "مباراة الهلال والنصر اليوم في الرياض والجو جميل", post.Unrelated, post.TierNone, "", false, false},
+	}
+	s := newStack(t, &MemCounters{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := s.Check(mkPost(tt.name, tt.text))
+			if v.Label != tt.label || v.Tier != tt.tier || v.Violating != tt.violating || v.Entity != tt.entity {
+				t.Errorf("got %s tier %d entity %q violating %v (reasons %v); want %s tier %d entity %q violating %v",
+					v.Label, v.Tier, v.Entity, v.Violating, v.Reasons, tt.label, tt.tier, tt.entity, tt.violating)
+			}
+			if (v.Case != nil) != tt.wantCase {
+				t.Fatalf("case %+v, want case %v", v.Case, tt.wantCase)
+			}
+			if v.Case != nil && (v.Case.Status != post.CaseOpen || v.Case.Label != v.Label || v.Case.Reason == "") {
+				t.Errorf("case %+v is not an open case for %s", v.Case, v.Label)
+			}
+			if v.Violating && !hasRulesSignal(v.Signals) {
+				t.Errorf("violating verdict without a rules signal: %+v", v.Signals)
+			}
+		})
+	}
+}
+
+func hasRulesSignal(ss []post.Signal) bool {
+	for _, s := range ss {
+		if s.Detector == "rules" && strings.HasPrefix(s.Explanation, "rules: ") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestEngineDedupAndErrors(t *testing.T) {
+	failing := errors.New("boom")
+	e := &Engine{
+		Rules: []PostRule{
+			func(c *Context, p *post.Post) error {
+				c.AddLabel(post.Propaganda, post.TierPromotional, "isis", "a")
+				c.ProposeCase("x")
+				return nil
+			},
+			func(c *Context, p *post.Post) error { return failing },
+			func(c *Context, p *post.Post) error {
+				c.AddLabel(post.Propaganda, post.TierPromotional, "isis", "a")
+				c.AddLabel(post.Threat, post.TierThreat, "", "t")
+				c.ProposeCase("x")
+				return nil
+			},
+		},
+		Names: []string{"one", "fails", "three"},
+	}
+	v := e.Run(&Context{Post: mkPost("1", "x")})
+	if v.Label != post.Threat || v.Tier != post.TierThreat || len(v.Reasons) != 2 || v.Case == nil || v.Case.Reason != "x" {
+		t.Errorf("verdict %+v: want threat first, two reasons, one case reason", v)
+	}
+}
+
+func TestRepeatAuthor(t *testing.T) {
+	c := &MemCounters{}
+	s := newStack(t, c)
+	for i := range 4 {
+		p := mkPost("r", "الدولة الإسلامية باقية وتتمدد رغم أنف الرافضة")
+		p.ID = string(rune('a' + i))
+		s.Check(p)
+	}
+	now := s.Now()
+	if n := c.Count(keyFlagged+"telegram:ar", now.Add(-time.Hour)); n != 4 {
+		t.Errorf("flagged count %d, want 4", n)
+	}
+	if n := c.Count(keyPosts+"telegram:ar", now.Add(time.Hour)); n != 0 {
+		t.Errorf("count after now %d, want 0", n)
+	}
+}
+
+func TestMemCountersWindow(t *testing.T) {
+	c := &MemCounters{Window: time.Hour}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.Add("k", t0)
+	c.Add("k", t0.Add(30*time.Minute))
+	c.Add("k", t0.Add(2*time.Hour))
+	if n := c.Count("k", t0); n != 1 {
+		t.Errorf("count %d, want 1 (older events forgotten)", n)
+	}
+}
+
+func TestServicePostsSkipped(t *testing.T) {
+	p := mkPost("s", Canary)
+	p.Kind = post.Service
+	if v := newStack(t, nil).Check(p); v.Violating {
+		t.Errorf("service post flagged: %+v", v)
+	}
+}

@@ -1,0 +1,75 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/raqib-project/raqib/internal/detect/classifier"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/shareddata"
+)
+
+func TestStackFillsNorm(t *testing.T) {
+	p := mkPost("n", "الدولةُ الإسلاميةُ")
+	p.Title = "عنوان"
+	newStack(t, nil).Check(p)
+	if p.Norm == "" {
+		t.Fatal("Check left Norm empty")
+	}
+}
+
+func TestNewStackErrors(t *testing.T) {
+	if _, err := NewStack(nil, nil, nil, nil); err == nil {
+		t.Error("NewStack without a lexicon succeeded")
+	}
+	newStack(t, nil) // loads the shared lexicon and model
+	if _, err := NewStack(lexHolder, &classifier.Model{DenseNames: []string{"quoted_text", "news_bar", "other"}}, nil, nil); err == nil {
+		t.Error("NewStack accepted a model trained on other dense features")
+	}
+}
+
+// BenchmarkStack runs normalize, lexicon, classifier and rules over real
+// Arabic tweets (the Alfifi development set, half of it propaganda).
+func BenchmarkStack(b *testing.B) {
+	path := shareddata.Need(b, "alfifi-dev", "alfifi_dev.csv")
+	exs, err := classifier.Load(classifier.DataFile{Path: path, Format: classifier.FormatAlfifi}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newStack(b, nil)
+	posts := make([]post.Post, len(exs))
+	for i, e := range exs {
+		posts[i] = post.Post{Platform: post.X, ID: e.Where, Kind: post.Message, Text: e.Text}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		p := posts[i%len(posts)]
+		s.Check(&p)
+	}
+}
+
+func TestStackConcurrent(t *testing.T) {
+	s := newStack(t, &MemCounters{})
+	texts := []string{"الدولة الإسلامية باقية وتتمدد رغم أنف الرافضة", "عاجل | قال مصدر أمني إن تنظيم داعش هاجم نقطة تفتيش", Canary}
+	want := make([]Verdict, len(texts))
+	for i, txt := range texts {
+		want[i] = s.Check(mkPost("w", txt))
+	}
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			ok := true
+			for i := range 50 {
+				k := (g + i) % len(texts)
+				v := s.Check(mkPost("w", texts[k]))
+				ok = ok && v.Label == want[k].Label && v.Violating == want[k].Violating
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Error("concurrent checks disagree with sequential ones")
+		}
+	}
+}
