@@ -27,7 +27,7 @@ type command struct {
 	run      func(ctx context.Context, c *Config) error
 }
 
-var pipelineSettings = []string{"data", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model"}
+var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model"}
 
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {

@@ -17,6 +17,7 @@ import (
 // the environment, which wins over the default.
 type Config struct {
 	Data          string
+	Store         string
 	Addr          string
 	NATS          string
 	NATSListen    string
@@ -64,6 +65,7 @@ func (c *Config) settings() []setting {
 	}
 	return []setting{
 		{"data", "./raqib-data", "data directory: database, queue and evidence live here", str(&c.Data)},
+		{"store", "", "PostgreSQL URL (postgres://...) for scale-out; empty keeps the embedded SQLite database in --data", str(&c.Store)},
 		{"addr", "127.0.0.1:8080", "address the web UI and API listen on", str(&c.Addr)},
 		{"nats", "", "URL of an external NATS JetStream server; empty runs one inside the process", str(&c.NATS)},
 		{"nats-listen", "", "also expose the embedded NATS server on host:port (e.g. 127.0.0.1:4333) so that `raqib worker` processes can join", str(&c.NATSListen)},

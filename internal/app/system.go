@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/enrich"
 	"github.com/raqib-project/raqib/internal/pipeline"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
+	"github.com/raqib-project/raqib/internal/store/postgres"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
@@ -33,7 +35,7 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 		return nil, err
 	}
 	s.det = det
-	if s.store, err = sqlite.Open(ctx, c.Data); err != nil {
+	if s.store, err = openStore(ctx, c); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.bus, err = pipeline.Open(ctx, pipeline.Config{
@@ -45,6 +47,18 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 	}
 	s.metrics.watchStore(s.store)
 	return s, nil
+}
+
+// openStore opens PostgreSQL when --store names it, else the embedded
+// SQLite database in the data directory.
+func openStore(ctx context.Context, c *Config) (store.Store, error) {
+	switch {
+	case c.Store == "":
+		return sqlite.Open(ctx, c.Data)
+	case strings.HasPrefix(c.Store, "postgres://"), strings.HasPrefix(c.Store, "postgresql://"):
+		return postgres.Open(ctx, c.Store)
+	}
+	return nil, fmt.Errorf("--store %q: want a postgres:// URL or nothing", c.Store)
 }
 
 func (s *system) close() {

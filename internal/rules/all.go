@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/detect/known"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/post"
 )
@@ -26,6 +27,7 @@ var All = []struct {
 	{"news", NewsRule},
 	{"counter_speech", CounterSpeechRule},
 	{"repeat_author", RepeatAuthorRule},
+	{"known_content", KnownContentRule},
 }
 
 var (
@@ -41,6 +43,7 @@ var (
 	_ PostRule = NewsRule
 	_ PostRule = CounterSpeechRule
 	_ PostRule = RepeatAuthorRule
+	_ PostRule = KnownContentRule
 )
 
 // Canary is a fixed test string that is always flagged, so that an
@@ -250,6 +253,28 @@ func RepeatAuthorRule(c *Context, p *post.Post) error {
 	}
 	if n := c.AuthorFlagged(24 * time.Hour); n >= repeatFlags {
 		c.ProposeCase("repeat author: flagged posts in the last day")
+	}
+	return nil
+}
+
+// KnownContentRule labels a post whose media or text matches a hash-bank
+// entry, or whose text near-duplicates a post already found violating:
+// recycled propaganda is recognized whatever its new wording around it. The
+// signals come from the known-content detector (detect/known), which
+// already applied negative banks.
+func KnownContentRule(c *Context, p *post.Post) error {
+	for _, s := range c.Signals {
+		if !s.Label.Violating() {
+			continue
+		}
+		switch s.Detector {
+		case known.BankDetector:
+			c.AddLabel(s.Label, s.Tier, s.Entity, "known_content: "+s.Explanation)
+			c.ProposeCase("known_content: bank match " + s.Ref)
+		case known.NearDupDetector:
+			c.AddLabel(s.Label, post.TierPromotional, s.Entity, "known_content: "+s.Explanation)
+			c.ProposeCase("known_content: near-duplicate of " + s.Ref)
+		}
 	}
 	return nil
 }

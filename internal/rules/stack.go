@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/detect"
 	"github.com/raqib-project/raqib/internal/detect/classifier"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/post"
@@ -25,7 +26,11 @@ type Stack struct {
 	model  *classifier.Model
 	engine *Engine
 	// Now gives the time of a check (tests pin it); default time.Now.
-	Now  func() time.Time
+	Now func() time.Time
+	// Known are known-content detectors (hash banks, near-duplicates): they
+	// run before the rules, which read their signals.
+	Known []detect.Detector
+	log   *slog.Logger
 	pool sync.Pool
 }
 
@@ -49,7 +54,7 @@ func NewStack(lex *lexicon.Holder, model *classifier.Model, counters Counters, l
 			return nil, fmt.Errorf("stack: %w", err)
 		}
 	}
-	s := &Stack{lex: lex, lexDet: lexicon.NewDetector(lex), model: model, engine: NewEngine(counters, log), Now: time.Now}
+	s := &Stack{lex: lex, lexDet: lexicon.NewDetector(lex), model: model, engine: NewEngine(counters, log), Now: time.Now, log: log}
 	s.pool.New = func() any { return new(stackScratch) }
 	return s, nil
 }
@@ -77,6 +82,14 @@ func (s *Stack) Check(p *post.Post) Verdict {
 	sumHits(&sc.dense, sc.hits)
 	c := &sc.ctx
 	*c = Context{Post: p, Hits: sc.hits, Now: s.Now(), effects: c.effects[:0], cases: c.cases[:0]}
+	var known []post.Signal
+	for _, d := range s.Known {
+		var err error
+		if known, err = d.Detect(p, known); err != nil && s.log != nil {
+			s.log.Warn("detector failed", "detector", d.Name(), "post", p.Key(), "err", err)
+		}
+	}
+	c.Signals = known
 	if s.model != nil {
 		c.Threshold = s.model.Threshold
 		c.Score = s.model.ScoreDense(sc.norm, sc.dense[:], &sc.cs)

@@ -1,0 +1,122 @@
+package known_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/detect"
+	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/hashbank"
+	"github.com/raqib-project/raqib/internal/neardup"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/rules"
+)
+
+const (
+	bankedPDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+	// nearPDQ differs from bankedPDQ in its first 8 bits.
+	nearPDQ   = "07f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+	benignPDQ = "0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff"
+)
+
+func matcher(t *testing.T) *hashbank.Matcher {
+	t.Helper()
+	m := hashbank.NewMatcher()
+	err := m.Load([]hashbank.Bank{
+		{Name: "partner", Kind: hashbank.KindPartner, Enabled: true, Distance: 31, Source: "hand-made test list"},
+		{Name: "benign", Kind: hashbank.KindNegative, Enabled: true, Distance: 10},
+	}, []hashbank.Entry{
+		{ID: 1, Bank: "partner", Algo: hashbank.AlgoPDQ, Hash: bankedPDQ, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
+			Provenance: hashbank.Provenance{SharedBy: "partner unit", CaseRef: "P-7"}},
+		{ID: 2, Bank: "partner", Algo: hashbank.AlgoPDQ, Hash: benignPDQ, Labels: []post.Label{post.Propaganda}, Enabled: true},
+		{ID: 3, Bank: "benign", Algo: hashbank.AlgoPDQ, Hash: benignPDQ, Enabled: true},
+		{ID: 4, Bank: "partner", Algo: hashbank.AlgoText, Hash: known.TextHash(arabic.Normalize("نص دعائي محفوظ في البنك")), Labels: []post.Label{post.Recruitment}, Enabled: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func stack(t *testing.T, d detect.Detector) *rules.Stack {
+	t.Helper()
+	lex, err := lexicon.NewHolder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rules.NewStack(lex, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Known = []detect.Detector{d}
+	return s
+}
+
+func TestBankMatches(t *testing.T) {
+	d := &known.Detector{Banks: matcher(t)}
+	s := stack(t, d)
+	for _, tc := range []struct {
+		name      string
+		p         post.Post
+		violating bool
+		label     post.Label
+		explain   string
+	}{
+		{"near image", post.Post{Text: "صورة اليوم", Media: []post.Media{{Kind: "photo", PDQ: nearPDQ}}}, true, post.Propaganda, "PDQ distance 8"},
+		{"benign image vetoed", post.Post{Text: "صورة اليوم", Media: []post.Media{{Kind: "photo", PDQ: benignPDQ}}}, false, "", "known benign"},
+		{"banked text with diacritics", post.Post{Text: "نَصٌّ دعائيّ محفوظٌ في البنك"}, true, post.Recruitment, "exact text"},
+		{"nothing", post.Post{Text: "صورة اليوم", Media: []post.Media{{Kind: "photo"}}}, false, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.p
+			p.Platform, p.ID, p.Kind = post.Telegram, "1", post.Message
+			p.Norm = arabic.Normalize(p.Text)
+			sigs, err := d.Detect(&p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := s.Check(&p)
+			if v.Violating != tc.violating || (tc.violating && v.Label != tc.label) {
+				t.Errorf("verdict %s violating=%v, want %s %v; reasons %v", v.Label, v.Violating, tc.label, tc.violating, v.Reasons)
+			}
+			if tc.violating && v.Case == nil {
+				t.Error("no case proposed for known content")
+			}
+			if tc.explain == "" {
+				if len(sigs) != 0 {
+					t.Errorf("signals %+v", sigs)
+				}
+				return
+			}
+			if len(sigs) == 0 || !strings.Contains(sigs[0].Explanation, tc.explain) {
+				t.Errorf("signals %+v, want an explanation with %q", sigs, tc.explain)
+			}
+		})
+	}
+}
+
+func TestNearDuplicateOfViolatingPost(t *testing.T) {
+	// Hand-made, fictional supporter text and a re-post with a hashtag and
+	// an emoji added.
+	orig := arabic.Normalize("بيان من جنود الخلافة في الولاية إلى الإخوة الأنصار في كل مكان: اثبتوا وانشروا الإصدار الجديد")
+	repost := arabic.Normalize("#عاجل بيان من جنود الخلافة في الولاية إلى الإخوة الأنصار في كل مكان: اثبتوا وانشروا الإصدار الجديد 🔥")
+	ix := neardup.NewIndex(0)
+	if _, err := ix.Add("telegram:1:9", orig); err != nil {
+		t.Fatal(err)
+	}
+	d := &known.Detector{Texts: ix, Label: func(key string) (post.Label, bool) { return post.Propaganda, key == "telegram:1:9" }}
+	p := post.Post{Platform: post.Telegram, ID: "10", Channel: post.Channel{ID: "2"}, Norm: repost}
+	sigs, err := d.Detect(&p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != 1 || sigs[0].Ref != "telegram:1:9" || sigs[0].Detector != known.NearDupDetector {
+		t.Fatalf("signals %+v, want one near-duplicate linking the original", sigs)
+	}
+	other := post.Post{Platform: post.Telegram, ID: "11", Norm: arabic.Normalize("انتهت مباراة كرة القدم بفوز الفريق الأول بهدفين")}
+	if sigs, _ := d.Detect(&other, nil); len(sigs) != 0 {
+		t.Errorf("unrelated text matched: %+v", sigs)
+	}
+}
