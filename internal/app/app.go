@@ -42,7 +42,15 @@ func commands() []command {
 			[]string{"format", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
 			append([]string{"addr"}, pipelineSettings...), runDemo},
-		{"bench", "ingest [N]", "measure throughput: `bench ingest N` imports N synthetic posts through the full path",
+		{"eval", "[--data FILE...]", "measure the detection stack: confusion matrix, precision, recall, F1, false-positive rate, worst mistakes",
+			[]string{"datasets", "holdout", "positive", "cv", "seed", "model", "json", "log-level", "log-format"}, runEval},
+		{"train", "--data FILE...", "train the classifier (deterministic seed) and write the model with its provenance",
+			[]string{"datasets", "positive", "cv", "seed", "out", "log-level", "log-format"}, runTrain},
+		{"hash", "FILE...", "print PDQ (with quality), MD5 and SHA-256 of images; vPDQ frame hashes of videos",
+			[]string{"json", "max-pixels", "log-level"}, runHash},
+		{"bank", "list|import FILE...|export|enable|disable [ID...]", "manage hash banks; import also re-scans what was already collected",
+			[]string{"data", "store", "bank", "kind", "distance", "bank-format", "source", "json", "lexicon", "model", "log-level", "log-format"}, runBank},
+		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts through the full path; `bench index N` queries an N-hash PDQ index",
 			append([]string{"batch", "progress"}, pipelineSettings...), runBench},
 		{"version", "", "print the version", nil, runVersion},
 	}
@@ -83,7 +91,7 @@ func Parse(args []string, getenv func(string) string, stdin io.Reader, stdout, s
 	}
 	c.Args = fs.Args()
 	if cmd.settings != nil {
-		if err := c.validate(getenv); err != nil {
+		if err := c.validate(getenv, cmd.settings); err != nil {
 			return "", nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +76,12 @@ func TestHelpListsEveryFlagWithEnv(t *testing.T) {
 		if err != nil || name != "help" {
 			t.Fatalf("%s -h: %v", cmd.name, err)
 		}
-		for _, s := range cmd.settings {
-			if !strings.Contains(out.String(), "-"+s) || !strings.Contains(out.String(), EnvName(s)) {
-				t.Errorf("raqib %s -h does not document --%s and %s:\n%s", cmd.name, s, EnvName(s), out.String())
+		for _, st := range (&Config{}).settings() {
+			if !slices.Contains(cmd.settings, st.name) {
+				continue
+			}
+			if !strings.Contains(out.String(), "-"+st.flagName()) || !strings.Contains(out.String(), st.envName()) {
+				t.Errorf("raqib %s -h does not document --%s and %s:\n%s", cmd.name, st.flagName(), st.envName(), out.String())
 			}
 		}
 	}

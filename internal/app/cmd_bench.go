@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/enrich"
+	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
@@ -24,8 +25,26 @@ func runBench(ctx context.Context, c *Config) error {
 	switch c.Args[0] {
 	case "ingest":
 		return benchIngest(ctx, c)
+	case "index":
+		n, err := benchN(c, 10_000_000)
+		if err != nil {
+			return err
+		}
+		return hashbank.BenchIndex(n, 1000, c.Stdout)
 	}
-	return fmt.Errorf("%w: unknown benchmark %q (known: ingest)", ErrUsage, c.Args[0])
+	return fmt.Errorf("%w: unknown benchmark %q (known: ingest, index)", ErrUsage, c.Args[0])
+}
+
+// benchN reads the size argument of a benchmark.
+func benchN(c *Config, def int) (int, error) {
+	if len(c.Args) < 2 {
+		return def, nil
+	}
+	v, err := strconv.Atoi(c.Args[1])
+	if err != nil || v < 1 {
+		return 0, fmt.Errorf("%w: bench %s N: N must be a positive number, got %q", ErrUsage, c.Args[0], c.Args[1])
+	}
+	return v, nil
 }
 
 // benchTexts are hand-made Arabic and English posts of typical tweet length;
@@ -43,13 +62,9 @@ var benchTexts = []string{
 // store), then measures the raw SQLite insert rate of the same posts in a
 // fresh store as the baseline.
 func benchIngest(ctx context.Context, c *Config) error {
-	n := 100000
-	if len(c.Args) > 1 {
-		v, err := strconv.Atoi(c.Args[1])
-		if err != nil || v < 1 {
-			return fmt.Errorf("%w: bench ingest N: N must be a positive number, got %q", ErrUsage, c.Args[1])
-		}
-		n = v
+	n, err := benchN(c, 100_000)
+	if err != nil {
+		return err
 	}
 	dir, err := os.MkdirTemp("", "raqib-bench-")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,23 @@ type Config struct {
 	Model         string
 	Timeout       time.Duration
 
+	// Detection evaluation and training (eval, train).
+	Datasets []string
+	Holdout  []string
+	Positive []string
+	CV       int
+	Seed     int
+	Out      string
+	JSON     bool
+
+	// Hash banks (bank, hash).
+	Bank         string
+	BankKind     string
+	BankDistance int
+	BankFormat   string
+	BankSource   string
+	MaxPixels    int
+
 	// Set by the command line, not settings.
 	Args   []string
 	Stdin  io.Reader
@@ -45,6 +63,45 @@ type setting struct {
 	def   string
 	usage string
 	bind  func(fs *flag.FlagSet, name, def, usage string)
+	// env overrides the variable name RAQIB_<NAME>.
+	env string
+	// flag overrides the flag name where it would collide with another
+	// setting's: eval's --data names data sets, not the data directory.
+	flag string
+}
+
+func (s setting) envName() string {
+	if s.env != "" {
+		return s.env
+	}
+	return EnvName(s.name)
+}
+
+func (s setting) flagName() string {
+	if s.flag != "" {
+		return s.flag
+	}
+	return s.name
+}
+
+// listFlag is a repeatable flag; the environment gives a comma-separated
+// list.
+type listFlag struct{ p *[]string }
+
+func (l listFlag) String() string {
+	if l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l listFlag) Set(v string) error {
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			*l.p = append(*l.p, x)
+		}
+	}
+	return nil
 }
 
 func (c *Config) settings() []setting {
@@ -57,6 +114,22 @@ func (c *Config) settings() []setting {
 			fs.IntVar(p, n, v, u)
 		}
 	}
+	list := func(p *[]string) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, u string) {
+			*p = nil
+			if d != "" {
+				listFlag{p}.Set(d)
+			}
+			// Values given on the command line replace the default.
+			fs.Var(&replacingList{listFlag: listFlag{p}}, n, u)
+		}
+	}
+	boolean := func(p *bool) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, u string) {
+			v, _ := strconv.ParseBool(d)
+			fs.BoolVar(p, n, v, u)
+		}
+	}
 	dur := func(p *time.Duration) func(*flag.FlagSet, string, string, string) {
 		return func(fs *flag.FlagSet, n, d, u string) {
 			v, _ := time.ParseDuration(d)
@@ -64,21 +137,34 @@ func (c *Config) settings() []setting {
 		}
 	}
 	return []setting{
-		{"data", "./raqib-data", "data directory: database, queue and evidence live here", str(&c.Data)},
-		{"store", "", "PostgreSQL URL (postgres://...) for scale-out; empty keeps the embedded SQLite database in --data", str(&c.Store)},
-		{"addr", "127.0.0.1:8080", "address the web UI and API listen on", str(&c.Addr)},
-		{"nats", "", "URL of an external NATS JetStream server; empty runs one inside the process", str(&c.NATS)},
-		{"nats-listen", "", "also expose the embedded NATS server on host:port (e.g. 127.0.0.1:4333) so that `raqib worker` processes can join", str(&c.NATSListen)},
-		{"nats-namespace", "raqib", "prefix of stream and subject names, to share one NATS cluster", str(&c.NATSNamespace)},
-		{"workers", strconv.Itoa(runtime.NumCPU()), "concurrent pipeline workers in this process", num(&c.Workers)},
-		{"format", "", "input format (telegram, whatsapp, xapi, xarchive, rocketchat, feed, text, jsonl); empty detects it per file", str(&c.Format)},
-		{"batch", "500", "posts per queue message", num(&c.Batch)},
-		{"log-level", "info", "log level: debug, info, warn, error", str(&c.LogLevel)},
-		{"log-format", "text", "log format: text or json", str(&c.LogFormat)},
-		{"progress", "auto", "progress bar on stderr: auto (when a terminal), always, never", str(&c.Progress)},
-		{"lexicon", "", "directory of analyst lexicon files (*.tsv) used instead of the built-in lexicon; reloaded on change", str(&c.Lexicon)},
-		{"model", "", "classifier model file used instead of the built-in model", str(&c.Model)},
-		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout)},
+		{"data", "./raqib-data", "data directory: database, queue and evidence live here", str(&c.Data), "", ""},
+		{"store", "", "PostgreSQL URL (postgres://...) for scale-out; empty keeps the embedded SQLite database in --data", str(&c.Store), "", ""},
+		{"addr", "127.0.0.1:8080", "address the web UI and API listen on", str(&c.Addr), "", ""},
+		{"nats", "", "URL of an external NATS JetStream server; empty runs one inside the process", str(&c.NATS), "", ""},
+		{"nats-listen", "", "also expose the embedded NATS server on host:port (e.g. 127.0.0.1:4333) so that `raqib worker` processes can join", str(&c.NATSListen), "", ""},
+		{"nats-namespace", "raqib", "prefix of stream and subject names, to share one NATS cluster", str(&c.NATSNamespace), "", ""},
+		{"workers", strconv.Itoa(runtime.NumCPU()), "concurrent pipeline workers in this process", num(&c.Workers), "", ""},
+		{"format", "", "input format (telegram, whatsapp, xapi, xarchive, rocketchat, feed, text, jsonl); empty detects it per file", str(&c.Format), "", ""},
+		{"batch", "500", "posts per queue message", num(&c.Batch), "", ""},
+		{"log-level", "info", "log level: debug, info, warn, error", str(&c.LogLevel), "", ""},
+		{"log-format", "text", "log format: text or json", str(&c.LogFormat), "", ""},
+		{"progress", "auto", "progress bar on stderr: auto (when a terminal), always, never", str(&c.Progress), "", ""},
+		{"lexicon", "", "directory of analyst lexicon files (*.tsv) used instead of the built-in lexicon; reloaded on change", str(&c.Lexicon), "", ""},
+		{"model", "", "classifier model file used instead of the built-in model", str(&c.Model), "", ""},
+		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout), "", ""},
+		{name: "datasets", flag: "data", usage: "data set to evaluate or train on, FORMAT:PATH or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
+		{"holdout", "", "data set scored but never trained on (seed articles, hard negatives); repeatable", list(&c.Holdout), "", ""},
+		{"positive", "ISIS", "label values of CSV data sets that count as violating; comma-separated", list(&c.Positive), "", ""},
+		{"cv", "0", "k-fold cross-validation: train on k-1 folds, score the held-out fold (0: score the model as it is)", num(&c.CV), "", ""},
+		{"seed", "1", "random seed of training (same data and seed give the same model)", num(&c.Seed), "", ""},
+		{"out", "raqib.model", "where train writes the model (and OUT.json, its provenance)", str(&c.Out), "", ""},
+		{"json", "false", "print machine-readable JSON", boolean(&c.JSON), "", ""},
+		{"bank", "", "hash bank name", str(&c.Bank), "", ""},
+		{"kind", "imported", "kind of a new bank: own, partner, imported, negative (negative banks suppress matches)", str(&c.BankKind), "RAQIB_BANK_KIND", ""},
+		{"distance", "31", "largest PDQ Hamming distance that matches a new bank's entries", num(&c.BankDistance), "RAQIB_BANK_DISTANCE", ""},
+		{"bank-format", "csv", "hash list format: csv, hma (ThreatExchange/HMA PDQ CSV), tat (Tech Against Terrorism JSON)", str(&c.BankFormat), "", ""},
+		{"source", "", "where a new bank's list comes from (shown with every match)", str(&c.BankSource), "RAQIB_BANK_SOURCE", ""},
+		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing; protects against decompression bombs", num(&c.MaxPixels), "", ""},
 	}
 }
 
@@ -98,17 +184,21 @@ func (c *Config) bind(fs *flag.FlagSet, getenv func(string) string, names ...str
 			continue
 		}
 		def := s.def
-		if v := getenv(EnvName(s.name)); v != "" {
+		if v := getenv(s.envName()); v != "" {
 			def = v
 		}
-		s.bind(fs, s.name, def, s.usage+" (env "+EnvName(s.name)+")")
+		s.bind(fs, s.flagName(), def, s.usage+" (env "+s.envName()+")")
 	}
 }
 
-// validate checks values that flag parsing cannot.
-func (c *Config) validate(getenv func(string) string) error {
+// validate checks the values of the named settings that flag parsing
+// cannot.
+func (c *Config) validate(getenv func(string) string, names []string) error {
 	for _, s := range c.settings() {
-		v := getenv(EnvName(s.name))
+		if !slices.Contains(names, s.name) {
+			continue
+		}
+		v := getenv(s.envName())
 		if v == "" {
 			continue
 		}
@@ -116,23 +206,35 @@ func (c *Config) validate(getenv func(string) string) error {
 		// by zero.
 		fs := flag.NewFlagSet("env", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		s.bind(fs, s.name, s.def, "")
-		if err := fs.Set(s.name, v); err != nil {
-			return fmt.Errorf("%s=%q: %w", EnvName(s.name), v, err)
+		s.bind(fs, s.flagName(), s.def, "")
+		if err := fs.Set(s.flagName(), v); err != nil {
+			return fmt.Errorf("%s=%q: %w", s.envName(), v, err)
 		}
 	}
-	if c.Workers < 1 {
+	has := func(n string) bool { return slices.Contains(names, n) }
+	switch {
+	case has("workers") && c.Workers < 1:
 		return fmt.Errorf("--workers must be at least 1, got %d", c.Workers)
-	}
-	if c.Batch < 1 {
+	case has("batch") && c.Batch < 1:
 		return fmt.Errorf("--batch must be at least 1, got %d", c.Batch)
-	}
-	switch c.Progress {
-	case "auto", "always", "never":
-	default:
+	case has("progress") && c.Progress != "auto" && c.Progress != "always" && c.Progress != "never":
 		return fmt.Errorf("--progress must be auto, always or never, got %q", c.Progress)
 	}
 	return nil
+}
+
+// replacingList makes the first value given on the command line replace the
+// default (from the environment) instead of adding to it.
+type replacingList struct {
+	listFlag
+	set bool
+}
+
+func (r *replacingList) Set(v string) error {
+	if !r.set {
+		*r.p, r.set = nil, true
+	}
+	return r.listFlag.Set(v)
 }
 
 func (c *Config) logger() *slog.Logger {

@@ -25,6 +25,7 @@ type system struct {
 	store   store.Store
 	bus     *pipeline.Bus
 	det     *detection
+	known   *knownContent
 	metrics *metrics
 }
 
@@ -38,6 +39,11 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 	if s.store, err = openStore(ctx, c); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if s.known, err = newKnownContent(ctx, s.store, s.log); err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("load known content: %w", err)
+	}
+	s.det.stack.Known = append(s.det.stack.Known, s.known.det)
 	s.bus, err = pipeline.Open(ctx, pipeline.Config{
 		URL: c.NATS, Dir: c.Data, Listen: c.NATSListen, Namespace: c.NATSNamespace, Log: s.log,
 	})
@@ -79,6 +85,11 @@ func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, err
 		s.metrics.batchErrors.Inc()
 		return c, err
 	}
+	for i := range ps {
+		if d := ps[i].Decision; d.Violating {
+			s.known.remember(ps[i].Key(), ps[i].Norm, d.Label)
+		}
+	}
 	s.metrics.observeBatch(ps, c, time.Since(start))
 	return c, nil
 }
@@ -86,6 +97,7 @@ func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, err
 // work runs the configured number of pipeline workers until ctx ends.
 func (s *system) work(ctx context.Context) error {
 	go s.det.watchLexicon(ctx, 2*time.Second)
+	go s.known.watch(ctx, 5*time.Second)
 	return s.bus.Work(ctx, s.cfg.Workers, s.process)
 }
 

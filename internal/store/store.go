@@ -100,4 +100,10 @@ type Banks interface {
 	// MediaHashes calls fn with every stored media hash of algo (md5,
 	// sha256, pdq) and the key of its post: what a retroactive scan reads.
 	MediaHashes(ctx context.Context, algo string, fn func(hash, postKey string) error) error
+	// PostTexts calls fn with the key, normalized text and decided label of
+	// every stored post; violatingOnly restricts it to violating posts.
+	PostTexts(ctx context.Context, violatingOnly bool, fn func(key, norm string, label post.Label) error) error
+	// BankStamp changes whenever a bank or entry is added or switched, so
+	// that long-running processes know when to reload.
+	BankStamp(ctx context.Context) (string, error)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/hashbank"
+	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -166,4 +167,39 @@ func (s *Store) MediaHashes(ctx context.Context, algo string, fn func(hash, post
 		}
 	}
 	return rows.Err()
+}
+
+// PostTexts implements store.Banks.
+func (s *Store) PostTexts(ctx context.Context, violatingOnly bool, fn func(key, norm string, label post.Label) error) error {
+	query := "SELECT key, norm, label FROM posts"
+	if violatingOnly {
+		query += " WHERE violating = 1"
+	}
+	rows, err := s.db.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("post texts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, norm, label string
+		if err := rows.Scan(&key, &norm, &label); err != nil {
+			return fmt.Errorf("post texts: %w", err)
+		}
+		if err := fn(key, norm, post.Label(label)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// BankStamp implements store.Banks.
+func (s *Store) BankStamp(ctx context.Context) (string, error) {
+	var stamp string
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) || ':' || COALESCE(SUM(enabled), 0) || ':' || COALESCE(SUM(distance), 0) || ':' || COALESCE(GROUP_CONCAT(kind), '') FROM banks) || '/' ||
+		(SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) || ':' || COALESCE(SUM(enabled), 0) FROM bank_entries)`).Scan(&stamp)
+	if err != nil {
+		return "", fmt.Errorf("bank stamp: %w", err)
+	}
+	return stamp, nil
 }

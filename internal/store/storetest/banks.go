@@ -82,4 +82,37 @@ func RunBanks(t *testing.T, open func(t *testing.T) BankStore) {
 	if len(got) != 1 || got[0] != pdqHash+" "+p.Key() {
 		t.Errorf("media hashes %v", got)
 	}
+
+	bad := sample("2", "نص مخالف")
+	bad.Decision = post.Decision{Label: post.Propaganda, Violating: true}
+	if _, err := s.SavePosts(ctx, []post.Post{bad}); err != nil {
+		t.Fatal(err)
+	}
+	for _, only := range []bool{false, true} {
+		var keys []string
+		if err := s.PostTexts(ctx, only, func(key, norm string, label post.Label) error {
+			if norm == "" {
+				t.Errorf("post %s: empty text", key)
+			}
+			keys = append(keys, key+"="+string(label))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 2, true: 1}[only]; len(keys) != want || only && keys[0] != bad.Key()+"=propaganda" {
+			t.Errorf("post texts (violating only %v): %v", only, keys)
+		}
+	}
+
+	before, err := s.BankStamp(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetBankEnabled(ctx, "own", false); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.BankStamp(ctx)
+	if err != nil || after == before {
+		t.Errorf("bank stamp %q -> %q (err %v): switching a bank must change it", before, after, err)
+	}
 }

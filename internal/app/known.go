@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/hashbank"
+	"github.com/raqib-project/raqib/internal/neardup"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// knownContent keeps the in-memory side of known-content matching: the hash
+// banks loaded from the store, and the near-duplicate index of texts found
+// violating, with their labels.
+type knownContent struct {
+	banks  store.Banks // nil when the store keeps no banks
+	log    *slog.Logger
+	m      *hashbank.Matcher
+	texts  *neardup.Index
+	labels sync.Map // post key -> post.Label of indexed texts
+	stamp  string
+	det    *known.Detector
+}
+
+func newKnownContent(ctx context.Context, st store.Store, log *slog.Logger) (*knownContent, error) {
+	k := &knownContent{log: log, m: hashbank.NewMatcher(), texts: neardup.NewIndex(0)}
+	k.det = &known.Detector{Banks: k.m, Texts: k.texts, Label: k.label}
+	b, ok := st.(store.Banks)
+	if !ok {
+		log.Warn("this store keeps no hash banks; known-content matching of media is off")
+		return k, nil
+	}
+	k.banks = b
+	if err := k.reload(ctx); err != nil {
+		return nil, err
+	}
+	// Texts already found violating seed the near-duplicate index.
+	err := b.PostTexts(ctx, true, func(key, norm string, label post.Label) error {
+		k.remember(key, norm, label)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *knownContent) label(key string) (post.Label, bool) {
+	v, ok := k.labels.Load(key)
+	if !ok {
+		return "", false
+	}
+	return v.(post.Label), true
+}
+
+// remember indexes the text of a post found violating, so that its
+// re-posts are recognized.
+func (k *knownContent) remember(key, norm string, label post.Label) {
+	if _, seen := k.labels.Load(key); seen {
+		return
+	}
+	if _, err := k.texts.Add(key, norm); err != nil {
+		if !errors.Is(err, neardup.ErrNoWords) && !errors.Is(err, neardup.ErrDuplicateKey) {
+			k.log.Warn("near-duplicate index", "post", key, "err", err)
+		}
+		return
+	}
+	k.labels.Store(key, label)
+}
+
+// reload loads the banks when they changed since the last load.
+func (k *knownContent) reload(ctx context.Context) error {
+	if k.banks == nil {
+		return nil
+	}
+	stamp, err := k.banks.BankStamp(ctx)
+	if err != nil {
+		return err
+	}
+	if stamp == k.stamp {
+		return nil
+	}
+	banks, entries, err := k.banks.LoadBanks(ctx)
+	if err != nil {
+		return err
+	}
+	if err := k.m.Load(banks, entries); err != nil {
+		// Bad entries are skipped; the rest is in force.
+		k.log.Warn("some bank entries were not loaded", "err", err)
+	}
+	k.stamp = stamp
+	k.log.Debug("hash banks loaded", "banks", len(banks), "entries", len(entries))
+	return nil
+}
+
+// watch reloads the banks when another process (`raqib bank import`)
+// changed them.
+func (k *knownContent) watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := k.reload(ctx); err != nil {
+				k.log.Warn("reload hash banks", "err", err)
+			}
+		}
+	}
+}
+
+// retro finds already-collected posts that entries just added to the banks
+// match, and returns their keys.
+func (k *knownContent) retro(ctx context.Context, added []hashbank.Entry) ([]string, error) {
+	if k.banks == nil || len(added) == 0 {
+		return nil, nil
+	}
+	wantText := false
+	for _, e := range added {
+		wantText = wantText || e.Algo == hashbank.AlgoText
+	}
+	var scanErr error
+	seq := func(yield func(algo, hash, key string) bool) {
+		stop := errors.New("stop")
+		for _, algo := range []string{hashbank.AlgoMD5, hashbank.AlgoSHA256, hashbank.AlgoPDQ} {
+			err := k.banks.MediaHashes(ctx, algo, func(hash, key string) error {
+				if !yield(algo, hash, key) {
+					return stop
+				}
+				return nil
+			})
+			if err != nil {
+				if !errors.Is(err, stop) {
+					scanErr = err
+				}
+				return
+			}
+		}
+		if !wantText {
+			return
+		}
+		err := k.banks.PostTexts(ctx, false, func(key, norm string, _ post.Label) error {
+			if !yield(hashbank.AlgoText, known.TextHash(norm), key) {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, stop) {
+			scanErr = err
+		}
+	}
+	matches, err := k.m.Retro(added, seq)
+	if scanErr != nil {
+		return nil, fmt.Errorf("retroactive scan: %w", scanErr)
+	}
+	if err != nil {
+		k.log.Warn("retroactive scan skipped some hashes", "err", err)
+	}
+	var keys []string
+	seen := map[string]bool{}
+	for _, m := range matches {
+		if !seen[m.Key] {
+			seen[m.Key] = true
+			keys = append(keys, m.Key)
+		}
+	}
+	return keys, nil
+}
