@@ -194,7 +194,9 @@ func (c *Config) bind(fs *flag.FlagSet, getenv func(string) string, names ...str
 // validate checks the values of the named settings that flag parsing
 // cannot.
 func (c *Config) validate(getenv func(string) string, names []string) error {
-	for _, s := range c.settings() {
+	// Parse the environment into a scratch Config: binding a flag writes
+	// its default through the pointer.
+	for _, s := range (&Config{}).settings() {
 		if !slices.Contains(names, s.name) {
 			continue
 		}
