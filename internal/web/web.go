@@ -1,0 +1,281 @@
+// Package web is raqib's server-rendered user interface and JSON API:
+// Arabic and right-to-left first, English on request, html/template with
+// htmx for partial updates (served from the binary, so it works offline),
+// and a strict Content-Security-Policy because every post is hostile input.
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+	"github.com/raqib-project/raqib/internal/taxonomy"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageSize is the number of posts a list page shows.
+const pageSize = 50
+
+// Options configure the handler. Only Store is required.
+type Options struct {
+	Store   store.Store
+	Metrics http.Handler // served at /metrics; 404 when nil
+	Log     *slog.Logger
+	Version string
+	// Entities names entity ids in the UI; the built-in registry when nil.
+	Entities *taxonomy.Registry
+	// Now is the clock for relative times; time.Now when nil.
+	Now func() time.Time
+}
+
+type server struct {
+	Options
+	pages map[string]*template.Template // by page name: list, post, cases, error
+}
+
+// New returns the HTTP handler of the UI and API.
+func New(o Options) http.Handler {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Entities == nil {
+		// The built-in registry is compiled in and validated by its tests;
+		// without it the UI shows entity ids instead of names.
+		o.Entities, _ = taxonomy.DefaultRegistry()
+	}
+	s := &server{Options: o}
+	s.pages = s.parsePages()
+
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", s.handleList)
+	mux.HandleFunc("GET /posts/{key...}", s.handlePost)
+	mux.HandleFunc("GET /raw/{key...}", s.handleRaw)
+	mux.HandleFunc("GET /cases", s.handleCases)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /api/posts", s.apiPosts)
+	mux.HandleFunc("GET /api/posts/{key...}", s.apiPost)
+	mux.HandleFunc("GET /api/cases", s.apiCases)
+	mux.HandleFunc("GET /api/stats", s.apiStats)
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if s.Metrics == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.Metrics.ServeHTTP(w, r)
+	})
+	return s.middleware(mux)
+}
+
+// parsePages gives each page its own template set, base.html plus the page
+// file, because every page defines the "content" block that base.html
+// calls. The templates are embedded and every page is rendered by the tests,
+// so a parse error is a programming error found before release.
+func (s *server) parsePages() map[string]*template.Template {
+	base := template.Must(template.New("").Funcs(s.funcs()).ParseFS(templateFS, "templates/base.html"))
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"list", "post", "cases", "error"} {
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
+	}
+	return pages
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware sets the security headers, recovers from panics and logs every
+// request.
+func (s *server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		// Analysts must not leak to a platform or site which posts they view.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if v := recover(); v != nil {
+				s.Log.Error("panic in handler", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				http.Error(sw, "internal error", http.StatusInternalServerError)
+			}
+			s.Log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// errBadParam is a request parameter that does not parse.
+var errBadParam = errors.New("bad parameter")
+
+// parseQuery reads the list filters shared by the UI and the API.
+func parseQuery(v url.Values) (store.Query, error) {
+	q := store.Query{
+		Text:      v.Get("q"),
+		Platform:  post.Platform(v.Get("platform")),
+		Label:     post.Label(v.Get("label")),
+		Entity:    v.Get("entity"),
+		Violating: v.Get("violating") == "1" || v.Get("violating") == "on" || v.Get("violating") == "true",
+		Author:    v.Get("author"),
+		Channel:   v.Get("channel"),
+		Limit:     pageSize,
+	}
+	if q.Label != "" && !q.Label.Valid() {
+		return q, fmt.Errorf("%w label=%q: not a label of the taxonomy", errBadParam, q.Label)
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"tier", (*int)(&q.Tier), 4}, {"limit", &q.Limit, 1000}, {"offset", &q.Offset, 1 << 30}} {
+		raw := v.Get(p.name)
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || n > p.max {
+			return q, fmt.Errorf("%w %s=%q: want a whole number from 0 to %d", errBadParam, p.name, raw, p.max)
+		}
+		*p.dst = n
+	}
+	return q, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func (s *server) apiError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, errBadParam):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+	default:
+		s.Log.Error("api", "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+	}
+}
+
+func (s *server) apiPosts(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r.URL.Query())
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	ps, err := s.Store.Posts(r.Context(), q)
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	if ps == nil {
+		ps = []post.Post{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"posts": ps})
+}
+
+func (s *server) apiPost(w http.ResponseWriter, r *http.Request) {
+	p, versions, err := s.Store.Post(r.Context(), r.PathValue("key"))
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"post": p, "versions": versions})
+}
+
+func (s *server) apiCases(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.Store.Cases(r.Context(), post.CaseStatus(r.URL.Query().Get("status")), 500)
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	if cs == nil {
+		cs = []post.Case{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+}
+
+func (s *server) apiStats(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Store.Stats(r.Context())
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.Store.Stats(ctx); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// handleRaw serves the original record byte for byte: evidence.
+func (s *server) handleRaw(w http.ResponseWriter, r *http.Request) {
+	p, _, err := s.Store.Post(r.Context(), r.PathValue("key"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if len(p.Raw) == 0 {
+		s.pageError(w, r, fmt.Errorf("raw record of %q: %w", p.Key(), store.ErrNotFound))
+		return
+	}
+	ct := "application/octet-stream"
+	if json.Valid(p.Raw) {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+rawFilename(&p)+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(p.Raw)))
+	w.Write(p.Raw)
+}
