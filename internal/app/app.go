@@ -37,7 +37,7 @@ func commands() []command {
 		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
 			pipelineSettings, runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
-			append([]string{"format", "batch", "progress", "timeout"}, pipelineSettings...), runIngest},
+			append([]string{"format", "batch", "progress", "timeout", "max-pixels"}, pipelineSettings...), runIngest},
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
 			[]string{"format", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",

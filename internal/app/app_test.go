@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/rules"
 	"github.com/raqib-project/raqib/internal/shareddata"
+	"github.com/raqib-project/raqib/internal/store"
 )
 
 func env(kv ...string) func(string) string {
@@ -243,4 +245,99 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+func TestHash(t *testing.T) {
+	c := testConfig(t, "hash", "--json")
+	c.Args = []string{"../pdq/testdata/testsrc.png", "../pdq/testdata/README.md"}
+	err := Run(context.Background(), "hash", c)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2") {
+		t.Errorf("err = %v, want one failed file", err)
+	}
+	var lines []hashLine
+	dec := json.NewDecoder(c.Stdout.(*bytes.Buffer))
+	for dec.More() {
+		var l hashLine
+		if err := dec.Decode(&l); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) != 2 || len(lines[0].PDQ) != 64 || lines[0].Quality == 0 || lines[1].Error == "" || lines[1].SHA256 == "" {
+		t.Errorf("lines %+v", lines)
+	}
+}
+
+// TestBankImportFindsCollectedImage imports a Telegram export with photos,
+// then a partner hash list holding one photo's PDQ: the retroactive scan
+// must re-decide the already-stored post and open a case for it.
+func TestBankImportFindsCollectedImage(t *testing.T) {
+	ctx := context.Background()
+	c := testConfig(t, "ingest", "--progress", "never")
+	c.Args = []string{"../source/telegram/testdata/channel"}
+	if err := Run(ctx, "ingest", c); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openStore(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var target string
+	s.(store.Banks).MediaHashes(ctx, "pdq", func(hash, key string) error {
+		if target == "" {
+			target = hash + " " + key
+		}
+		return nil
+	})
+	s.Close()
+	if target == "" {
+		t.Fatal("the export's photos were not hashed")
+	}
+	hash, key, _ := strings.Cut(target, " ")
+	list := filepath.Join(t.TempDir(), "partner.csv")
+	csv := "hash,algo,labels,entity,source,provenance\n" + hash + ",pdq,propaganda,isis,hand-made test list,\n"
+	if err := os.WriteFile(list, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	b := testConfig(t, "bank", "--kind", "partner", "--bank", "partner-list", "--source", "test")
+	b.Data = c.Data
+	b.Args = []string{"import", list}
+	if err := Run(ctx, "bank", b); err != nil {
+		t.Fatalf("%v\n%s", err, b.Stderr)
+	}
+	out := b.Stdout.(*bytes.Buffer).String()
+	if !strings.Contains(out, "1 added") || !strings.Contains(out, key) || !strings.Contains(out, "1 already-collected") {
+		t.Errorf("bank import output:\n%s", out)
+	}
+	s, err = openStore(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, _, err := s.Post(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Decision.Violating || !slices.ContainsFunc(p.Signals, func(sg post.Signal) bool { return sg.Detector == "hashbank" }) {
+		t.Errorf("post after rescan: %+v signals %+v", p.Decision, p.Signals)
+	}
+	cases, err := s.Cases(ctx, post.CaseOpen, 100)
+	if err != nil || !slices.ContainsFunc(cases, func(cs post.Case) bool { return cs.PostKey == key }) {
+		t.Errorf("no open case for the matched post (err %v)", err)
+	}
+
+	// Importing the same list again adds nothing; list and export show it.
+	b.Stdout = &bytes.Buffer{}
+	if err := Run(ctx, "bank", b); err != nil || !strings.Contains(b.Stdout.(*bytes.Buffer).String(), "0 added") {
+		t.Errorf("re-import: %v\n%s", err, b.Stdout)
+	}
+	b.Args, b.Stdout = []string{"export"}, &bytes.Buffer{}
+	if err := Run(ctx, "bank", b); err != nil || !strings.Contains(b.Stdout.(*bytes.Buffer).String(), hash) {
+		t.Errorf("export: %v\n%s", err, b.Stdout)
+	}
+	b.Args, b.Stdout = []string{"list"}, &bytes.Buffer{}
+	if err := Run(ctx, "bank", b); err != nil || !strings.Contains(b.Stdout.(*bytes.Buffer).String(), "partner-list") {
+		t.Errorf("list: %v\n%s", err, b.Stdout)
+	}
 }

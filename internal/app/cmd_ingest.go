@@ -105,8 +105,10 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 		<-inFlight
 	}
 	opts := ingest.Options{
-		Format: s.cfg.Format,
-		Batch:  s.cfg.Batch,
+		Format:    s.cfg.Format,
+		Batch:     s.cfg.Batch,
+		MediaDir:  s.mediaDir(),
+		MaxPixels: s.cfg.MaxPixels,
 		Publish: func(ctx context.Context, ps []post.Post) error {
 			for {
 				select {

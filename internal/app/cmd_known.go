@@ -22,7 +22,7 @@ import (
 // videoExts are hashed with vPDQ (one PDQ per sampled frame).
 var videoExts = map[string]bool{".mp4": true, ".mov": true, ".mkv": true, ".webm": true, ".avi": true, ".m4v": true}
 
-// hashLine is one line of `raqib hash --json`.
+// hashLine is one line of `raqib hash --json`. Error names the file.
 type hashLine struct {
 	File    string `json:"file"`
 	PDQ     string `json:"pdq,omitempty"`
@@ -51,7 +51,7 @@ func runHash(ctx context.Context, c *Config) error {
 		line := hashFile(ctx, h, path, c.MaxPixels)
 		if line.Error != "" {
 			failed++
-			fmt.Fprintf(c.Stderr, "%s: %s\n", path, line.Error)
+			fmt.Fprintln(c.Stderr, line.Error)
 		}
 		if c.JSON {
 			enc.Encode(line)
@@ -75,7 +75,7 @@ func hashFile(ctx context.Context, h *pdq.Hasher, path string, maxPixels int) ha
 	if videoExts[strings.ToLower(filepath.Ext(path))] {
 		feats, _, err := vpdq.Hash(ctx, path, vpdq.Options{})
 		if err != nil {
-			line.Error = err.Error()
+			line.Error = path + ": " + err.Error()
 			return line
 		}
 		line.Frames = len(feats)

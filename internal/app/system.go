@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,6 +101,9 @@ func (s *system) work(ctx context.Context) error {
 	go s.known.watch(ctx, 5*time.Second)
 	return s.bus.Work(ctx, s.cfg.Workers, s.process)
 }
+
+// mediaDir is where imported images are kept, content-addressed.
+func (s *system) mediaDir() string { return filepath.Join(s.cfg.Data, "media") }
 
 func newRunID() string {
 	var b [6]byte

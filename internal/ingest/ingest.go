@@ -95,6 +95,9 @@ type Options struct {
 	// MaxPixels bounds images decoded for perceptual hashing (decompression
 	// bombs); pdq.DefaultMaxPixels when zero.
 	MaxPixels int
+	// MediaDir, when set, keeps a content-addressed copy of every image
+	// read (see MediaPath).
+	MediaDir string
 }
 
 // Summary counts what a Run read.
@@ -120,7 +123,7 @@ func Run(ctx context.Context, opts Options, paths []string, stdin io.Reader) (Su
 		opts.MaxPixels = pdq.DefaultMaxPixels
 	}
 	r := &run{opts: opts}
-	r.media = mediaHasher{h: pdq.NewHasher(), maxPixels: opts.MaxPixels, warn: r.warn, hashed: &r.sum.Images}
+	r.media = mediaHasher{h: pdq.NewHasher(), maxPixels: opts.MaxPixels, dir: opts.MediaDir, warn: r.warn, hashed: &r.sum.Images}
 	for _, pick := range []struct {
 		name string
 		dst  *source.Decoder

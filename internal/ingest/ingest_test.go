@@ -47,7 +47,8 @@ func collect(t *testing.T, opts Options, paths ...string) (Summary, []post.Post,
 }
 
 func TestRunHashesImages(t *testing.T) {
-	sum, ps, err := collect(t, Options{Batch: 3}, "../source/telegram/testdata/channel")
+	media := t.TempDir()
+	sum, ps, err := collect(t, Options{Batch: 3, MediaDir: media}, "../source/telegram/testdata/channel")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +68,10 @@ func TestRunHashesImages(t *testing.T) {
 				hashed++
 				if len(m.PDQ) != 64 || m.SHA256 == "" {
 					t.Errorf("media %+v", m)
+				}
+				kept, err := os.ReadFile(MediaPath(media, m.SHA256))
+				if err != nil || len(kept) == 0 {
+					t.Errorf("image %s not kept: %v", m.Path, err)
 				}
 			}
 		}

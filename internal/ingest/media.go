@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/pdq"
@@ -22,8 +24,11 @@ var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif
 type mediaHasher struct {
 	h         *pdq.Hasher
 	maxPixels int
-	warn      func(source.Rejection)
-	hashed    *int
+	// dir, when set, keeps a copy of every image (evidence, and the UI's
+	// side-by-side match view); see MediaPath.
+	dir    string
+	warn   func(source.Rejection)
+	hashed *int
 }
 
 func isImage(m *post.Media) bool {
@@ -51,8 +56,20 @@ func (mh *mediaHasher) hash(in source.Input, p *post.Post) {
 		if err != nil {
 			continue // the importer already recorded the file as referenced but absent
 		}
-		res, err := mh.h.HashReader(io.LimitReader(f, maxImageBytes), mh.maxPixels)
+		data, err := io.ReadAll(io.LimitReader(f, maxImageBytes))
 		f.Close()
+		if err != nil {
+			mh.warn(source.Rejection{File: in.Name, Line: p.Origin.Line, Offset: p.Origin.Offset,
+				Reason: "media " + m.Path + " not read: " + err.Error()})
+			continue
+		}
+		res, err := mh.h.HashBytes(data, mh.maxPixels)
+		if mh.dir != "" && res.SHA256 != "" {
+			if werr := keep(mh.dir, res.SHA256, data); werr != nil {
+				mh.warn(source.Rejection{File: in.Name, Line: p.Origin.Line, Offset: p.Origin.Offset,
+					Reason: "media " + m.Path + " not kept: " + werr.Error()})
+			}
+		}
 		if m.MD5 == "" {
 			m.MD5, m.SHA256 = res.MD5, res.SHA256
 		}
@@ -67,4 +84,40 @@ func (mh *mediaHasher) hash(in source.Input, p *post.Post) {
 			m.Width, m.Height = res.Width, res.Height
 		}
 	}
+}
+
+// MediaPath is where a kept media file with the given SHA-256 lives under
+// dir: content-addressed, so the same image posted a thousand times is kept
+// once and its name proves its content.
+func MediaPath(dir, sha256 string) string {
+	if len(sha256) < 2 {
+		return ""
+	}
+	return filepath.Join(dir, sha256[:2], sha256)
+}
+
+func keep(dir, sha256 string, data []byte) error {
+	path := MediaPath(dir, sha256)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	// Write then rename, so that a crash never leaves a truncated file under
+	// a name that claims its hash.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
