@@ -179,6 +179,63 @@ var migrations = []string{
 	);
 	CREATE INDEX cases_status ON cases (status, id DESC);
 	CREATE UNIQUE INDEX cases_open_post ON cases (post_key) WHERE status = 'open';`,
+	// Hash banks. bank_version is the one row BankStamp reads: statement
+	// triggers bump it in the transaction that changed banks or entries, so
+	// the stamp cannot run ahead of what a reader sees, and a statement that
+	// changed no row (re-adding known hashes) leaves it alone. Its epoch is
+	// new with every schema, so a recreated schema never repeats a stamp.
+	// The trigger function keeps the search_path it was created under, to
+	// find bank_version whatever the search_path of the session that writes.
+	// No index on media.pdq: PDQ matches by Hamming distance, in memory, and
+	// MediaHashes reads every hash in one sequential pass.
+	`CREATE TABLE banks (
+		name       text PRIMARY KEY,
+		kind       text NOT NULL,
+		enabled    boolean NOT NULL,
+		distance   integer NOT NULL,
+		source     text NOT NULL DEFAULT '',
+		created_at timestamptz NOT NULL
+	);
+	CREATE TABLE bank_entries (
+		id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		bank      text NOT NULL REFERENCES banks (name),
+		algo      text NOT NULL,
+		hash      text NOT NULL,
+		labels    text[] NOT NULL DEFAULT '{}',
+		entity    text NOT NULL DEFAULT '',
+		source    text NOT NULL DEFAULT '',
+		shared_by text NOT NULL DEFAULT '',
+		shared_at timestamptz,
+		case_ref  text NOT NULL DEFAULT '',
+		enabled   boolean NOT NULL,
+		added_at  timestamptz NOT NULL,
+		UNIQUE (bank, algo, hash)
+	);
+	CREATE TABLE bank_version (
+		one   boolean PRIMARY KEY DEFAULT true CHECK (one),
+		epoch uuid NOT NULL DEFAULT gen_random_uuid(),
+		n     bigint NOT NULL DEFAULT 0
+	);
+	INSERT INTO bank_version DEFAULT VALUES;
+	CREATE FUNCTION bank_version_bump() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+	BEGIN
+		IF EXISTS (SELECT 1 FROM changed) THEN
+			UPDATE bank_version SET n = n + 1;
+		END IF;
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER banks_inserted AFTER INSERT ON banks REFERENCING NEW TABLE AS changed
+		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();
+	CREATE TRIGGER banks_updated AFTER UPDATE ON banks REFERENCING NEW TABLE AS changed
+		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();
+	CREATE TRIGGER banks_deleted AFTER DELETE ON banks REFERENCING OLD TABLE AS changed
+		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();
+	CREATE TRIGGER bank_entries_inserted AFTER INSERT ON bank_entries REFERENCING NEW TABLE AS changed
+		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();
+	CREATE TRIGGER bank_entries_updated AFTER UPDATE ON bank_entries REFERENCING NEW TABLE AS changed
+		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();
+	CREATE TRIGGER bank_entries_deleted AFTER DELETE ON bank_entries REFERENCING OLD TABLE AS changed
+		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory
@@ -233,4 +290,3 @@ func applyMigrations(ctx context.Context, tx pgx.Tx, schema string) error {
 	}
 	return nil
 }
-

@@ -412,3 +412,8 @@ func BenchmarkSavePosts(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "posts/s")
 }
+
+func TestBanks(t *testing.T) {
+	testURL(t)
+	storetest.RunBanks(t, func(t *testing.T) storetest.BankStore { return openTest(t) })
+}

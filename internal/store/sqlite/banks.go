@@ -195,9 +195,11 @@ func (s *Store) PostTexts(ctx context.Context, violatingOnly bool, fn func(key, 
 // BankStamp implements store.Banks.
 func (s *Store) BankStamp(ctx context.Context) (string, error) {
 	var stamp string
+	// Which entries are on, not only how many: switching one off and
+	// another on must change the stamp too.
 	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) || ':' || COALESCE(SUM(enabled), 0) || ':' || COALESCE(SUM(distance), 0) || ':' || COALESCE(GROUP_CONCAT(kind), '') FROM banks) || '/' ||
-		(SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) || ':' || COALESCE(SUM(enabled), 0) FROM bank_entries)`).Scan(&stamp)
+		(SELECT COALESCE(GROUP_CONCAT(name || ':' || kind || ':' || enabled || ':' || distance, ','), '') FROM banks) || '/' ||
+		(SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) || ':' || TOTAL(id * enabled) FROM bank_entries)`).Scan(&stamp)
 	if err != nil {
 		return "", fmt.Errorf("bank stamp: %w", err)
 	}

@@ -115,4 +115,14 @@ func RunBanks(t *testing.T, open func(t *testing.T) BankStore) {
 	if err != nil || after == before {
 		t.Errorf("bank stamp %q -> %q (err %v): switching a bank must change it", before, after, err)
 	}
+	// Switching one entry off and another on changes it too.
+	if err := s.SetEntryEnabled(ctx, added[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetEntryEnabled(ctx, added[1].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if swapped, err := s.BankStamp(ctx); err != nil || swapped == after {
+		t.Errorf("bank stamp unchanged after swapping which entry is enabled (err %v)", err)
+	}
 }
