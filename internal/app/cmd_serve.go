@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/web"
 )
 
@@ -31,13 +32,18 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
+	opts := web.Options{
+		Store:    s.store,
+		Metrics:  promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}),
+		Log:      s.log,
+		Version:  Version,
+		MediaDir: s.mediaDir(),
+	}
+	if b, ok := s.store.(store.Banks); ok {
+		opts.Banks = b
+	}
 	srv := &http.Server{
-		Handler: web.New(web.Options{
-			Store:   s.store,
-			Metrics: promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg}),
-			Log:     s.log,
-			Version: Version,
-		}),
+		Handler:           web.New(opts),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	errc := make(chan error, 2)

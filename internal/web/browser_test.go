@@ -192,6 +192,54 @@ func (d *devtools) waitFor(expr string) {
 	}
 }
 
+// openDevtools starts headless Chromium driven over a pipe, opens url in a
+// tab and attaches to it; the browser is closed when the test ends.
+func openDevtools(t *testing.T, bin, url, acceptLang string) *devtools {
+	t.Helper()
+	cmdR, cmdW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--remote-debugging-pipe", "--accept-lang="+acceptLang, "--user-data-dir="+t.TempDir(), "about:blank")
+	cmd.ExtraFiles = []*os.File{cmdR, outW}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	cmdR.Close()
+	outW.Close()
+	d := &devtools{t: t, w: cmdW, r: bufio.NewReader(outR)}
+	// Browser.close lets Chromium stop its child processes before the test
+	// removes the profile folder they write to; the context kills it if not.
+	// Cleanups run last in, first out, so this runs before TempDir's.
+	t.Cleanup(func() {
+		// Not d.call: this also runs after a failed check, where it must
+		// not fail again.
+		fmt.Fprintf(cmdW, `{"id":%d,"method":"Browser.close"}`+"\x00", d.id+1)
+		cmdW.Close()
+		cmd.Wait()
+		cancel()
+	})
+
+	var target struct {
+		TargetID string `json:"targetId"`
+	}
+	json.Unmarshal(d.call("Target.createTarget", map[string]any{"url": url}), &target)
+	var attached struct {
+		SessionID string `json:"sessionId"`
+	}
+	json.Unmarshal(d.call("Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}), &attached)
+	d.session = attached.SessionID
+	return d
+}
+
 // TestBrowserSearchAsYouType types into the search box of a real browser and
 // checks that htmx replaced the results in place and pushed the URL.
 func TestBrowserSearchAsYouType(t *testing.T) {
@@ -204,46 +252,7 @@ func TestBrowserSearchAsYouType(t *testing.T) {
 	}
 	srv := httptest.NewServer(newTestHandler(t))
 	defer srv.Close()
-
-	cmdR, cmdW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--remote-debugging-pipe", "--accept-lang=ar", "--user-data-dir="+t.TempDir(), "about:blank")
-	cmd.ExtraFiles = []*os.File{cmdR, outW}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	cmdR.Close()
-	outW.Close()
-	d := &devtools{t: t, w: cmdW, r: bufio.NewReader(outR)}
-	// Browser.close lets Chromium stop its child processes before the test
-	// removes the profile folder they write to; the context kills it if not.
-	defer func() {
-		// Not d.call: this also runs after a failed check, where it must
-		// not fail again.
-		fmt.Fprintf(cmdW, `{"id":%d,"method":"Browser.close"}`+"\x00", d.id+1)
-		cmdW.Close()
-		cmd.Wait()
-	}()
-
-	var target struct {
-		TargetID string `json:"targetId"`
-	}
-	json.Unmarshal(d.call("Target.createTarget", map[string]any{"url": srv.URL + "/"}), &target)
-	var attached struct {
-		SessionID string `json:"sessionId"`
-	}
-	json.Unmarshal(d.call("Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}), &attached)
-	d.session = attached.SessionID
+	d := openDevtools(t, bin, srv.URL+"/", "ar")
 
 	d.waitFor(`document.readyState === "complete" && typeof htmx === "object" && document.querySelectorAll(".post-link").length === 5`)
 	if got := d.eval(`document.documentElement.dir`); got != `"rtl"` {
@@ -262,5 +271,88 @@ func TestBrowserSearchAsYouType(t *testing.T) {
 	d.waitFor(`document.querySelectorAll(".post-link").length === 0 && document.querySelector("#results .summary") !== null`)
 	if got := d.eval(`window.raqibMarker === 1 && document.getElementById("lang-switch").getAttribute("href").includes("platform=x")`); got != "true" {
 		t.Errorf("the filter did not swap in place or the language link was not updated: %s", d.eval(`document.getElementById("lang-switch").getAttribute("href")`))
+	}
+}
+
+// TestBrowserMatchPanel loads a post with a known-content match: both images
+// load from /media under the CSP, start blurred, are side by side (this
+// post's on the inline-start side, so on the right in Arabic), and a click
+// reveals one of them only. A screenshot of the panel is kept when
+// RAQIB_SCREENSHOTS names a folder.
+func TestBrowserMatchPanel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
+	}
+	f := newBankFixture(t)
+	srv := httptest.NewServer(f.h)
+	defer srv.Close()
+	d := openDevtools(t, bin, srv.URL+postURL(keyMatched), "ar")
+	d.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
+
+	d.waitFor(`document.readyState === "complete" && document.querySelectorAll("img.blurred").length === 2 && [...document.querySelectorAll("img.blurred")].every(i => i.complete && i.naturalWidth === 96)`)
+	const filters = `JSON.stringify([...document.querySelectorAll("img.blurred")].map(i => getComputedStyle(i).filter))`
+	if got := d.eval(filters); !strings.Contains(got, `blur(28px) grayscale(0.7)\",\"blur(28px)`) {
+		t.Errorf("images are not both blurred: %s", got)
+	}
+	var sides [][2]float64
+	json.Unmarshal([]byte(d.eval(`[...document.querySelectorAll(".match:first-of-type .side")].map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top]; })`)), &sides)
+	if len(sides) != 2 || sides[0][1] != sides[1][1] || sides[0][0] <= sides[1][0] {
+		t.Errorf("the two sides are not side by side with this post's on the right: %v", sides)
+	}
+	d.eval(`document.querySelector('label[for="reveal-m0-post"]').click(); true`)
+	if got := d.eval(filters); !strings.HasPrefix(got, `"[\"none\",\"blur(`) {
+		t.Errorf("a click did not reveal this post's image alone: %s", got)
+	}
+
+	var clip struct{ X, Y, W, H float64 }
+	json.Unmarshal([]byte(d.eval(`(() => { const r = document.getElementById("matches").getBoundingClientRect(); return {X: r.left, Y: r.top + scrollY, W: r.width, H: r.height}; })()`)), &clip)
+	var shot struct {
+		Data []byte `json:"data"`
+	}
+	json.Unmarshal(d.call("Page.captureScreenshot", map[string]any{
+		"format": "png", "captureBeyondViewport": true,
+		"clip": map[string]any{"x": clip.X, "y": clip.Y, "width": clip.W, "height": clip.H, "scale": 1},
+	}), &shot)
+	if !bytes.HasPrefix(shot.Data, []byte("\x89PNG")) {
+		t.Fatalf("no screenshot of the match panel")
+	}
+	if dir := os.Getenv("RAQIB_SCREENSHOTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "match.png"), shot.Data, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestBrowserBankToggle disables a bank from the list in a real browser:
+// htmx posts the form (same-origin, so the CSRF check lets it through),
+// swaps the row in place, and the store has the change.
+func TestBrowserBankToggle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
+	}
+	f := newBankFixture(t)
+	srv := httptest.NewServer(f.h)
+	defer srv.Close()
+	d := openDevtools(t, bin, srv.URL+"/banks", "ar")
+
+	const row = `document.getElementById("bank-` + bankPartner + `")`
+	d.waitFor(`document.readyState === "complete" && typeof htmx === "object" && ` + row + ` !== null`)
+	d.eval(`window.raqibMarker = 1; ` + row + `.querySelector("button").click(); true`)
+	d.waitFor(row + `.classList.contains("row-off")`)
+	var label string
+	json.Unmarshal([]byte(d.eval(`window.raqibMarker === 1 && `+row+`.querySelector("button").textContent`)), &label)
+	if label != catalogue["ar"]["banks.enable"] {
+		t.Errorf("the row was not swapped in place: button %q", label)
+	}
+	if banks, _ := f.enabled(t); banks[bankPartner] {
+		t.Error("the store still has the bank enabled")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/taxonomy"
@@ -113,6 +114,14 @@ func (p *page) StatusName(st post.CaseStatus) string {
 	return string(st)
 }
 
+// KindName is a bank kind in the page language.
+func (p *page) KindName(k hashbank.Kind) string {
+	if s, ok := catalogue[p.Lang]["kind."+string(k)]; ok {
+		return s
+	}
+	return string(k)
+}
+
 // Ago is the time from t to now in the page language.
 func (p *page) Ago(t time.Time) string { return ago(t, p.now, p.Lang) }
 
@@ -145,12 +154,33 @@ type decisionView struct {
 	D post.Decision
 }
 
+// onOff is what the "onoff" template needs.
+type onOff struct {
+	P  *page
+	On bool
+}
+
+// OnOff pairs a switch state with the page for the "onoff" template.
+func (p *page) OnOff(on bool) onOff { return onOff{p, on} }
+
+// blurredImage is what the "blurred" template needs: a kept image shown
+// blurred until the analyst clicks it.
+type blurredImage struct {
+	P      *page
+	ID     string // unique on the page, for the reveal checkbox
+	SHA256 string
+}
+
+// Blurred pairs a kept image with the page for the "blurred" template.
+func (p *page) Blurred(id, sha string) blurredImage { return blurredImage{p, id, sha} }
+
 // With pairs a decision with the page for the "decision" template.
 func (p *page) With(d post.Decision) decisionView { return decisionView{p, d} }
 
 func (s *server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"postURL": postURL,
+		"bankURL": bankURL,
 		"rawURL":  rawURL,
 		"utc": func(t time.Time) string {
 			if t.IsZero() {
@@ -327,6 +357,8 @@ type postPage struct {
 	Raw      string
 	RawLen   int
 	RawCut   bool
+	Matches  []matchView
+	NearDups []nearView
 }
 
 func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
@@ -339,6 +371,7 @@ func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
 	pp.Title = pp.T("post.title") + " " + pp.Key
 	pp.Norm, pp.BadSpans = highlight(p.Norm, p.Signals)
 	pp.Raw, pp.RawCut = displayRaw(p.Raw)
+	pp.Matches, pp.NearDups = s.matchViews(r.Context(), &p)
 	s.render(w, "post", "base", http.StatusOK, pp)
 }
 

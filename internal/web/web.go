@@ -43,11 +43,17 @@ type Options struct {
 	Entities *taxonomy.Registry
 	// Now is the clock for relative times; time.Now when nil.
 	Now func() time.Time
+	// Banks, when set, serves the hash bank pages and the match panel;
+	// without it they say the store keeps no banks.
+	Banks store.Banks
+	// MediaDir holds the kept images, named as ingest.MediaPath names
+	// them; /media serves nothing when it is empty.
+	MediaDir string
 }
 
 type server struct {
 	Options
-	pages map[string]*template.Template // by page name: list, post, cases, error
+	pages map[string]*template.Template // by page name: list, post, cases, error, banks, bank
 }
 
 // New returns the HTTP handler of the UI and API.
@@ -73,11 +79,20 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /posts/{key...}", s.handlePost)
 	mux.HandleFunc("GET /raw/{key...}", s.handleRaw)
 	mux.HandleFunc("GET /cases", s.handleCases)
+	mux.HandleFunc("GET /banks", s.handleBanks)
+	mux.HandleFunc("GET /banks/{name}", s.handleBank)
+	mux.HandleFunc("POST /banks/{name}/enabled", s.handleBankToggle)
+	mux.HandleFunc("POST /banks/{name}/entries/{id}/enabled", s.handleEntryToggle)
+	mux.HandleFunc("GET /media/{sha256}", s.handleMedia)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /api/posts", s.apiPosts)
 	mux.HandleFunc("GET /api/posts/{key...}", s.apiPost)
 	mux.HandleFunc("GET /api/cases", s.apiCases)
 	mux.HandleFunc("GET /api/stats", s.apiStats)
+	mux.HandleFunc("GET /api/banks", s.apiBanks)
+	mux.HandleFunc("GET /api/banks/{name}", s.apiBank)
+	mux.HandleFunc("POST /api/banks/{name}/enabled", s.apiBankEnabled)
+	mux.HandleFunc("POST /api/entries/{id}/enabled", s.apiEntryEnabled)
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		if s.Metrics == nil {
 			http.NotFound(w, r)
@@ -85,7 +100,13 @@ func New(o Options) http.Handler {
 		}
 		s.Metrics.ServeHTTP(w, r)
 	})
-	return s.middleware(mux)
+	// Switching banks changes what is flagged: a page of another site
+	// must not be able to make an analyst's browser do it.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	return s.middleware(csrf.Handler(mux))
 }
 
 // parsePages gives each page its own template set, base.html plus the page
@@ -95,7 +116,7 @@ func New(o Options) http.Handler {
 func (s *server) parsePages() map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(s.funcs()).ParseFS(templateFS, "templates/base.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"list", "post", "cases", "error"} {
+	for _, name := range []string{"list", "post", "cases", "error", "banks", "bank"} {
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
 	}
 	return pages

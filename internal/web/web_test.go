@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
@@ -436,12 +437,14 @@ func TestHostileTextEscaped(t *testing.T) {
 	}
 }
 
+// inlineCode finds what the Content-Security-Policy forbids in markup.
+var inlineCode = regexp.MustCompile(`(?i)<[^>]*\s(style|on[a-z]+)\s*=|<style|<script>|<script [^>]*>[^<]`)
+
 // TestPagesObeyCSP checks the markup against what the Content-Security-Policy
 // forbids, since a browser would silently drop inline styles and scripts.
 func TestPagesObeyCSP(t *testing.T) {
 	h := newTestHandler(t)
-	inline := regexp.MustCompile(`(?i)<[^>]*\s(style|on[a-z]+)\s*=|<style|<script>|<script [^>]*>[^<]`)
-	for _, target := range []string{"/", "/?lang=en", "/cases", postURL(keyPropaganda), postURL(keyXSS), "/posts/missing"} {
+	for _, target := range []string{"/", "/?lang=en", "/cases", postURL(keyPropaganda), postURL(keyXSS), "/posts/missing", "/banks"} {
 		t.Run(target, func(t *testing.T) {
 			w := get(t, h, target)
 			if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
@@ -450,7 +453,7 @@ func TestPagesObeyCSP(t *testing.T) {
 			if got := w.Header().Get("Referrer-Policy"); got != "no-referrer" {
 				t.Errorf("Referrer-Policy = %q", got)
 			}
-			if m := inline.FindString(w.Body.String()); m != "" {
+			if m := inlineCode.FindString(w.Body.String()); m != "" {
 				t.Errorf("inline style or script: %q", m)
 			}
 			if strings.Contains(w.Body.String(), "<img") {
@@ -591,6 +594,9 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	for _, p := range platforms {
 		used["platform."+string(p)] = true
+	}
+	for _, k := range []hashbank.Kind{hashbank.KindOwn, hashbank.KindPartner, hashbank.KindImported, hashbank.KindNegative} {
+		used["kind."+string(k)] = true
 	}
 	for _, st := range []post.CaseStatus{post.CaseOpen, post.CaseConfirmed, post.CaseDismissed, post.CaseReferred, post.CaseRemoved} {
 		used["status."+string(st)] = true
