@@ -59,9 +59,12 @@ func TestShippedModel(t *testing.T) {
 				t.Errorf("held-out hand-made news: %d of %d flagged, whole file flagged %v", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN, *f.Document)
 			}
 		case f.Path == religiousHeldout:
-			// Reported, not gated: everyday pious speech is a known
-			// weakness of the model (see the log and the package report).
+			// Posts, not the file as one document: forty unrelated
+			// supplications and verses read together are not a post.
 			t.Logf("held-out hand-made religious speech: %d of %d flagged", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN)
+			if f.Metrics.FPR > 0.1 {
+				t.Errorf("held-out hand-made religious speech: %d of %d flagged, want at most 10%%", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN)
+			}
 		}
 	}
 	if paras > 2 {

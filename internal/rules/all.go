@@ -105,9 +105,11 @@ func OfficialClaimRule(c *Context, p *post.Post) error {
 		return nil
 	}
 	// Pious formulas of the claims (بفضل الله، ولله الحمد) are everyday
-	// speech too: alone they must add up to the operational wording.
+	// speech too: alone they must add up to the operational wording, less
+	// the devotional formulas around them (a graduate thanking God with
+	// بفضل الله تعالى ... ولله الحمد والمنة is no claim).
 	claim, voice := c.Sum(lexicon.ClaimFormula), c.Sum(lexicon.SupporterNaming)+c.Sum(lexicon.Honorific)
-	if claim >= 3 || claim >= 1 && voice > 0 || c.Sum(lexicon.Outlet) >= 1 && c.Sum(lexicon.SupporterNaming) > 0 {
+	if claim-c.Sum(lexicon.Devotional) >= 3 || claim >= 1 && voice > 0 || c.Sum(lexicon.Outlet) >= 1 && c.Sum(lexicon.SupporterNaming) > 0 {
 		c.AddLabel(post.Propaganda, post.TierOfficial, entity(c), "official_claim: claim formula or official outlet, unquoted")
 		c.ProposeCase("official propaganda")
 	}
@@ -132,10 +134,41 @@ func SupporterStanceRule(c *Context, p *post.Post) error {
 // score to mean anything.
 const minClassifierWords = 4
 
+// devotionalScore is the classifier score a post with devotional formulas
+// and little stance of the group needs to be flagged on the classifier.
+// The model learned from random tweets as negatives, so its weight sits on
+// religious vocabulary; supplications, Friday and Eid greetings and verses
+// quoted in sermons score like supporter posts.
+const devotionalScore = 0.5
+
+// stance is the unquoted evidence that a post speaks for the group: its
+// names, honorifics, slogans, slurs, outlets and calls to act. The pious
+// formulas of claims (بفضل الله، ولله الحمد) are not: everyone says them.
+func stance(c *Context) float32 {
+	var sum float32
+	for _, cat := range [...]lexicon.Category{lexicon.SupporterNaming, lexicon.Honorific, lexicon.Slogan, lexicon.Slur, lexicon.Outlet,
+		lexicon.RecruitmentCue, lexicon.IncitementCue, lexicon.ThreatCue, lexicon.InstructionCue, lexicon.FinancingCue} {
+		sum += c.Sum(cat)
+	}
+	return sum
+}
+
+// classifierFlags reports a classifier score above the model's threshold,
+// and above devotionalScore for religious speech: a post with devotional
+// formulas whose stance does not outweigh them (a history lesson on غزوة
+// الخندق names a raid as the group does).
+func classifierFlags(c *Context) bool {
+	if c.Threshold <= 0 || c.Score < c.Threshold {
+		return false
+	}
+	d := c.Sum(lexicon.Devotional)
+	return c.Score >= devotionalScore || d == 0 || stance(c) > d
+}
+
 // ClassifierRule flags posts the classifier scores above its threshold,
 // unless their framing is news, counter-speech or research.
 func ClassifierRule(c *Context, p *post.Post) error {
-	if c.Threshold <= 0 || c.Score < c.Threshold || aboutFraming(c) || words(p.Norm) < minClassifierWords {
+	if !classifierFlags(c) || aboutFraming(c) || words(p.Norm) < minClassifierWords {
 		return nil
 	}
 	c.AddLabel(post.Propaganda, post.TierPromotional, entity(c), "classifier: n-gram model above threshold")
@@ -158,12 +191,14 @@ func words(norm string) int {
 
 // support reports evidence besides a cue that the post speaks for the
 // group: the classifier, or the group's own naming and vocabulary in a post
-// that does not also call it by its opponents' name.
+// that does not also call it by its opponents' name, by a unit more than
+// devotional formulas (غزوة is the group's word for an attack and the
+// history teacher's for the Prophet's battles).
 func support(c *Context) bool {
-	if c.Threshold > 0 && c.Score >= c.Threshold {
+	if classifierFlags(c) {
 		return true
 	}
-	return c.Sum(lexicon.SupporterNaming)+pro(c) >= 1 && c.Sum(lexicon.OpponentNaming) == 0
+	return c.Sum(lexicon.SupporterNaming)+pro(c)-c.Sum(lexicon.Devotional) >= 1 && c.Sum(lexicon.OpponentNaming) == 0
 }
 
 // RecruitmentRule flags calls to pledge, emigrate or mobilise, and contact
@@ -214,10 +249,24 @@ func InstructionRule(c *Context, p *post.Post) error {
 	return nil
 }
 
-// FinancingRule flags donation requests with support.
+// financingCause is the financing evidence that, with a way to pay, makes
+// a donation appeal for the group's fighters by itself: one strong cue
+// (جهزوا غازيا، الجهاد بالمال، donate to the mujahideen). The weaker ones
+// (تبرعوا، للتبرع) are how every charity asks.
+const financingCause = 2.5
+
+// FinancingRule flags donation requests for the group or its fighters: a
+// strong financing cue with a payment channel (a crypto wallet, details in
+// DM), or any financing cue with support. Sermons quoting the hadith of
+// equipping a raider name no way to pay; charities taking crypto name no
+// fighters.
 func FinancingRule(c *Context, p *post.Post) error {
-	if c.Sum(lexicon.FinancingCue) > 0 && support(c) && !aboutFraming(c) {
-		c.AddLabel(post.Financing, post.TierPromotional, entity(c), "financing: donation request")
+	if aboutFraming(c) {
+		return nil
+	}
+	cause, channel := c.Sum(lexicon.FinancingCue), c.Sum(lexicon.PaymentChannel)
+	if cause >= financingCause && channel > 0 || cause > 0 && support(c) {
+		c.AddLabel(post.Financing, post.TierPromotional, entity(c), "financing: donation request for fighters or a way to pay them")
 		c.ProposeCase("financing")
 	}
 	return nil

@@ -11,7 +11,6 @@ package rules
 
 import (
 	"cmp"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -209,13 +208,15 @@ func severity(a, b Effect) int {
 
 func verdict(c *Context) Verdict {
 	v := Verdict{Label: post.Unrelated, Signals: c.Signals}
-	effects := slices.Clone(c.effects)
+	// The effects and cases are the context's scratch: sorted in place.
+	effects := c.effects
 	slices.SortFunc(effects, severity)
 	effects = slices.CompactFunc(effects, func(a, b Effect) bool { return a == b })
-	for _, ef := range effects {
-		v.Reasons = append(v.Reasons, ef.Reason)
-	}
 	if len(effects) > 0 {
+		v.Reasons = make([]string, len(effects))
+		for i, ef := range effects {
+			v.Reasons[i] = ef.Reason
+		}
 		top := effects[0]
 		v.Label, v.Tier, v.Violating = top.Label, top.Tier, top.Label.Violating()
 		for _, ef := range effects {
@@ -234,8 +235,8 @@ func verdict(c *Context) Verdict {
 	if !v.Violating && len(effects) > 0 {
 		v.Score = 1 - v.Score
 	}
-	cases := slices.Compact(slices.Sorted(slices.Values(c.cases)))
-	if len(cases) > 0 {
+	slices.Sort(c.cases)
+	if cases := slices.Compact(c.cases); len(cases) > 0 {
 		v.Case = &post.Case{
 			PostKey:   c.Post.Key(),
 			Label:     v.Label,
@@ -255,7 +256,7 @@ func verdict(c *Context) Verdict {
 			Tier:        v.Tier,
 			Entity:      v.Entity,
 			Score:       v.Score,
-			Explanation: fmt.Sprintf("rules: %s", strings.Join(v.Reasons, "; ")),
+			Explanation: "rules: " + strings.Join(v.Reasons, "; "),
 		})
 	}
 	return v

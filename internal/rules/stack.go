@@ -31,7 +31,7 @@ type Stack struct {
 	// run before the rules, which read their signals.
 	Known []detect.Detector
 	log   *slog.Logger
-	pool sync.Pool
+	pool  sync.Pool
 }
 
 // stackScratch is the per-goroutine state of Check.
@@ -97,11 +97,9 @@ func (s *Stack) Check(p *post.Post) Verdict {
 	v := s.engine.Run(c)
 	if v.Label != post.Unrelated {
 		// The detectors' own signals explain the verdict, with spans. They
-		// allocate, so they are only made for posts worth explaining.
-		var signals []post.Signal
-		if len(sc.hits) > 0 {
-			signals, _ = s.lexDet.Detect(p, signals)
-		}
+		// allocate, so they are only made for posts worth explaining, from
+		// the hits already found rather than a second lexicon pass.
+		signals := s.lexDet.Signals(p.Norm, sc.hits, make([]post.Signal, 0, 3+len(v.Signals)))
 		if s.model != nil && (c.Score >= c.Threshold || v.Violating) {
 			signals = append(signals, s.model.SignalScored(sc.norm, c.Score, &sc.cs))
 		}

@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/detect/classifier"
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/shareddata"
 )
@@ -71,5 +73,57 @@ func TestStackConcurrent(t *testing.T) {
 		if !<-done {
 			t.Error("concurrent checks disagree with sequential ones")
 		}
+	}
+}
+
+// TestStackExplains checks that a flagged post's verdict carries the
+// lexicon's own signals, as its Detector makes them in a pass of its own,
+// and classifier spans pointing into Norm: the stack reuses its hits
+// instead of matching again, and the UI highlights the spans. The posts are
+// hand-made.
+func TestStackExplains(t *testing.T) {
+	s := newStack(t, nil)
+	lexDet := lexicon.NewDetector(lexHolder)
+	tests := []struct{ name, text string }{
+		{"official claim", "بفضل الله تعالى تمكن جنود الخلافة من تفجير عبوة ناسفة على آلية للمرتدين ولله الحمد"},
+		{"financing", "جهزوا غزاة في سبيل الله، للتبرع بعملة مونيرو راسلوا المشرف"},
+		{"quoted and repeated", "الدولة الإسلامية باقية وتتمدد، \"باقية\" رغم أنف الرافضة، الدولة الإسلامية"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mkPost(tt.name, tt.text)
+			v := s.Check(p)
+			if !v.Violating {
+				t.Fatalf("not flagged: %+v", v)
+			}
+			want, err := lexDet.Detect(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []post.Signal
+			classifierSpans := 0
+			for _, sig := range v.Signals {
+				switch sig.Detector {
+				case "lexicon":
+					got = append(got, sig)
+				case "classifier":
+					for _, sp := range sig.Spans {
+						if p.Norm[sp.Start:sp.End] != sp.Text || sp.Why == "" {
+							t.Errorf("classifier span %+v does not point into Norm", sp)
+						}
+						classifierSpans++
+					}
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("stack's lexicon signals\n%+v\ndiffer from the detector's\n%+v", got, want)
+			}
+			if len(got) == 0 || len(got[0].Spans) == 0 {
+				t.Errorf("no lexicon spans: %+v", got)
+			}
+			if classifierSpans == 0 {
+				t.Errorf("no classifier spans in %+v", v.Signals)
+			}
+		})
 	}
 }

@@ -131,9 +131,28 @@ func TestExplainAndSignal(t *testing.T) {
 		t.Fatalf("signal %+v", sig)
 	}
 	for _, sp := range sig.Spans {
-		if string(norm[sp.Start:sp.End]) != sp.Text {
+		if string(norm[sp.Start:sp.End]) != sp.Text || !strings.HasPrefix(sp.Why, "n-gram weight ") {
 			t.Errorf("span %+v does not match the text", sp)
 		}
+	}
+	// The signal's spans are Explain's word contributions, in its order.
+	_, top := m.Explain(norm, nil, &Scratch{}, explainTop)
+	var words []Contribution
+	for _, c := range top {
+		if c.Start >= 0 {
+			words = append(words, c)
+		}
+	}
+	if len(words) != len(sig.Spans) {
+		t.Fatalf("%d spans, %d word contributions", len(sig.Spans), len(words))
+	}
+	for i, c := range words {
+		if sp := sig.Spans[i]; sp.Start != c.Start || sp.End != c.End || sp.Text != c.Text {
+			t.Errorf("span %d %+v, contribution %+v", i, sp, c)
+		}
+	}
+	if strings.Contains(sig.Explanation, "n-gram weight") {
+		t.Errorf("explanation %q runs into the spans' reasons", sig.Explanation)
 	}
 	if !strings.Contains(sig.Explanation, arabic.Normalize("الخلافة")) {
 		t.Errorf("explanation %q does not name the strongest word", sig.Explanation)

@@ -46,22 +46,27 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 // the top contributions as explanation and spans; dense is as for
 // ScoreDense, or nil. It allocates; call it for posts that were flagged.
 func (m *Model) Signal(norm []byte, dense []float32, s *Scratch) post.Signal {
-	score, top := m.Explain(norm, dense, s, explainTop)
-	return m.signal(score, top)
+	score := sigmoid(m.logit(norm, dense, s))
+	return m.signal(norm, score, m.strongest(s, explainTop))
 }
 
 // SignalScored is Signal for the text that s was last used to score, with
 // that score: it skips scoring again.
 func (m *Model) SignalScored(norm []byte, score float32, s *Scratch) post.Signal {
-	return m.signal(score, m.contributions(norm, s, explainTop))
+	return m.signal(norm, score, m.strongest(s, explainTop))
 }
 
-func (m *Model) signal(score float32, top []Contribution) post.Signal {
+// signal writes the explanation of score from the top spans of norm. The
+// explanation and every span's text and reason are cut from one string:
+// three allocations per signal instead of three per span.
+func (m *Model) signal(norm []byte, score float32, top []spanWeight) post.Signal {
 	sig := post.Signal{Detector: "classifier", Label: post.Propaganda, Score: float64(score)}
 	if score < m.Threshold {
 		sig.Label = post.Unrelated
 	}
-	b := make([]byte, 0, 160)
+	type cut struct{ start, end, text, textEnd, why, whyEnd int }
+	cuts := make([]cut, 0, explainTop)
+	b := make([]byte, 0, 64+56*len(top))
 	b = append(b, "classifier score "...)
 	b = strconv.AppendFloat(b, float64(score), 'f', 2, 32)
 	b = append(b, " (threshold "...)
@@ -71,17 +76,37 @@ func (m *Model) signal(score float32, top []Contribution) post.Signal {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		if c.Start < 0 {
+		if c.start < 0 {
 			b = append(b, "feature:"...) // a dense feature, not a word of the post
+			b = append(b, m.DenseNames[c.end]...)
+		} else {
+			t := len(b)
+			b = append(b, norm[c.start:c.end]...)
+			cuts = append(cuts, cut{start: int(c.start), end: int(c.end), text: t, textEnd: len(b)})
 		}
-		b = append(b, c.Text...)
 		b = append(b, " ("...)
-		b = strconv.AppendFloat(b, float64(c.Weight), 'f', 2, 32)
+		b = strconv.AppendFloat(b, float64(c.weight), 'f', 2, 32)
 		b = append(b, ')')
-		if c.Start >= 0 {
-			sig.Spans = append(sig.Spans, post.Span{Start: c.Start, End: c.End, Text: c.Text, Why: "n-gram weight " + strconv.FormatFloat(float64(c.Weight), 'f', 2, 32)})
+	}
+	explanation := len(b)
+	j := 0
+	for _, c := range top {
+		if c.start < 0 {
+			continue
+		}
+		cuts[j].why = len(b)
+		b = append(b, "n-gram weight "...)
+		b = strconv.AppendFloat(b, float64(c.weight), 'f', 2, 32)
+		cuts[j].whyEnd = len(b)
+		j++
+	}
+	all := string(b)
+	sig.Explanation = all[:explanation]
+	if len(cuts) > 0 {
+		sig.Spans = make([]post.Span, len(cuts))
+		for i, c := range cuts {
+			sig.Spans[i] = post.Span{Start: c.start, End: c.end, Text: all[c.text:c.textEnd], Why: all[c.why:c.whyEnd]}
 		}
 	}
-	sig.Explanation = string(b)
 	return sig
 }

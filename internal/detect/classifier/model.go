@@ -183,6 +183,21 @@ func (m *Model) Explain(norm []byte, dense []float32, s *Scratch, k int) (float3
 
 // contributions ranks the features left in s by the last scoring of norm.
 func (m *Model) contributions(norm []byte, s *Scratch, k int) []Contribution {
+	top := m.strongest(s, k)
+	out := make([]Contribution, len(top))
+	for i, a := range top {
+		if a.start < 0 {
+			out[i] = Contribution{Text: m.DenseNames[a.end], Weight: a.weight, Start: -1, End: -1}
+			continue
+		}
+		out[i] = Contribution{Text: string(norm[a.start:a.end]), Weight: a.weight, Start: int(a.start), End: int(a.end)}
+	}
+	return out
+}
+
+// strongest returns the at most k spans whose features pushed the last
+// score of s up the most, strongest first, in s's own storage.
+func (m *Model) strongest(s *Scratch, k int) []spanWeight {
 	mask := m.Buckets - 1
 	scale := featScale(len(s.feats))
 	// Features of one span are adjacent (a word, its bigram with the word
@@ -222,15 +237,7 @@ func (m *Model) contributions(norm []byte, s *Scratch, k int) []Contribution {
 		acc[n], acc[best] = acc[best], acc[n]
 		n++
 	}
-	out := make([]Contribution, n)
-	for i, a := range acc[:n] {
-		if a.start < 0 {
-			out[i] = Contribution{Text: m.DenseNames[a.end], Weight: a.weight, Start: -1, End: -1}
-			continue
-		}
-		out[i] = Contribution{Text: string(norm[a.start:a.end]), Weight: a.weight, Start: int(a.start), End: int(a.end)}
-	}
-	return out
+	return acc[:n]
 }
 
 // spanWeight is the summed contribution of the features of one span; for a

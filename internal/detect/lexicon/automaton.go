@@ -2,23 +2,20 @@ package lexicon
 
 import "sort"
 
-// automaton is an Aho-Corasick automaton over bytes. The root and its
-// children have dense 256-entry tables: in UTF-8 Arabic every other byte is
-// a lead byte (0xD8, 0xD9), so failure chains end at those first-level nodes
-// most of the time. Deeper nodes keep their few outgoing edges as sorted
-// byte/target runs in two flat arrays, and failure links are followed at
-// match time instead of being compiled into a full transition table, which
-// keeps thousands of UTF-8 patterns in a few hundred kilobytes.
+// automaton is an Aho-Corasick automaton over bytes, compiled to a complete
+// transition table: a scan takes one table lookup per byte, without
+// following failure links. Bytes are mapped to classes first: a lexicon of
+// Arabic and English terms uses under a hundred distinct bytes (in UTF-8
+// Arabic every other byte is a lead byte 0xD8 or 0xD9), and every byte that
+// no term contains shares class 0, so a row has a few dozen entries instead
+// of 256 and thousands of terms fit in a few megabytes.
 type automaton struct {
-	root    [256]int32   // child of the root per byte; 0 means stay at the root
-	dense   [][256]int32 // complete transition rows of the root's children
-	denseOf []int32      // row in dense of node n, or -1
-	edgeOff []int32      // edges of node n: labels/targets[edgeOff[n]:edgeOff[n+1]]
-	labels  []byte
-	targets []int32
-	fail    []int32
-	dict    []int32 // nearest node on the failure chain that has output, 0 if none
-	outOff  []int32 // patterns ending at node n: outs[outOff[n]:outOff[n+1]]
+	class   [256]uint8 // byte -> class; 0 for bytes in no pattern
+	classes int32      // row length: distinct pattern bytes + 1
+	delta   []int32    // delta[n*classes+class]: next node
+	dict    []int32    // nearest node on the failure chain that has output, 0 if none
+	first   []int32    // node n itself if it has output, else dict[n]: where a scan's reports start
+	outOff  []int32    // patterns ending at node n: outs[outOff[n]:outOff[n+1]]
 	outs    []int32
 }
 
@@ -42,6 +39,7 @@ func (n *buildNode) child(c byte) int32 {
 
 // buildAutomaton compiles the patterns; pattern i is reported as i.
 func buildAutomaton(patterns [][]byte) *automaton {
+	a := &automaton{}
 	nodes := []buildNode{{}}
 	for pi, p := range patterns {
 		cur := int32(0)
@@ -62,124 +60,86 @@ func buildAutomaton(patterns [][]byte) *automaton {
 		nodes[cur].outs = append(nodes[cur].outs, int32(pi))
 	}
 
-	a := &automaton{
-		edgeOff: make([]int32, len(nodes)+1),
-		fail:    make([]int32, len(nodes)),
-		dict:    make([]int32, len(nodes)),
-		outOff:  make([]int32, len(nodes)+1),
-	}
-	for i := range nodes {
-		a.edgeOff[i] = int32(len(a.labels))
-		for _, e := range nodes[i].edges {
-			a.labels = append(a.labels, e.label)
-			a.targets = append(a.targets, e.target)
+	// One class per byte that occurs in a pattern, in byte order.
+	var used [256]bool
+	for _, p := range patterns {
+		for _, c := range p {
+			used[c] = true
 		}
+	}
+	byClass := []byte{0} // class 0 stands for every unused byte
+	for c, u := range used {
+		if u {
+			a.class[c] = uint8(len(byClass))
+			byClass = append(byClass, byte(c))
+		}
+	}
+	k := int32(len(byClass))
+	a.classes = k
+
+	a.outOff = make([]int32, len(nodes)+1)
+	for i := range nodes {
 		a.outOff[i] = int32(len(a.outs))
 		a.outs = append(a.outs, nodes[i].outs...)
 	}
-	a.edgeOff[len(nodes)] = int32(len(a.labels))
 	a.outOff[len(nodes)] = int32(len(a.outs))
-	for _, e := range nodes[0].edges {
-		a.root[e.label] = e.target
-	}
-	a.denseOf = make([]int32, len(nodes))
-	for i := range a.denseOf {
-		a.denseOf[i] = -1
-	}
-	for _, e := range nodes[0].edges {
-		// A first-level node fails to the root, so its complete row is its
-		// own edges over the root's.
-		row := a.root
-		for _, ce := range nodes[e.target].edges {
-			row[ce.label] = ce.target
-		}
-		a.denseOf[e.target] = int32(len(a.dense))
-		a.dense = append(a.dense, row)
-	}
 
-	// Breadth-first, so that a node's failure target is final before its
-	// children need it.
-	queue := make([]int32, 0, len(nodes))
+	// Breadth-first: a node's failure target is shallower, so its row and
+	// dictionary link are final when the node needs them. The root's
+	// missing edges stay at the root (0).
+	fail := make([]int32, len(nodes))
+	a.dict = make([]int32, len(nodes))
+	a.delta = make([]int32, int(k)*len(nodes))
 	for _, e := range nodes[0].edges {
-		queue = append(queue, e.target)
+		a.delta[int32(a.class[e.label])] = e.target
 	}
-	for len(queue) > 0 {
-		u := queue[0]
-		queue = queue[1:]
+	order := make([]int32, 0, len(nodes))
+	for _, e := range nodes[0].edges {
+		order = append(order, e.target)
+	}
+	for qi := 0; qi < len(order); qi++ {
+		u := order[qi]
+		f := fail[u]
+		row, frow := a.delta[u*k:(u+1)*k], a.delta[f*k:(f+1)*k]
+		copy(row, frow)
 		for _, e := range nodes[u].edges {
 			v := e.target
-			queue = append(queue, v)
-			f := a.fail[u]
-			for f != 0 && nodes[f].child(e.label) < 0 {
-				f = a.fail[f]
+			cl := a.class[e.label]
+			// The failure target of v is where u's failure target goes on
+			// the same byte (frow is complete).
+			if t := frow[cl]; t != v {
+				fail[v] = t
 			}
-			if t := nodes[f].child(e.label); t >= 0 && t != v {
-				a.fail[v] = t
-			}
-			if ff := a.fail[v]; len(nodes[ff].outs) > 0 {
+			if ff := fail[v]; len(nodes[ff].outs) > 0 {
 				a.dict[v] = ff
 			} else {
 				a.dict[v] = a.dict[ff]
 			}
+			row[cl] = v
+			order = append(order, v)
+		}
+	}
+	a.first = make([]int32, len(nodes))
+	for n := range nodes {
+		if len(nodes[n].outs) > 0 {
+			a.first[n] = int32(n)
+		} else {
+			a.first[n] = a.dict[n]
 		}
 	}
 	return a
 }
 
-// child returns the target of node s on byte c, or -1.
-func (a *automaton) child(s int32, c byte) int32 {
-	lo, hi := a.edgeOff[s], a.edgeOff[s+1]
-	if hi-lo <= 8 {
-		for i := lo; i < hi; i++ {
-			if a.labels[i] == c {
-				return a.targets[i]
-			}
-		}
-		return -1
-	}
-	for lo < hi {
-		m := int32(uint32(lo+hi) >> 1)
-		switch l := a.labels[m]; {
-		case l == c:
-			return a.targets[m]
-		case l < c:
-			lo = m + 1
-		default:
-			hi = m
-		}
-	}
-	return -1
-}
-
-// step is the goto function with failure links.
-func (a *automaton) step(s int32, c byte) int32 {
-	for s != 0 {
-		if d := a.denseOf[s]; d >= 0 {
-			return a.dense[d][c]
-		}
-		if t := a.child(s, c); t >= 0 {
-			return t
-		}
-		s = a.fail[s]
-	}
-	return a.root[c]
-}
-
 // scan calls fn(pattern, end) for every occurrence of every pattern in text,
 // in order of end offset.
 func (a *automaton) scan(text []byte, fn func(pattern int32, end int)) {
-	s := int32(0)
+	s, k := int32(0), a.classes
 	for i, c := range text {
-		s = a.step(s, c)
-		o := s
-		if a.outOff[o] == a.outOff[o+1] {
-			o = a.dict[o]
-		}
-		for o != 0 {
+		s = a.delta[s*k+int32(a.class[c])]
+		for o := a.first[s]; o != 0; o = a.dict[o] {
 			for _, p := range a.outs[a.outOff[o]:a.outOff[o+1]] {
 				fn(p, i+1)
 			}
-			o = a.dict[o]
 		}
 	}
 }

@@ -14,6 +14,9 @@ type Category uint8
 // Categories of lexicon entries. The first group is evidence of a violating
 // label; OpponentNaming, NewsMarker, CounterSpeech and ResearchMarker are
 // negative cues: they make a post more likely to be about the group than by it.
+// Devotional marks ordinary religious speech, which supporters share with
+// everyone: it is neither, and rules use it to ask for more than the
+// classifier's religious vocabulary.
 const (
 	SupporterNaming Category = iota // the group's own names for itself: الدولة الإسلامية، ولاية سيناء
 	OpponentNaming                  // names opponents and media use: داعش، تنظيم الدولة
@@ -30,6 +33,8 @@ const (
 	NewsMarker                      // reporting verbs and formats: قال، أفاد، عاجل |
 	CounterSpeech                   // calls to report accounts, refutation
 	ResearchMarker                  // study, researcher, report: academic framing
+	PaymentChannel                  // ways to pay: crypto wallets, "address in DM"; financing only with a cause
+	Devotional                      // everyday religious formulas: اللهم، جمعة مباركة، قال تعالى; evidence of nothing by itself
 
 	numCategories
 )
@@ -59,6 +64,8 @@ var categoryNames = [numCategories]string{
 	NewsMarker:      "news_marker",
 	CounterSpeech:   "counter_speech",
 	ResearchMarker:  "research",
+	PaymentChannel:  "payment",
+	Devotional:      "devotional",
 }
 
 // categoryLabels maps each category to the label it is evidence for.
@@ -78,6 +85,8 @@ var categoryLabels = [numCategories]post.Label{
 	NewsMarker:      post.News,
 	CounterSpeech:   post.CounterSpeech,
 	ResearchMarker:  post.Research,
+	PaymentChannel:  post.Financing,
+	Devotional:      post.Unrelated,
 }
 
 // String returns the name used in lexicon files.

@@ -1,7 +1,7 @@
 package lexicon
 
 import (
-	"maps"
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -47,27 +47,34 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 	if p.Kind == post.Service || p.Norm == "" {
 		return out, nil
 	}
-	var (
-		hits []Hit
-		sum  [numCategories]float64
+	var hits []Hit
+	d.h.Lexicon().Match([]byte(p.Norm), func(h Hit) { hits = append(hits, h) })
+	return d.Signals(p.Norm, hits, out), nil
+}
+
+// Signals appends to out the signals of hits, the matches of one lexicon
+// in norm (as Lexicon.Match reports them). Detect is Match and Signals; a
+// caller that already matched the post, as the rules stack does for its
+// features, calls Signals to skip a second pass over the text.
+func (d *Detector) Signals(norm string, hits []Hit, out []post.Signal) []post.Signal {
+	if len(hits) == 0 {
+		return out
+	}
+	var sum [numCategories]float64
+	for i, h := range hits {
 		// An entry counts once, at its strongest occurrence: repeating a
 		// name is no more evidence than writing it once, and long articles
-		// repeat names.
-		counted = map[*Entry]float64{}
-	)
-	d.h.Lexicon().Match([]byte(p.Norm), func(h Hit) {
-		hits = append(hits, h)
-		w := float64(h.Entry.Weight)
-		if h.Quoted && h.Entry.Category.Violating() {
-			w *= quotedDiscount
+		// repeat names. Posts have few hits: a scan of the earlier ones
+		// is cheaper than a map.
+		w, prev := hitWeight(h), 0.0
+		for _, g := range hits[:i] {
+			if g.Entry == h.Entry {
+				prev = max(prev, hitWeight(g))
+			}
 		}
-		if prev := counted[h.Entry]; w > prev {
+		if w > prev {
 			sum[h.Entry.Category] += w - prev
-			counted[h.Entry] = w
 		}
-	})
-	if len(hits) == 0 {
-		return out, nil
 	}
 	var pro float64
 	for c, s := range sum {
@@ -75,10 +82,17 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 			pro += s
 		}
 	}
-	negative := map[post.Label]float64{
-		post.News:          sum[NewsMarker] + 0.5*sum[OpponentNaming],
-		post.CounterSpeech: sum[CounterSpeech] + 0.5*sum[OpponentNaming],
-		post.Research:      sum[ResearchMarker] + 0.5*sum[OpponentNaming],
+	if sum[FinancingCue] == 0 {
+		// A wallet or "details in DM" without a cause is no evidence.
+		pro -= sum[PaymentChannel]
+	}
+	negative := [...]struct {
+		label post.Label
+		v     float64
+	}{
+		{post.News, sum[NewsMarker] + 0.5*sum[OpponentNaming]},
+		{post.CounterSpeech, sum[CounterSpeech] + 0.5*sum[OpponentNaming]},
+		{post.Research, sum[ResearchMarker] + 0.5*sum[OpponentNaming]},
 	}
 	con := sum[NewsMarker] + sum[CounterSpeech] + sum[ResearchMarker] + sum[OpponentNaming]
 
@@ -90,40 +104,56 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 			Tier:     tier(label, &sum),
 			Entity:   entity(hits),
 			Score:    squash(net),
-			Spans:    spans(p.Norm, hits, nil),
+			Spans:    spans(norm, hits, nil),
 		}
-		s.Explanation = explain(p.Norm, hits, true)
+		s.Explanation = explain(norm, hits, true)
 		out = append(out, s)
 	}
 
 	best, bestScore := post.Label(""), 0.0
-	for _, l := range []post.Label{post.News, post.CounterSpeech, post.Research} {
-		if v := negative[l]; v >= minEvidence && v > bestScore {
-			best, bestScore = l, v
+	for _, n := range negative {
+		if n.v >= minEvidence && n.v > bestScore {
+			best, bestScore = n.label, n.v
 		}
 	}
 	if best != "" {
 		if net := bestScore - negativeFactor*pro; net > 0 {
-			keep := func(c Category) bool { return !c.Violating() }
+			keep := func(c Category) bool { return !c.Violating() && c != Devotional }
 			out = append(out, post.Signal{
 				Detector:    d.Name(),
 				Label:       best,
 				Score:       squash(net),
-				Spans:       spans(p.Norm, hits, keep),
-				Explanation: explain(p.Norm, hits, false),
+				Spans:       spans(norm, hits, keep),
+				Explanation: explain(norm, hits, false),
 			})
 		}
 	}
-	return out, nil
+	return out
+}
+
+// hitWeight is a hit's weight, discounted inside quotation marks for
+// violating categories.
+func hitWeight(h Hit) float64 {
+	w := float64(h.Entry.Weight)
+	if h.Quoted && h.Entry.Category.Violating() {
+		w *= quotedDiscount
+	}
+	return w
 }
 
 // violatingLabel picks the most specific label with enough evidence;
-// propaganda is the default for naming, honorifics, slogans and outlets.
+// propaganda is the default for naming, honorifics, slogans and outlets. A
+// payment channel is financing evidence only beside a financing cue: a
+// wallet alone is as likely a shop or a charity.
 func violatingLabel(sum *[numCategories]float64) post.Label {
 	label, best := post.Propaganda, minEvidence-1e-9
 	for _, c := range []Category{ThreatCue, IncitementCue, InstructionCue, FinancingCue, RecruitmentCue} {
-		if sum[c] > best {
-			label, best = c.Label(), sum[c]
+		s := sum[c]
+		if c == FinancingCue && s > 0 {
+			s += sum[PaymentChannel]
+		}
+		if s > best {
+			label, best = c.Label(), s
 		}
 	}
 	return label
@@ -148,32 +178,48 @@ func tier(l post.Label, sum *[numCategories]float64) post.Tier {
 // name decides between the provinces of the group the rest of the post
 // names.
 func entity(hits []Hit) string {
-	weights := map[string]float32{}
-	for _, h := range hits {
-		if h.Entry.Entity != "" && h.Entry.Category.Violating() {
-			weights[h.Entry.Entity] += h.Entry.Weight
-		}
+	type idWeight struct {
+		id string
+		w  float32
 	}
-	ids := slices.Sorted(maps.Keys(weights))
+	// A post names few entities: a small slice on the stack, no map.
+	var buf [8]idWeight
+	ws := buf[:0]
+	for _, h := range hits {
+		e := h.Entry
+		if e.Entity == "" || !e.Category.Violating() {
+			continue
+		}
+		i := slices.IndexFunc(ws, func(x idWeight) bool { return x.id == e.Entity })
+		if i < 0 {
+			i = len(ws)
+			ws = append(ws, idWeight{id: e.Entity})
+		}
+		ws[i].w += e.Weight
+	}
 	// Shortest ids first, so that weight flows from a general id down to
 	// its refinements before they are compared.
-	slices.SortStableFunc(ids, func(a, b string) int { return len(a) - len(b) })
-	for _, general := range ids {
-		best := ""
-		for _, id := range ids {
-			if strings.HasPrefix(id, general+"-") && (best == "" || weights[id] > weights[best]) {
-				best = id
+	slices.SortFunc(ws, func(a, b idWeight) int {
+		return cmp.Or(cmp.Compare(len(a.id), len(b.id)), strings.Compare(a.id, b.id))
+	})
+	for g := range ws {
+		general, best := ws[g].id, -1
+		for i := range ws {
+			id := ws[i].id
+			refines := len(id) > len(general) && id[len(general)] == '-' && strings.HasPrefix(id, general)
+			if refines && (best < 0 || ws[i].w > ws[best].w) {
+				best = i
 			}
 		}
-		if best != "" {
-			weights[best] += weights[general]
-			weights[general] = 0
+		if best >= 0 {
+			ws[best].w += ws[g].w
+			ws[g].w = 0
 		}
 	}
 	best, bw := "", float32(0)
-	for _, id := range ids {
-		if weights[id] > bw {
-			best, bw = id, weights[id]
+	for _, x := range ws {
+		if x.w > bw {
+			best, bw = x.id, x.w
 		}
 	}
 	return best
@@ -182,14 +228,23 @@ func entity(hits []Hit) string {
 func squash(x float64) float64 { return 1 - math.Exp(-x/scoreScale) }
 
 func spans(norm string, hits []Hit, keep func(Category) bool) []post.Span {
-	var out []post.Span
+	n := 0
+	for _, h := range hits {
+		if keep == nil || keep(h.Entry.Category) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]post.Span, 0, n)
 	for _, h := range hits {
 		if keep != nil && !keep(h.Entry.Category) {
 			continue
 		}
-		why := h.Entry.Category.String() + ": " + h.Entry.Term
+		why := h.Entry.why[0]
 		if h.Quoted {
-			why += " (quoted)"
+			why = h.Entry.why[1]
 		}
 		out = append(out, post.Span{Start: h.Start, End: h.End, Text: norm[h.Start:h.End], Why: why})
 	}
@@ -197,38 +252,62 @@ func spans(norm string, hits []Hit, keep func(Category) bool) []post.Span {
 }
 
 // explain lists the matched terms by category in plain words, violating
-// ones first when violating is set.
+// ones first when violating is set. Each term is listed once per category.
 func explain(norm string, hits []Hit, violating bool) string {
 	var b strings.Builder
+	b.Grow(len("lexicon matched ") + 40*len(hits))
 	b.WriteString("lexicon matched ")
 	first := true
-	for _, want := range []bool{violating, !violating} {
+	for _, want := range [2]bool{violating, !violating} {
 		for _, c := range Categories {
 			if c.Violating() != want {
 				continue
 			}
-			var terms []string
-			for _, h := range hits {
-				t := norm[h.Start:h.End]
+			n := 0
+			for i, h := range hits {
+				if h.Entry.Category != c || listed(norm, hits[:i], h) {
+					continue
+				}
+				switch {
+				case n > 0:
+					b.WriteString("», «")
+				case !first:
+					b.WriteString("; ")
+					fallthrough
+				default:
+					first = false
+					b.WriteString(categoryTitles[c])
+					b.WriteString(" «")
+				}
+				b.WriteString(norm[h.Start:h.End])
 				if h.Quoted {
-					t += " (quoted)"
+					b.WriteString(" (quoted)")
 				}
-				if h.Entry.Category == c && !slices.Contains(terms, t) {
-					terms = append(terms, t)
-				}
+				n++
 			}
-			if len(terms) == 0 {
-				continue
+			if n > 0 {
+				b.WriteString("»")
 			}
-			if !first {
-				b.WriteString("; ")
-			}
-			first = false
-			b.WriteString(strings.ReplaceAll(c.String(), "_", " "))
-			b.WriteString(" «")
-			b.WriteString(strings.Join(terms, "», «"))
-			b.WriteString("»")
 		}
 	}
 	return b.String()
 }
+
+// listed reports whether an earlier hit of h's category has its text and
+// quotation, so explain already wrote it.
+func listed(norm string, earlier []Hit, h Hit) bool {
+	for _, g := range earlier {
+		if g.Entry.Category == h.Entry.Category && g.Quoted == h.Quoted && norm[g.Start:g.End] == norm[h.Start:h.End] {
+			return true
+		}
+	}
+	return false
+}
+
+// categoryTitles are the category names as explanations write them.
+var categoryTitles = func() (t [numCategories]string) {
+	for _, c := range Categories {
+		t[c] = strings.ReplaceAll(c.String(), "_", " ")
+	}
+	return t
+}()

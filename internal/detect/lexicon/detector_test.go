@@ -88,6 +88,10 @@ func TestDetector(t *testing.T) {
 		{"research", "ورقة بحثية جديدة عن الخلافة الافتراضية لداعش أعدها باحث في مركز دراسات", post.Research, 0, ""},
 		{"chatter", "مبروك للهلال الفوز، مباراة رائعة والجمهور كان أسطورة", "", 0, ""},
 		{"ordinary prayer", "اللهم اغفر لنا وارحمنا، الحمد لله رب العالمين", "", 0, ""},
+		{"english financing", "Equip the mujahideen! Jihad with wealth: the monero wallet address is in DM", post.Financing, post.TierPromotional, ""},
+		{"wallet without a cause", "أفضل محفظة بيتكوين لحفظ عملاتك الرقمية، راسلوا المشرف في الخاص", "", 0, ""},
+		{"english wallet without a cause", "new crypto wallet with usdt and bitcoin support, details in dm", "", 0, ""},
+		{"friday greeting and verse", "جمعة مباركة، قال تعالى: إن الله مع الصابرين، صدق الله العظيم", "", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -66,6 +66,8 @@ func New(entries []Entry) (*Lexicon, error) {
 		if e.Norm == "" || e.Category >= numCategories {
 			return nil, fmt.Errorf("%s: %w: empty term or bad category", e.Source, ErrSyntax)
 		}
+		why := e.Category.String() + ": " + e.Term
+		e.why = [2]string{why, why + " (quoted)"}
 		l.entries = append(l.entries, e)
 	}
 	if len(l.entries) == 0 {

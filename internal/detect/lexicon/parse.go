@@ -37,6 +37,10 @@ type Entry struct {
 	// suffixes: مرتد* finds مرتدين، المرتدون.
 	Prefix bool
 	Source string // file:line
+
+	// why is a span's reason for a hit of the entry, unquoted and quoted,
+	// written once by New rather than once per hit.
+	why [2]string
 }
 
 // key identifies an entry for overrides and duplicate detection.
