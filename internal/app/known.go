@@ -15,6 +15,10 @@ import (
 	"github.com/raqib-project/raqib/internal/store"
 )
 
+// representative is the similarity above which a violating text counts as
+// a copy of an indexed one rather than a new text of its own.
+const representative = 0.9
+
 // knownContent keeps the in-memory side of known-content matching: the hash
 // banks loaded from the store, and the near-duplicate index of texts found
 // violating, with their labels.
@@ -60,10 +64,18 @@ func (k *knownContent) label(key string) (post.Label, bool) {
 }
 
 // remember indexes the text of a post found violating, so that its
-// re-posts are recognized.
+// re-posts are recognized. A text that near-duplicates one indexed already
+// is not added: the cluster has its representative, and recycled
+// propaganda (thousands of copies) would otherwise make every query
+// compare against every copy.
 func (k *knownContent) remember(key, norm string, label post.Label) {
 	if _, seen := k.labels.Load(key); seen {
 		return
+	}
+	for _, c := range k.texts.Query(norm) {
+		if c.Similarity >= representative {
+			return
+		}
 	}
 	if _, err := k.texts.Add(key, norm); err != nil {
 		if !errors.Is(err, neardup.ErrNoWords) && !errors.Is(err, neardup.ErrDuplicateKey) {

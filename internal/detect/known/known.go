@@ -77,7 +77,7 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 			}
 		}
 	}
-	if d.Texts != nil && p.Norm != "" {
+	if d.Texts != nil && p.Norm != "" && d.Texts.Len() > 0 {
 		out = d.nearDups(out, p)
 	}
 	if len(errs) > 0 {

@@ -6,10 +6,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,7 +44,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_txlock=immediate"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -237,6 +239,12 @@ func (s *Store) SavePosts(ctx context.Context, ps []post.Post) (store.Counts, er
 			return store.Counts{}, fmt.Errorf("save post %s: %w", p.Key(), err)
 		}
 	}
+	if err := w.index(ctx); err != nil {
+		return store.Counts{}, err
+	}
+	if err := w.flushAccountsChannels(ctx); err != nil {
+		return store.Counts{}, err
+	}
 	if err := tx.Commit(); err != nil {
 		return store.Counts{}, fmt.Errorf("commit: %w", err)
 	}
@@ -245,6 +253,13 @@ func (s *Store) SavePosts(ctx context.Context, ps []post.Post) (store.Counts, er
 
 // writer holds the prepared statements of one write transaction.
 type writer struct {
+	// indexed collects the rowids whose text goes into the full-text index
+	// at the end of the batch: one FTS5 statement per batch instead of one
+	// per post, because FTS5 flushes its pending terms at every statement.
+	indexed  []int64
+	accounts map[string]*accountSeen
+	channels map[string]channelSeen
+
 	insertPost, selectPost, updatePost, updateDecision *sql.Stmt
 	insertVersion, insertFTS, deleteFTS                *sql.Stmt
 	insertMedia, deleteMedia                           *sql.Stmt
@@ -252,7 +267,7 @@ type writer struct {
 }
 
 func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{}
+	w := &writer{accounts: map[string]*accountSeen{}, channels: map[string]channelSeen{}}
 	stmts := []struct {
 		dst **sql.Stmt
 		sql string
@@ -263,7 +278,7 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.updatePost, `UPDATE posts SET kind=?, posted_at=?, collected_at=?, content_hash=?, version=?, norm=?, label=?, tier=?, entity=?, score=?, violating=?, doc=?, raw=? WHERE rowid=?`},
 		{&w.updateDecision, `UPDATE posts SET label=?, tier=?, entity=?, score=?, violating=?, doc=? WHERE rowid=?`},
 		{&w.insertVersion, `INSERT OR IGNORE INTO post_versions(post_rowid, version, content_hash, doc, raw) VALUES (?,?,?,?,?)`},
-		{&w.insertFTS, `INSERT INTO posts_fts(rowid, norm) VALUES (?, ?)`},
+		{&w.insertFTS, `INSERT INTO posts_fts(rowid, norm) SELECT rowid, norm FROM posts WHERE rowid IN (SELECT value FROM json_each(?))`},
 		{&w.deleteFTS, `INSERT INTO posts_fts(posts_fts, rowid, norm) VALUES ('delete', ?, ?)`},
 		{&w.insertMedia, `INSERT OR REPLACE INTO media(post_rowid, idx, kind, md5, sha256, pdq) VALUES (?,?,?,?,?,?)`},
 		{&w.deleteMedia, `DELETE FROM media WHERE post_rowid = ?`},
@@ -296,6 +311,20 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		*st.dst = stmt
 	}
 	return w, nil
+}
+
+func (w *writer) index(ctx context.Context) error {
+	if len(w.indexed) == 0 {
+		return nil
+	}
+	ids, err := json.Marshal(w.indexed)
+	if err != nil {
+		return err
+	}
+	if _, err := w.insertFTS.ExecContext(ctx, string(ids)); err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	return nil
 }
 
 func (w *writer) close() {
@@ -334,9 +363,7 @@ func (w *writer) save(ctx context.Context, p *post.Post, now int64, c *store.Cou
 	switch {
 	case err == nil:
 		c.Inserted++
-		if _, err := w.insertFTS.ExecContext(ctx, rowid, p.Norm); err != nil {
-			return fmt.Errorf("index text: %w", err)
-		}
+		w.indexed = append(w.indexed, rowid)
 		if err := w.saveMedia(ctx, rowid, p); err != nil {
 			return err
 		}
@@ -347,9 +374,7 @@ func (w *writer) save(ctx context.Context, p *post.Post, now int64, c *store.Cou
 	default:
 		return fmt.Errorf("insert: %w", err)
 	}
-	if err := w.saveAccountChannel(ctx, p, now); err != nil {
-		return err
-	}
+	w.noteAccountChannel(p, now)
 	if d.ProposeCase && d.Violating {
 		res, err := w.insertCase.ExecContext(ctx, key, string(d.Label), int(d.Tier), d.Entity, d.Score,
 			strings.Join(d.Reasons, "; "), now, now)
@@ -385,15 +410,20 @@ func (w *writer) update(ctx context.Context, p *post.Post, key, hash string, doc
 	if _, err := w.insertVersion.ExecContext(ctx, rowid, version, oldHash, oldDoc, oldRaw); err != nil {
 		return fmt.Errorf("keep version: %w", err)
 	}
-	if _, err := w.deleteFTS.ExecContext(ctx, rowid, oldNorm); err != nil {
-		return fmt.Errorf("unindex text: %w", err)
+	// A post first stored in this very batch is not in the index yet: it
+	// is indexed once, with its final text, at the end of the batch.
+	pending := slices.Contains(w.indexed, rowid)
+	if !pending {
+		if _, err := w.deleteFTS.ExecContext(ctx, rowid, oldNorm); err != nil {
+			return fmt.Errorf("unindex text: %w", err)
+		}
 	}
 	if _, err := w.updatePost.ExecContext(ctx, string(p.Kind), unixMilli(p.PostedAt), unixMilli(p.CollectedAt), hash, version+1, p.Norm,
 		string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), doc, p.Raw, rowid); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
-	if _, err := w.insertFTS.ExecContext(ctx, rowid, p.Norm); err != nil {
-		return fmt.Errorf("index text: %w", err)
+	if !pending {
+		w.indexed = append(w.indexed, rowid)
 	}
 	if _, err := w.deleteMedia.ExecContext(ctx, rowid); err != nil {
 		return fmt.Errorf("replace media: %w", err)
@@ -413,22 +443,51 @@ func (w *writer) saveMedia(ctx context.Context, rowid int64, p *post.Post) error
 	return nil
 }
 
-func (w *writer) saveAccountChannel(ctx context.Context, p *post.Post, now int64) error {
-	a := p.Author
-	if a.ID != "" {
+// noteAccountChannel records a post's author and room; flush writes each
+// once per batch, with the earliest and latest time the batch saw the
+// account (a chat export is thousands of posts by a handful of people in
+// one room, and one upsert per post would dominate the batch).
+func (w *writer) noteAccountChannel(p *post.Post, now int64) {
+	if a := p.Author; a.ID != "" {
 		seen := unixMilli(p.PostedAt)
 		if seen == 0 {
 			seen = now
 		}
-		if _, err := w.upsertAccount.ExecContext(ctx, string(p.Platform), a.ID, a.Handle, a.DisplayName, unixMilli(a.CreatedAt),
-			a.Description, a.Followers, boolInt(a.Verified), strings.Join(a.Withheld, ","), seen, seen); err != nil {
-			return fmt.Errorf("save account: %w", err)
+		k := string(p.Platform) + "\x00" + a.ID
+		if ag, ok := w.accounts[k]; ok {
+			ag.first, ag.last = min(ag.first, seen), max(ag.last, seen)
+		} else {
+			w.accounts[k] = &accountSeen{platform: p.Platform, a: a, first: seen, last: seen}
 		}
 	}
-	ch := p.Channel
-	if ch.ID != "" {
-		if _, err := w.upsertChannel.ExecContext(ctx, string(p.Platform), ch.ID, ch.Name, ch.Kind, ch.URL); err != nil {
-			return fmt.Errorf("save channel: %w", err)
+	if ch := p.Channel; ch.ID != "" {
+		w.channels[string(p.Platform)+"\x00"+ch.ID] = channelSeen{platform: p.Platform, ch: ch}
+	}
+}
+
+type accountSeen struct {
+	platform    post.Platform
+	a           post.Account
+	first, last int64
+}
+
+type channelSeen struct {
+	platform post.Platform
+	ch       post.Channel
+}
+
+func (w *writer) flushAccountsChannels(ctx context.Context) error {
+	for _, ag := range w.accounts {
+		a := ag.a
+		if _, err := w.upsertAccount.ExecContext(ctx, string(ag.platform), a.ID, a.Handle, a.DisplayName, unixMilli(a.CreatedAt),
+			a.Description, a.Followers, boolInt(a.Verified), strings.Join(a.Withheld, ","), ag.first, ag.last); err != nil {
+			return fmt.Errorf("save account %s: %w", a.ID, err)
+		}
+	}
+	for _, cs := range w.channels {
+		ch := cs.ch
+		if _, err := w.upsertChannel.ExecContext(ctx, string(cs.platform), ch.ID, ch.Name, ch.Kind, ch.URL); err != nil {
+			return fmt.Errorf("save channel %s: %w", ch.ID, err)
 		}
 	}
 	return nil

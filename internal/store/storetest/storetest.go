@@ -87,6 +87,38 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("edit in the same batch", func(t *testing.T) {
+		s := open(t)
+		first := sample("1", "النص الأول")
+		second := first
+		second.Text, second.Norm = "النص الثاني", arabic.Normalize("النص الثاني")
+		c, err := s.SavePosts(ctx, []post.Post{first, second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Inserted != 1 || c.Edited != 1 {
+			t.Errorf("counts %+v, want 1 inserted and 1 edited", c)
+		}
+		for q, want := range map[string]int{"الثاني": 1, "الأول": 0} {
+			ps, err := s.Posts(ctx, store.Query{Text: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != want {
+				t.Errorf("search %q: %d posts, want %d", q, len(ps), want)
+			}
+		}
+		// The index must stay consistent for later edits.
+		third := first
+		third.Text, third.Norm = "النص الثالث", arabic.Normalize("النص الثالث")
+		if _, err := s.SavePosts(ctx, []post.Post{third}); err != nil {
+			t.Fatal(err)
+		}
+		if ps, err := s.Posts(ctx, store.Query{Text: "الثاني"}); err != nil || len(ps) != 0 {
+			t.Errorf("old text still found after a later edit: %d (err %v)", len(ps), err)
+		}
+	})
+
 	t.Run("search normalizes", func(t *testing.T) {
 		s := open(t)
 		ps := []post.Post{
