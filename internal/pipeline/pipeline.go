@@ -402,7 +402,11 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handler Handler) {
 	// Report before acknowledging: a crash in between redelivers the batch,
 	// whose second save is a harmless duplicate.
 	b.report(res)
-	if err := msg.DoubleAck(ctx); err != nil {
+	// The batch is stored: acknowledge it even when the worker is being
+	// stopped, or it would be delivered (harmlessly, but needlessly) again.
+	ackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(ackCtx); err != nil {
 		b.log.Warn("ack batch", "run", res.Run, "seq", res.Seq, "err", err)
 	}
 }
