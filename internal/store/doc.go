@@ -24,3 +24,36 @@ func DecodeDoc(doc, raw []byte) (post.Post, error) {
 	p.Raw = raw
 	return p, nil
 }
+
+// Page returns the query's limit (default 50, at most 1000) and offset.
+func (q Query) Page() (limit, offset int) {
+	limit = q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	return min(limit, 1000), max(q.Offset, 0)
+}
+
+// Rows is what database/sql and pgx result sets both offer.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanDocs reads posts from rows of one stored-doc column.
+func ScanDocs(rows Rows) ([]post.Post, error) {
+	var ps []post.Post
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("list posts: %w", err)
+		}
+		p, err := DecodeDoc(doc, nil)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
+}

@@ -609,35 +609,19 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 	if q.Channel != "" {
 		add("p.channel_id = ?", q.Channel)
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 1000)
+	limit, offset := q.Page()
 	query := "SELECT p.doc FROM " + from
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY p.posted_at DESC, p.rowid DESC LIMIT ? OFFSET ?"
-	args = append(args, limit, max(q.Offset, 0))
+	args = append(args, limit, offset)
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list posts: %w", err)
 	}
 	defer rows.Close()
-	var ps []post.Post
-	for rows.Next() {
-		var doc []byte
-		if err := rows.Scan(&doc); err != nil {
-			return nil, fmt.Errorf("list posts: %w", err)
-		}
-		p, err := store.DecodeDoc(doc, nil)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
+	return store.ScanDocs(rows)
 }
 
 // Cases implements store.Store.
