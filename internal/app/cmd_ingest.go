@@ -93,8 +93,8 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 		// a fast reader cannot pile the whole import up in the queue.
 		inFlight = make(chan struct{}, maxInFlight)
 	)
-	// received collects results while the import publishes, and frees an
-	// in-flight slot per stored batch.
+	// receive counts a stored batch's result, read while the import still
+	// publishes, and frees its in-flight slot.
 	received := 0
 	receive := func(r pipeline.Result) {
 		rep.Counts.Add(r.Counts)

@@ -2,7 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/post"
 
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/storetest"
@@ -50,4 +55,120 @@ func TestBanks(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// BenchmarkSavePosts measures the store alone: batches of 500 new posts of
+// tweet length by 5,000 authors, as `raqib bench ingest` writes them.
+func BenchmarkSavePosts(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	s, err := Open(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const batch = 500
+	ps := make([]post.Post, batch)
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		for i := range ps {
+			id := strconv.Itoa(1_000_000_000 + n)
+			text := "عاجل | مصادر أمنية: اعتقال خلية في المدينة بعد هجوم أمس، والتحقيقات مستمرة " + id
+			ps[i] = post.Post{
+				Platform: post.X, ID: id, Kind: post.Message,
+				Channel: post.Channel{Platform: post.X, ID: "timeline", Kind: "timeline"},
+				Author:  post.Account{Platform: post.X, ID: strconv.Itoa(n % 5000)},
+				Text:    text, Norm: arabic.Normalize(text),
+				PostedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second),
+				Raw:      []byte(`{"id":"` + id + `"}`),
+			}
+			n++
+		}
+		b.StartTimer()
+		if _, err := s.SavePosts(ctx, ps); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "posts/s")
+}
+
+// TestSaveAcrossStatements covers batches longer than one multi-row INSERT:
+// repeats of a post in the same statement and in a later one, as
+// duplicates and as edits, and more authors than one statement takes.
+func TestSaveAcrossStatements(t *testing.T) {
+	mk := func(id int, text string) post.Post {
+		sid := strconv.Itoa(id)
+		return post.Post{
+			Platform: post.X, ID: sid, Kind: post.Message,
+			Channel: post.Channel{Platform: post.X, ID: "timeline"},
+			Author:  post.Account{Platform: post.X, ID: "a" + sid},
+			Text:    text, Norm: arabic.Normalize(text),
+			PostedAt: time.Date(2024, 1, 1, 0, 0, id, 0, time.UTC),
+		}
+	}
+	tests := []struct {
+		name    string
+		n       int   // distinct posts, ids 0..n-1, each "منشور رقم <id>"
+		same    []int // ids repeated unchanged at the end of the batch
+		edited  []int // ids repeated with the text "تعديل <id>" at the end
+		want    store.Counts
+		authors int64
+	}{
+		{name: "one short statement", n: 10, same: []int{3}, edited: []int{5}, want: store.Counts{Inserted: 10, Duplicates: 1, Edited: 1}, authors: 10},
+		{name: "whole and short statements", n: 2*insertChunk + 20, want: store.Counts{Inserted: 2*insertChunk + 20}, authors: 2*insertChunk + 20},
+		{name: "repeats in later statements", n: 2 * insertChunk, same: []int{0, insertChunk + 1}, edited: []int{2, insertChunk + 3}, want: store.Counts{Inserted: 2 * insertChunk, Duplicates: 2, Edited: 2}, authors: 2 * insertChunk},
+		{name: "repeats in the same statement", n: 3, same: []int{1}, edited: []int{2, 2}, want: store.Counts{Inserted: 3, Duplicates: 2, Edited: 1}, authors: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var ps []post.Post
+			for id := range tc.n {
+				ps = append(ps, mk(id, "منشور رقم "+strconv.Itoa(id)))
+			}
+			for _, id := range tc.same {
+				ps = append(ps, mk(id, "منشور رقم "+strconv.Itoa(id)))
+			}
+			for _, id := range tc.edited {
+				ps = append(ps, mk(id, "تعديل "+strconv.Itoa(id)))
+			}
+			got, err := s.SavePosts(ctx, ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("counts = %+v, want %+v", got, tc.want)
+			}
+			st, err := s.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Posts != int64(tc.n) || st.Accounts != tc.authors {
+				t.Errorf("stored %d posts by %d authors, want %d by %d", st.Posts, st.Accounts, tc.n, tc.authors)
+			}
+			for _, id := range tc.edited {
+				key := mk(id, "")
+				p, vs, err := s.Post(ctx, key.Key())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := "تعديل " + strconv.Itoa(id); p.Text != want || len(vs) != 1 {
+					t.Errorf("post %d: text %q with %d old versions, want %q with 1", id, p.Text, len(vs), want)
+				}
+				found, err := s.Posts(ctx, store.Query{Text: "تعديل " + strconv.Itoa(id)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(found) != 1 || found[0].ID != strconv.Itoa(id) {
+					t.Errorf("search for the edited text of %d found %d posts", id, len(found))
+				}
+			}
+		})
+	}
 }
