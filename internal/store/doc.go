@@ -57,3 +57,25 @@ func ScanDocs(rows Rows) ([]post.Post, error) {
 	}
 	return ps, rows.Err()
 }
+
+// ScanVersions reads earlier versions of a post from rows of (version, doc,
+// raw).
+func ScanVersions(rows Rows) ([]Version, error) {
+	var vs []Version
+	for rows.Next() {
+		var (
+			v          Version
+			vdoc, vraw []byte
+		)
+		if err := rows.Scan(&v.Version, &vdoc, &vraw); err != nil {
+			return nil, fmt.Errorf("read versions: %w", err)
+		}
+		old, err := DecodeDoc(vdoc, vraw)
+		if err != nil {
+			return nil, err
+		}
+		v.Text, v.Title, v.EditedAt, v.CollectedAt, v.Raw = old.Text, old.Title, old.EditedAt, old.CollectedAt, vraw
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}

@@ -662,21 +662,11 @@ func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Versio
 		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
 	}
 	defer rows.Close()
-	var vs []store.Version
-	for rows.Next() {
-		var v store.Version
-		var vdoc, vraw []byte
-		if err := rows.Scan(&v.Version, &vdoc, &vraw); err != nil {
-			return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
-		}
-		old, err := store.DecodeDoc(vdoc, vraw)
-		if err != nil {
-			return p, nil, err
-		}
-		v.Text, v.Title, v.EditedAt, v.CollectedAt, v.Raw = old.Text, old.Title, old.EditedAt, old.CollectedAt, vraw
-		vs = append(vs, v)
+	vs, err := store.ScanVersions(rows)
+	if err != nil {
+		return p, nil, fmt.Errorf("post %q: %w", key, err)
 	}
-	return p, vs, rows.Err()
+	return p, vs, nil
 }
 
 // ftsQuery turns what a user typed into an FTS5 query: every word must
