@@ -58,30 +58,37 @@ func (d *detection) analyze(p *post.Post) {
 // watchLexicon reloads the analysts' lexicon directory when a file in it
 // changes, so that edits take effect without a restart. A bad edit is logged
 // and the lexicon in force stays.
-func (d *detection) watchLexicon(ctx context.Context, every time.Duration) {
+func (d *detection) watchLexicon(ctx context.Context, period time.Duration) {
 	dir := d.lex.Dir()
 	if dir == "" {
 		return
 	}
 	last := dirStamp(dir)
-	t := time.NewTicker(every)
+	every(ctx, period, func() {
+		stamp := dirStamp(dir)
+		if stamp == last {
+			return
+		}
+		last = stamp
+		if err := d.lex.Reload(); err != nil {
+			d.log.Error("lexicon not reloaded; the previous one stays in force", "err", err)
+			return
+		}
+		d.log.Info("lexicon reloaded", "dir", dir, "entries", d.lex.Lexicon().Len())
+	})
+}
+
+// every calls fn each period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			fn()
 		}
-		stamp := dirStamp(dir)
-		if stamp == last {
-			continue
-		}
-		last = stamp
-		if err := d.lex.Reload(); err != nil {
-			d.log.Error("lexicon not reloaded; the previous one stays in force", "err", err)
-			continue
-		}
-		d.log.Info("lexicon reloaded", "dir", dir, "entries", d.lex.Lexicon().Len())
 	}
 }
 

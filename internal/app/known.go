@@ -113,19 +113,12 @@ func (k *knownContent) reload(ctx context.Context) error {
 
 // watch reloads the banks when another process (`raqib bank import`)
 // changed them.
-func (k *knownContent) watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := k.reload(ctx); err != nil {
-				k.log.Warn("reload hash banks", "err", err)
-			}
+func (k *knownContent) watch(ctx context.Context, period time.Duration) {
+	every(ctx, period, func() {
+		if err := k.reload(ctx); err != nil {
+			k.log.Warn("reload hash banks", "err", err)
 		}
-	}
+	})
 }
 
 // retro finds already-collected posts that entries just added to the banks
