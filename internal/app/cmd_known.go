@@ -16,6 +16,7 @@ import (
 	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/pdq/vpdq"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/source"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -79,10 +80,15 @@ func hashFile(ctx context.Context, h *pdq.Hasher, path string, maxPixels int) ha
 			return line
 		}
 		line.Frames = len(feats)
-		// Exact digests of the file come from the image path below when it
-		// fails to decode, so reuse it for them.
-		res, _ := h.HashFile(path, maxPixels)
-		line.MD5, line.SHA256 = res.MD5, res.SHA256
+		// Stream the digests: a video may not fit in memory.
+		f, err := os.Open(path)
+		if err != nil {
+			line.Error = err.Error()
+			return line
+		}
+		defer f.Close()
+		m := source.HashMedia(post.Media{}, f)
+		line.MD5, line.SHA256 = m.MD5, m.SHA256
 		return line
 	}
 	res, err := h.HashFile(path, maxPixels)
