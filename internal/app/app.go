@@ -51,7 +51,7 @@ func commands() []command {
 		{"bank", "list|import FILE...|export|enable|disable [ID...]", "manage hash banks; import also re-scans what was already collected",
 			[]string{"data", "store", "bank", "kind", "distance", "bank-format", "source", "json", "lexicon", "model", "log-level", "log-format"}, runBank},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts through the full path; `bench index N` queries an N-hash PDQ index",
-			append([]string{"batch", "progress"}, pipelineSettings...), runBench},
+			append([]string{"batch", "progress", "cpu-profile"}, pipelineSettings...), runBench},
 		{"version", "", "print the version", nil, runVersion},
 	}
 }

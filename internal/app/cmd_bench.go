@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -84,7 +85,13 @@ func benchIngest(ctx context.Context, c *Config) error {
 	if err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(c.CPUProfile)
+	if err != nil {
+		s.close()
+		return err
+	}
 	rep, err := s.importFiles(ctx, []string{input}, nil)
+	stop()
 	s.close()
 	if err != nil {
 		return err
@@ -162,6 +169,26 @@ func writeSyntheticTweets(path string, n int) (int64, error) {
 		return 0, err
 	}
 	return st.Size(), nil
+}
+
+// startCPUProfile profiles the process into path until the returned stop
+// is called; an empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // peakRSS reads the process's high-water resident set size (Linux).

@@ -32,6 +32,7 @@ type Config struct {
 	Lexicon       string
 	Model         string
 	Timeout       time.Duration
+	CPUProfile    string
 
 	// Detection evaluation and training (eval, train).
 	Datasets []string
@@ -152,6 +153,7 @@ func (c *Config) settings() []setting {
 		{"lexicon", "", "directory of analyst lexicon files (*.tsv) used instead of the built-in lexicon; reloaded on change", str(&c.Lexicon), "", ""},
 		{"model", "", "classifier model file used instead of the built-in model", str(&c.Model), "", ""},
 		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout), "", ""},
+		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},
 		{name: "datasets", flag: "data", usage: "data set to evaluate or train on, FORMAT:PATH or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
 		{"holdout", "", "data set scored but never trained on (seed articles, hard negatives); repeatable", list(&c.Holdout), "", ""},
 		{"positive", "ISIS", "label values of CSV data sets that count as violating; comma-separated", list(&c.Positive), "", ""},
