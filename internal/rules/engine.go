@@ -264,40 +264,95 @@ func verdict(c *Context) Verdict {
 
 // MemCounters is an in-memory Counters that forgets events older than
 // Window (default 24 hours). It is safe for concurrent use.
+//
+// It keeps counts per time bucket (Window/counterBuckets wide), not one
+// time per event: a day of a busy platform is millions of posts, and their
+// times would all be held. Memory follows the keys active in the window.
+// Count is exact to a bucket: the events of the bucket that holds since all
+// count, a quarter of an hour at most with the default window.
 type MemCounters struct {
 	Window time.Duration
 
 	mu     sync.Mutex
-	events map[string][]time.Time
+	keys   map[string][]bucket
+	latest int64 // the newest bucket any Add saw
+	adds   int
 }
+
+// bucket is the number of events in one time slot of a key.
+type bucket struct {
+	slot int64 // time / width
+	n    int32
+}
+
+const (
+	// counterBuckets is how many slots a window has.
+	counterBuckets = 96
+	// sweepEvery is how many Adds pass between sweeps of keys gone quiet,
+	// so that authors who stopped posting do not stay in memory.
+	sweepEvery = 4096
+)
+
+func (m *MemCounters) width() int64 {
+	w := m.Window
+	if w <= 0 {
+		w = 24 * time.Hour
+	}
+	return max(int64(w)/counterBuckets, 1)
+}
+
+func (m *MemCounters) slot(t time.Time) int64 { return t.UnixNano() / m.width() }
 
 // Add implements Counters.
 func (m *MemCounters) Add(key string, t time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.events == nil {
-		m.events = make(map[string][]time.Time)
+	if m.keys == nil {
+		m.keys = make(map[string][]bucket)
 	}
-	w := m.Window
-	if w <= 0 {
-		w = 24 * time.Hour
-	}
-	ev := m.events[key]
+	s := m.slot(t)
+	m.latest = max(m.latest, s)
+	bs := m.keys[key]
 	cut := 0
-	for cut < len(ev) && ev[cut].Before(t.Add(-w)) {
+	for cut < len(bs) && bs[cut].slot <= s-counterBuckets {
 		cut++
 	}
-	m.events[key] = append(ev[cut:], t)
+	bs = bs[cut:]
+	// Workers finish out of order: an event may belong before the last
+	// slot.
+	i := len(bs)
+	for i > 0 && bs[i-1].slot > s {
+		i--
+	}
+	if i > 0 && bs[i-1].slot == s {
+		bs[i-1].n++
+	} else {
+		bs = slices.Insert(bs, i, bucket{slot: s, n: 1})
+	}
+	m.keys[key] = bs
+	if m.adds++; m.adds%sweepEvery == 0 {
+		m.sweep()
+	}
+}
+
+// sweep drops the keys whose every event left the window.
+func (m *MemCounters) sweep() {
+	for k, bs := range m.keys {
+		if bs[len(bs)-1].slot <= m.latest-counterBuckets {
+			delete(m.keys, k)
+		}
+	}
 }
 
 // Count implements Counters.
 func (m *MemCounters) Count(key string, since time.Time) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	s := m.slot(since)
 	n := 0
-	for _, t := range m.events[key] {
-		if !t.Before(since) {
-			n++
+	for _, b := range m.keys[key] {
+		if b.slot >= s {
+			n += int(b.n)
 		}
 	}
 	return n

@@ -141,14 +141,55 @@ func TestRepeatAuthor(t *testing.T) {
 	}
 }
 
-func TestMemCountersWindow(t *testing.T) {
+func TestMemCounters(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	tests := []struct {
+		name  string
+		adds  []time.Duration
+		since time.Duration
+		want  int
+	}{
+		{"older events forgotten", []time.Duration{0, 30 * time.Minute, 2 * time.Hour}, 0, 1},
+		{"in window", []time.Duration{0, 10 * time.Minute, 50 * time.Minute}, 0, 3},
+		{"since cuts", []time.Duration{0, 10 * time.Minute, 50 * time.Minute}, 20 * time.Minute, 1},
+		{"out of order", []time.Duration{50 * time.Minute, 0, 10 * time.Minute, 50 * time.Minute}, 5 * time.Minute, 3},
+		{"nothing after", []time.Duration{0, 10 * time.Minute}, 2 * time.Hour, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &MemCounters{Window: time.Hour}
+			for _, d := range tt.adds {
+				c.Add("k", at(d))
+			}
+			if n := c.Count("k", at(tt.since)); n != tt.want {
+				t.Errorf("count %d, want %d", n, tt.want)
+			}
+		})
+	}
+}
+
+// TestMemCountersBounded checks that memory follows keys and time slots,
+// not events, and that keys gone quiet are forgotten.
+func TestMemCountersBounded(t *testing.T) {
 	c := &MemCounters{Window: time.Hour}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c.Add("k", t0)
-	c.Add("k", t0.Add(30*time.Minute))
-	c.Add("k", t0.Add(2*time.Hour))
-	if n := c.Count("k", t0); n != 1 {
-		t.Errorf("count %d, want 1 (older events forgotten)", n)
+	for i := range 100_000 {
+		c.Add("busy", t0.Add(time.Duration(i)*100*time.Millisecond))
+	}
+	if n := len(c.keys["busy"]); n > counterBuckets {
+		t.Errorf("%d buckets for one key, want at most %d", n, counterBuckets)
+	}
+	if n := c.Count("busy", t0.Add(9999*time.Second)); n < 1 || n > 10+int(time.Hour/counterBuckets/(100*time.Millisecond)) {
+		t.Errorf("count of the last second %d, want it exact to a bucket", n)
+	}
+	c.Add("quiet", t0)
+	later := t0.Add(3 * time.Hour)
+	for i := range sweepEvery {
+		c.Add("busy", later.Add(time.Duration(i)*time.Millisecond))
+	}
+	if _, ok := c.keys["quiet"]; ok {
+		t.Error("a key with no event in the window is still kept after a sweep")
 	}
 }
 
