@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,13 @@ type Store struct {
 	// mu serializes writers: SQLite allows one writer at a time, and waiting
 	// on a Go mutex is cheaper and fairer than retrying on SQLITE_BUSY.
 	mu sync.Mutex
+	// w is the connection SavePosts writes on, held for the life of the
+	// store so that its statements are compiled once, not per batch
+	// (compiling them took 4% of a million-post SavePosts profile). stmts
+	// holds them by SQL text; both are guarded by mu.
+	w     *sql.Conn
+	stmts map[string]*sql.Stmt
+	ckpt  *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -40,34 +48,56 @@ var _ store.Store = (*Store)(nil)
 // Open opens (creating if needed) the database in dir and applies pending
 // migrations.
 func Open(ctx context.Context, dir string) (*Store, error) {
+	return open(ctx, dir, checkpointEvery)
+}
+
+// open is Open with the checkpoint interval; 0 leaves checkpoints to the
+// caller and Close.
+func open(ctx context.Context, dir string, every time.Duration) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
 	// 16 KiB pages (set before the first table exists) make the B-trees of
 	// a million-post store shallower: about a quarter faster inserts than
-	// the default 4 KiB in `raqib bench ingest`. Checkpointing every 16384
-	// pages (a WAL of up to 256 MiB on disk, none of it in memory) instead
-	// of every 1000 copies a page that many commits rewrote (the author
-	// index, the accounts) back once instead of many times: checkpoints
-	// took 14% of a million-post SavePosts profile at the default, and the
-	// store got about a fifth faster.
+	// the default 4 KiB in `raqib bench ingest`. The writer connection does
+	// not checkpoint (see checkpointer); the other connections checkpoint
+	// only after 16384 pages, which the rare bank writes never reach.
 	dsn := "file:" + path + "?_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db}
+	s := &Store{db: db, stmts: map[string]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if s.w, err = db.Conn(ctx); err == nil {
+		_, err = s.w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open writer on %s: %w", path, err)
+	}
+	s.ckpt = startCheckpointer(db, &s.mu, every)
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the checkpointer, then closes the database; a last
+// checkpoint folds the WAL back into the database file.
+func (s *Store) Close() error {
+	s.ckpt.stop()
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	err := s.w.Close()
+	s.mu.Unlock()
+	return errors.Join(err, s.db.Close())
+}
 
 // migrations are applied in order; PRAGMA user_version records how many ran.
 // Never edit a released migration: append a new one.
@@ -178,6 +208,19 @@ var migrations = []string{
 		UNIQUE (bank, algo, hash)
 	);
 	CREATE INDEX media_pdq ON media(pdq) WHERE pdq != '';`,
+	// Posts by author are found through the full-text index, not a B-tree
+	// index: posts arrive in time order but their authors in no order, so
+	// the B-tree rewrote a random leaf page for nearly every post, and at a
+	// million posts those pages were most of what a commit wrote. FTS5
+	// buffers the postings of a transaction and merges its segments later,
+	// like an LSM tree. The author token is the hex of the id, so any id
+	// (a WhatsApp display name, say) is one token; it is computed, not
+	// stored.
+	`ALTER TABLE posts ADD COLUMN who TEXT GENERATED ALWAYS AS (CASE WHEN author_id = '' THEN '' ELSE 'a' || hex(author_id) END) VIRTUAL;
+	DROP INDEX posts_author;
+	DROP TABLE posts_fts;
+	CREATE VIRTUAL TABLE posts_fts USING fts5(norm, who, content='posts', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
+	INSERT INTO posts_fts(posts_fts) VALUES ('rebuild');`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -249,69 +292,115 @@ func (s *Store) SavePosts(ctx context.Context, ps []post.Post) (store.Counts, er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	c, err := s.write(ctx, rows, now)
 	if err != nil {
+		return store.Counts{}, err
+	}
+	s.ckpt.committed()
+	return c, nil
+}
+
+// write runs one transaction on the writer connection. database/sql's Tx
+// would pin a pool connection per batch and prepare every statement again;
+// on the held connection BEGIN and COMMIT are plain statements.
+func (s *Store) write(ctx context.Context, rows []row, now int64) (c store.Counts, err error) {
+	if _, err := s.w.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return c, fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback()
-	w, err := prepareWriter(ctx, tx)
-	if err != nil {
-		return c, err
-	}
-	defer w.close()
+	defer func() {
+		if err != nil {
+			// A cancelled ctx must not keep the transaction open.
+			s.w.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	w := &writer{s: s, accounts: map[string]*accountSeen{}, channels: map[string]channelSeen{}}
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), insertChunk)]
 		rows = rows[len(chunk):]
-		if err := w.insert(ctx, tx, chunk); err != nil {
-			return store.Counts{}, err
+		if err := w.insert(ctx, chunk); err != nil {
+			return c, err
 		}
 		for i := range chunk {
 			if err := w.save(ctx, &chunk[i], now, &c); err != nil {
-				return store.Counts{}, fmt.Errorf("save post %s: %w", chunk[i].key, err)
+				return c, fmt.Errorf("save post %s: %w", chunk[i].key, err)
 			}
 		}
 	}
 	if err := w.index(ctx); err != nil {
-		return store.Counts{}, err
+		return c, err
 	}
-	if err := w.flushAccountsChannels(ctx, tx); err != nil {
-		return store.Counts{}, err
+	if err := w.flushAccountsChannels(ctx); err != nil {
+		return c, err
 	}
-	if err := tx.Commit(); err != nil {
-		return store.Counts{}, fmt.Errorf("commit: %w", err)
+	if _, err := s.w.ExecContext(ctx, "COMMIT"); err != nil {
+		return c, fmt.Errorf("commit: %w", err)
 	}
 	return c, nil
 }
 
-// writer holds the prepared statements of one write transaction.
+// stmt returns the writer connection's prepared statement for query,
+// compiling it the first time. The caller holds s.mu.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.w.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// exec runs query on the writer connection with a cached statement.
+func (w *writer) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := w.s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// writer is one write transaction: what it has seen of the batch so far.
 type writer struct {
+	s *Store
 	// indexed collects the rowids whose text goes into the full-text index
 	// at the end of the batch: one FTS5 statement per batch instead of one
 	// per post, because FTS5 flushes its pending terms at every statement.
 	indexed  []int64
 	accounts map[string]*accountSeen
 	channels map[string]channelSeen
-
-	insertPosts, upsertAccounts multiRow
-
-	selectPost, updatePost, updateDecision *sql.Stmt
-	insertVersion, insertFTS, deleteFTS    *sql.Stmt
-	insertMedia, deleteMedia               *sql.Stmt
-	upsertChannel, insertCase              *sql.Stmt
 }
 
-func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{
-		accounts: map[string]*accountSeen{}, channels: map[string]channelSeen{},
-		insertPosts: multiRow{
-			head: `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, label, tier, entity, score, violating, doc, raw) VALUES `,
-			cols: 17,
-			tail: ` ON CONFLICT(key) DO NOTHING RETURNING rowid, key`,
-		},
-		upsertAccounts: multiRow{
-			head: `INSERT INTO accounts(platform, id, handle, display_name, created_at, description, followers, verified, withheld, first_seen, last_seen) VALUES `,
-			cols: 11,
-			tail: ` ON CONFLICT(platform, id) DO UPDATE SET
+// The statements of a write; multi-row inserts are built by multiRow.
+const (
+	selectPostSQL     = `SELECT rowid, content_hash, version, norm, who, doc, raw FROM posts WHERE key = ?`
+	updatePostSQL     = `UPDATE posts SET kind=?, posted_at=?, collected_at=?, content_hash=?, version=?, norm=?, label=?, tier=?, entity=?, score=?, violating=?, doc=?, raw=? WHERE rowid=?`
+	updateDecisionSQL = `UPDATE posts SET label=?, tier=?, entity=?, score=?, violating=?, doc=? WHERE rowid=?`
+	insertVersionSQL  = `INSERT OR IGNORE INTO post_versions(post_rowid, version, content_hash, doc, raw) VALUES (?,?,?,?,?)`
+	insertFTSSQL      = `INSERT INTO posts_fts(rowid, norm, who) SELECT rowid, norm, who FROM posts WHERE rowid IN (SELECT value FROM json_each(?))`
+	deleteFTSSQL      = `INSERT INTO posts_fts(posts_fts, rowid, norm, who) VALUES ('delete', ?, ?, ?)`
+	insertMediaSQL    = `INSERT OR REPLACE INTO media(post_rowid, idx, kind, md5, sha256, pdq) VALUES (?,?,?,?,?,?)`
+	deleteMediaSQL    = `DELETE FROM media WHERE post_rowid = ?`
+	upsertChannelSQL  = `INSERT INTO channels(platform, id, name, kind, url) VALUES (?,?,?,?,?)
+			ON CONFLICT(platform, id) DO UPDATE SET
+				name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
+				kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
+				url = CASE WHEN excluded.url != '' THEN excluded.url ELSE url END`
+	insertCaseSQL = `INSERT INTO cases(post_key, label, tier, entity, score, status, reason, created_at, updated_at)
+			VALUES (?,?,?,?,?,'open',?,?,?) ON CONFLICT DO NOTHING`
+)
+
+var (
+	insertPosts = multiRow{
+		head: `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, label, tier, entity, score, violating, doc, raw) VALUES `,
+		cols: 17,
+		tail: ` ON CONFLICT(key) DO NOTHING RETURNING rowid, key`,
+	}
+	upsertAccounts = multiRow{
+		head: `INSERT INTO accounts(platform, id, handle, display_name, created_at, description, followers, verified, withheld, first_seen, last_seen) VALUES `,
+		cols: 11,
+		tail: ` ON CONFLICT(platform, id) DO UPDATE SET
 				handle = CASE WHEN excluded.handle != '' THEN excluded.handle ELSE handle END,
 				display_name = CASE WHEN excluded.display_name != '' THEN excluded.display_name ELSE display_name END,
 				created_at = MAX(created_at, excluded.created_at),
@@ -321,40 +410,8 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 				withheld = CASE WHEN excluded.withheld != '' THEN excluded.withheld ELSE withheld END,
 				first_seen = MIN(first_seen, excluded.first_seen),
 				last_seen = MAX(last_seen, excluded.last_seen)`,
-		},
 	}
-	stmts := []struct {
-		dst **sql.Stmt
-		sql string
-	}{
-		{&w.insertPosts.full, w.insertPosts.sql(insertChunk)},
-		{&w.upsertAccounts.full, w.upsertAccounts.sql(insertChunk)},
-		{&w.selectPost, `SELECT rowid, content_hash, version, norm, doc, raw FROM posts WHERE key = ?`},
-		{&w.updatePost, `UPDATE posts SET kind=?, posted_at=?, collected_at=?, content_hash=?, version=?, norm=?, label=?, tier=?, entity=?, score=?, violating=?, doc=?, raw=? WHERE rowid=?`},
-		{&w.updateDecision, `UPDATE posts SET label=?, tier=?, entity=?, score=?, violating=?, doc=? WHERE rowid=?`},
-		{&w.insertVersion, `INSERT OR IGNORE INTO post_versions(post_rowid, version, content_hash, doc, raw) VALUES (?,?,?,?,?)`},
-		{&w.insertFTS, `INSERT INTO posts_fts(rowid, norm) SELECT rowid, norm FROM posts WHERE rowid IN (SELECT value FROM json_each(?))`},
-		{&w.deleteFTS, `INSERT INTO posts_fts(posts_fts, rowid, norm) VALUES ('delete', ?, ?)`},
-		{&w.insertMedia, `INSERT OR REPLACE INTO media(post_rowid, idx, kind, md5, sha256, pdq) VALUES (?,?,?,?,?,?)`},
-		{&w.deleteMedia, `DELETE FROM media WHERE post_rowid = ?`},
-		{&w.upsertChannel, `INSERT INTO channels(platform, id, name, kind, url) VALUES (?,?,?,?,?)
-			ON CONFLICT(platform, id) DO UPDATE SET
-				name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
-				kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
-				url = CASE WHEN excluded.url != '' THEN excluded.url ELSE url END`},
-		{&w.insertCase, `INSERT INTO cases(post_key, label, tier, entity, score, status, reason, created_at, updated_at)
-			VALUES (?,?,?,?,?,'open',?,?,?) ON CONFLICT DO NOTHING`},
-	}
-	for _, st := range stmts {
-		stmt, err := tx.PrepareContext(ctx, st.sql)
-		if err != nil {
-			w.close()
-			return nil, fmt.Errorf("prepare: %w", err)
-		}
-		*st.dst = stmt
-	}
-	return w, nil
-}
+)
 
 func (w *writer) index(ctx context.Context) error {
 	if len(w.indexed) == 0 {
@@ -364,18 +421,10 @@ func (w *writer) index(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.insertFTS.ExecContext(ctx, string(ids)); err != nil {
+	if _, err := w.exec(ctx, insertFTSSQL, string(ids)); err != nil {
 		return fmt.Errorf("index text: %w", err)
 	}
 	return nil
-}
-
-func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.insertPosts.full, w.upsertAccounts.full, w.selectPost, w.updatePost, w.updateDecision, w.insertVersion, w.insertFTS, w.deleteFTS, w.insertMedia, w.deleteMedia, w.upsertChannel, w.insertCase} {
-		if st != nil {
-			st.Close()
-		}
-	}
 }
 
 func boolInt(b bool) int {
@@ -404,13 +453,10 @@ type row struct {
 // stay far below SQLite's limit on bound parameters.
 const insertChunk = 64
 
-// multiRow is an INSERT of up to insertChunk rows in one statement; full is
-// prepared once per transaction for whole chunks, the last, shorter chunk
-// of a batch is compiled when it comes.
+// multiRow is an INSERT of up to insertChunk rows in one statement.
 type multiRow struct {
 	head, tail string
 	cols       int
-	full       *sql.Stmt
 }
 
 // sql is the statement for n rows.
@@ -428,30 +474,11 @@ func (m *multiRow) sql(n int) string {
 	return b.String()
 }
 
-// query runs the statement for len(args)/m.cols rows.
-func (m *multiRow) query(ctx context.Context, tx *sql.Tx, args []any) (*sql.Rows, error) {
-	if n := len(args) / m.cols; n != insertChunk {
-		return tx.QueryContext(ctx, m.sql(n), args...)
-	}
-	return m.full.QueryContext(ctx, args...)
-}
-
-// exec runs the statement for len(args)/m.cols rows.
-func (m *multiRow) exec(ctx context.Context, tx *sql.Tx, args []any) error {
-	var err error
-	if n := len(args) / m.cols; n != insertChunk {
-		_, err = tx.ExecContext(ctx, m.sql(n), args...)
-	} else {
-		_, err = m.full.ExecContext(ctx, args...)
-	}
-	return err
-}
-
 // insert writes the posts of rows whose key is not stored yet and sets
 // their rowid; the others are left for save to treat as duplicates or
 // edits.
-func (w *writer) insert(ctx context.Context, tx *sql.Tx, rows []row) error {
-	args := make([]any, 0, len(rows)*w.insertPosts.cols)
+func (w *writer) insert(ctx context.Context, rows []row) error {
+	args := make([]any, 0, len(rows)*insertPosts.cols)
 	for i := range rows {
 		r := &rows[i]
 		p, d := &r.p, r.p.Decision
@@ -459,7 +486,11 @@ func (w *writer) insert(ctx context.Context, tx *sql.Tx, rows []row) error {
 			unixMilli(p.PostedAt), unixMilli(p.CollectedAt), r.hash, p.Norm,
 			string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), r.doc, p.Raw)
 	}
-	res, err := w.insertPosts.query(ctx, tx, args)
+	st, err := w.s.stmt(ctx, insertPosts.sql(len(rows)))
+	if err != nil {
+		return fmt.Errorf("insert posts: %w", err)
+	}
+	res, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return fmt.Errorf("insert posts: %w", err)
 	}
@@ -506,7 +537,7 @@ func (w *writer) save(ctx context.Context, r *row, now int64, c *store.Counts) e
 	}
 	w.noteAccountChannel(p, now)
 	if d.ProposeCase && d.Violating {
-		res, err := w.insertCase.ExecContext(ctx, key, string(d.Label), int(d.Tier), d.Entity, d.Score,
+		res, err := w.exec(ctx, insertCaseSQL, key, string(d.Label), int(d.Tier), d.Entity, d.Score,
 			strings.Join(d.Reasons, "; "), now, now)
 		if err != nil {
 			return fmt.Errorf("open case: %w", err)
@@ -522,40 +553,44 @@ func (w *writer) save(ctx context.Context, r *row, now int64, c *store.Counts) e
 // refreshes the detection results; other content is an edit.
 func (w *writer) update(ctx context.Context, p *post.Post, key, hash string, doc []byte, c *store.Counts) error {
 	var (
-		rowid            int64
-		oldHash, oldNorm string
-		version          int
-		oldDoc, oldRaw   []byte
+		rowid                    int64
+		oldHash, oldNorm, oldWho string
+		version                  int
+		oldDoc, oldRaw           []byte
 	)
-	if err := w.selectPost.QueryRowContext(ctx, key).Scan(&rowid, &oldHash, &version, &oldNorm, &oldDoc, &oldRaw); err != nil {
+	sel, err := w.s.stmt(ctx, selectPostSQL)
+	if err != nil {
+		return err
+	}
+	if err := sel.QueryRowContext(ctx, key).Scan(&rowid, &oldHash, &version, &oldNorm, &oldWho, &oldDoc, &oldRaw); err != nil {
 		return fmt.Errorf("read stored: %w", err)
 	}
 	d := p.Decision
 	if oldHash == hash {
 		c.Duplicates++
-		_, err := w.updateDecision.ExecContext(ctx, string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), doc, rowid)
+		_, err := w.exec(ctx, updateDecisionSQL, string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), doc, rowid)
 		return err
 	}
 	c.Edited++
-	if _, err := w.insertVersion.ExecContext(ctx, rowid, version, oldHash, oldDoc, oldRaw); err != nil {
+	if _, err := w.exec(ctx, insertVersionSQL, rowid, version, oldHash, oldDoc, oldRaw); err != nil {
 		return fmt.Errorf("keep version: %w", err)
 	}
 	// A post first stored in this very batch is not in the index yet: it
 	// is indexed once, with its final text, at the end of the batch.
 	pending := slices.Contains(w.indexed, rowid)
 	if !pending {
-		if _, err := w.deleteFTS.ExecContext(ctx, rowid, oldNorm); err != nil {
+		if _, err := w.exec(ctx, deleteFTSSQL, rowid, oldNorm, oldWho); err != nil {
 			return fmt.Errorf("unindex text: %w", err)
 		}
 	}
-	if _, err := w.updatePost.ExecContext(ctx, string(p.Kind), unixMilli(p.PostedAt), unixMilli(p.CollectedAt), hash, version+1, p.Norm,
+	if _, err := w.exec(ctx, updatePostSQL, string(p.Kind), unixMilli(p.PostedAt), unixMilli(p.CollectedAt), hash, version+1, p.Norm,
 		string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), doc, p.Raw, rowid); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	if !pending {
 		w.indexed = append(w.indexed, rowid)
 	}
-	if _, err := w.deleteMedia.ExecContext(ctx, rowid); err != nil {
+	if _, err := w.exec(ctx, deleteMediaSQL, rowid); err != nil {
 		return fmt.Errorf("replace media: %w", err)
 	}
 	return w.saveMedia(ctx, rowid, p)
@@ -566,7 +601,7 @@ func (w *writer) saveMedia(ctx context.Context, rowid int64, p *post.Post) error
 		if m.MD5 == "" && m.SHA256 == "" && m.PDQ == "" {
 			continue
 		}
-		if _, err := w.insertMedia.ExecContext(ctx, rowid, i, m.Kind, m.MD5, m.SHA256, m.PDQ); err != nil {
+		if _, err := w.exec(ctx, insertMediaSQL, rowid, i, m.Kind, m.MD5, m.SHA256, m.PDQ); err != nil {
 			return fmt.Errorf("save media: %w", err)
 		}
 	}
@@ -606,13 +641,13 @@ type channelSeen struct {
 	ch       post.Channel
 }
 
-func (w *writer) flushAccountsChannels(ctx context.Context, tx *sql.Tx) error {
-	args := make([]any, 0, min(len(w.accounts), insertChunk)*w.upsertAccounts.cols)
+func (w *writer) flushAccountsChannels(ctx context.Context) error {
+	args := make([]any, 0, min(len(w.accounts), insertChunk)*upsertAccounts.cols)
 	flush := func() error {
 		if len(args) == 0 {
 			return nil
 		}
-		if err := w.upsertAccounts.exec(ctx, tx, args); err != nil {
+		if _, err := w.exec(ctx, upsertAccounts.sql(len(args)/upsertAccounts.cols), args...); err != nil {
 			return fmt.Errorf("save accounts: %w", err)
 		}
 		args = args[:0]
@@ -633,7 +668,7 @@ func (w *writer) flushAccountsChannels(ctx context.Context, tx *sql.Tx) error {
 	}
 	for _, cs := range w.channels {
 		ch := cs.ch
-		if _, err := w.upsertChannel.ExecContext(ctx, string(cs.platform), ch.ID, ch.Name, ch.Kind, ch.URL); err != nil {
+		if _, err := w.exec(ctx, upsertChannelSQL, string(cs.platform), ch.ID, ch.Name, ch.Kind, ch.URL); err != nil {
 			return fmt.Errorf("save channel %s: %w", ch.ID, err)
 		}
 	}
@@ -669,18 +704,30 @@ func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Versio
 	return p, vs, nil
 }
 
-// ftsQuery turns what a user typed into an FTS5 query: every word must
-// occur, each quoted so that FTS5 operators in the input are taken literally.
-func ftsQuery(text string) string {
-	// Split where FTS5's unicode61 tokenizer splits, so every word we quote
-	// is exactly one indexed token.
-	words := strings.FieldsFunc(arabic.Normalize(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
-	})
-	for i, w := range words {
-		words[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+// ftsQuery turns what a user typed and the author filter into an FTS5
+// query: every word must occur in the text, each quoted so that FTS5
+// operators in the input are taken literally. It is empty when there is
+// nothing to match, ok false when the text has no word to search for.
+func ftsQuery(text, author string) (q string, ok bool) {
+	var parts []string
+	if text != "" {
+		// Split where FTS5's unicode61 tokenizer splits, so every word we
+		// quote is exactly one indexed token.
+		words := strings.FieldsFunc(arabic.Normalize(text), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+		})
+		if len(words) == 0 {
+			return "", false
+		}
+		for i, w := range words {
+			words[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+		}
+		parts = append(parts, "norm : ("+strings.Join(words, " ")+")")
 	}
-	return strings.Join(words, " ")
+	if author != "" {
+		parts = append(parts, `who : "a`+hex.EncodeToString([]byte(author))+`"`)
+	}
+	return strings.Join(parts, " AND "), true
 }
 
 // Posts implements store.Store.
@@ -690,11 +737,11 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 		args  []any
 	)
 	from := "posts p"
-	if q.Text != "" {
-		fq := ftsQuery(q.Text)
-		if fq == "" {
-			return nil, nil
-		}
+	fq, ok := ftsQuery(q.Text, q.Author)
+	if !ok {
+		return nil, nil
+	}
+	if fq != "" {
 		from = "posts_fts f JOIN posts p ON p.rowid = f.rowid"
 		where = append(where, "posts_fts MATCH ?")
 		args = append(args, fq)
@@ -719,6 +766,7 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 		where = append(where, "p.violating = 1")
 	}
 	if q.Author != "" {
+		// The token is the author's; this also makes the match exact.
 		add("p.author_id = ?", q.Author)
 	}
 	if q.Channel != "" {

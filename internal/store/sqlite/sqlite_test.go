@@ -73,16 +73,7 @@ func BenchmarkSavePosts(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		for i := range ps {
-			id := strconv.Itoa(1_000_000_000 + n)
-			text := "عاجل | مصادر أمنية: اعتقال خلية في المدينة بعد هجوم أمس، والتحقيقات مستمرة " + id
-			ps[i] = post.Post{
-				Platform: post.X, ID: id, Kind: post.Message,
-				Channel: post.Channel{Platform: post.X, ID: "timeline", Kind: "timeline"},
-				Author:  post.Account{Platform: post.X, ID: strconv.Itoa(n % 5000)},
-				Text:    text, Norm: arabic.Normalize(text),
-				PostedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Second),
-				Raw:      []byte(`{"id":"` + id + `"}`),
-			}
+			ps[i] = syntheticPost(n)
 			n++
 		}
 		b.StartTimer()

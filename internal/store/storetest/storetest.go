@@ -211,6 +211,68 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("author and channel filters", func(t *testing.T) {
+		s := open(t)
+		by := func(id, author, channel, text string) post.Post {
+			p := sample(id, text)
+			p.Author.ID, p.Channel.ID = author, channel
+			return p
+		}
+		// WhatsApp authors are display names; "user4" is a prefix of
+		// "user42" and must not match it.
+		ps := []post.Post{
+			by("1", "user42", "1001", "نص أول عن المدينة"),
+			by("2", "user4", "1001", "نص ثان عن المدينة"),
+			by("3", "أبو محمد", "1002", "رسالة في المجموعة"),
+			by("4", "user42", "1002", "رسالة أخرى"),
+		}
+		if _, err := s.SavePosts(ctx, ps); err != nil {
+			t.Fatal(err)
+		}
+		// An edit moves the post's words in the index, not its author.
+		edited := ps[3]
+		edited.Text, edited.Norm = "رسالة معدلة", arabic.Normalize("رسالة معدلة")
+		if _, err := s.SavePosts(ctx, []post.Post{edited}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			q    store.Query
+			want []string
+		}{
+			{"author", store.Query{Author: "user42"}, []string{"1", "4"}},
+			{"prefix author", store.Query{Author: "user4"}, []string{"2"}},
+			{"display-name author", store.Query{Author: "أبو محمد"}, []string{"3"}},
+			{"author and text", store.Query{Author: "user42", Text: "المدينة"}, []string{"1"}},
+			{"author and edited text", store.Query{Author: "user42", Text: "معدلة"}, []string{"4"}},
+			{"author and old text", store.Query{Author: "user42", Text: "أخرى"}, nil},
+			{"author id is not text", store.Query{Text: "user42"}, nil},
+			{"author token is not text", store.Query{Text: "a757365723432"}, nil},
+			{"unknown author", store.Query{Author: "nobody"}, nil},
+			{"channel", store.Query{Channel: "1002"}, []string{"3", "4"}},
+			{"channel and author", store.Query{Channel: "1001", Author: "user4"}, []string{"2"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := s.Posts(ctx, tc.q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids := map[string]bool{}
+				for _, p := range got {
+					ids[p.ID] = true
+				}
+				if len(got) != len(tc.want) {
+					t.Fatalf("%d posts %v, want %v", len(got), ids, tc.want)
+				}
+				for _, id := range tc.want {
+					if !ids[id] {
+						t.Errorf("posts %v, want %v", ids, tc.want)
+					}
+				}
+			})
+		}
+	})
+
 	t.Run("batch is atomic", func(t *testing.T) {
 		s := open(t)
 		good := sample("1", "نص")
