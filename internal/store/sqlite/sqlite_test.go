@@ -2,13 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/post"
-
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/storetest"
 )
@@ -161,5 +162,52 @@ func TestSaveAcrossStatements(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMigrateAuthorIndex upgrades a database written before authors moved
+// into the full-text index: its posts must be found by author and by text.
+func TestMigrateAuthorIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:2] {
+		if _, err := db.ExecContext(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := syntheticPost(7) // hand-made text
+	doc, err := store.EncodeDoc(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"PRAGMA user_version = 2",
+		`INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, doc)
+			VALUES ('` + p.Key() + `', 'x', '` + p.ID + `', 'timeline', '` + p.Author.ID + `', 'message', 1, 1, 'h', '` + p.Norm + `', CAST('` + string(doc) + `' AS BLOB))`,
+		`INSERT INTO posts_fts(rowid, norm) SELECT rowid, norm FROM posts`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, q := range []store.Query{{Author: p.Author.ID}, {Text: "خلية"}, {Author: p.Author.ID, Text: "المدينة"}} {
+		got, err := s.Posts(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != p.ID {
+			t.Errorf("query %+v after migration: %d posts, want post %s", q, len(got), p.ID)
+		}
 	}
 }
