@@ -341,3 +341,21 @@ func TestBankImportFindsCollectedImage(t *testing.T) {
 		t.Errorf("list: %v\n%s", err, b.Stdout)
 	}
 }
+
+// TestBenchIngest runs the ingest benchmark small, with a short last batch:
+// every post goes through the full path and both baselines.
+func TestBenchIngest(t *testing.T) {
+	c := testConfig(t, "bench", "--progress", "never", "--batch", "300", "--cpu-profile", filepath.Join(t.TempDir(), "cpu.prof"), "ingest", "1000")
+	if err := Run(context.Background(), "bench", c); err != nil {
+		t.Fatal(err)
+	}
+	out := c.Stdout.(*bytes.Buffer).String()
+	for _, want := range []string{"1000 synthetic", "1000 posts in", "store alone", "raw SQLite insert", "ratio full path"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench output lacks %q:\n%s", want, out)
+		}
+	}
+	if st, err := os.Stat(c.CPUProfile); err != nil || st.Size() == 0 {
+		t.Errorf("no CPU profile written: %v", err)
+	}
+}

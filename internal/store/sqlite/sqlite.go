@@ -41,6 +41,9 @@ type Store struct {
 	w     *sql.Conn
 	stmts map[string]*sql.Stmt
 	ckpt  *checkpointer
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -86,17 +89,21 @@ func open(ctx context.Context, dir string, every time.Duration) (*Store, error) 
 }
 
 // Close stops the checkpointer, then closes the database; a last
-// checkpoint folds the WAL back into the database file.
+// checkpoint folds the WAL back into the database file. Later calls do
+// nothing.
 func (s *Store) Close() error {
-	s.ckpt.stop()
-	s.mu.Lock()
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	s.stmts = nil
-	err := s.w.Close()
-	s.mu.Unlock()
-	return errors.Join(err, s.db.Close())
+	s.closeOnce.Do(func() {
+		s.ckpt.stop()
+		s.mu.Lock()
+		for _, st := range s.stmts {
+			st.Close()
+		}
+		s.stmts = nil
+		err := s.w.Close()
+		s.mu.Unlock()
+		s.closeErr = errors.Join(err, s.db.Close())
+	})
+	return s.closeErr
 }
 
 // migrations are applied in order; PRAGMA user_version records how many ran.
