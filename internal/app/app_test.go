@@ -150,6 +150,27 @@ func TestIngestFixturesTwice(t *testing.T) {
 	if second["imported"] != 0 || second["duplicates"] != first["imported"] {
 		t.Errorf("re-import: %v, want every post a duplicate of the first run %v", second, first)
 	}
+	// Each file is a source read twice; its posts were stored once.
+	st, err := openStore(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srcs, err := st.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts, rejected int64
+	for _, src := range srcs {
+		if src.Imports != 2 || src.Format == "" {
+			t.Errorf("source %+v, want two imports and its format", src)
+		}
+		posts, rejected = posts+src.Posts, rejected+src.Rejected
+	}
+	if len(srcs) < len(c.Args) || posts != int64(first["imported"]) || rejected != 2*int64(first["rejected"]) {
+		t.Errorf("%d sources with %d posts and %d rejections; want at least %d, %d posts and twice %d rejections",
+			len(srcs), posts, rejected, len(c.Args), first["imported"], first["rejected"])
+	}
 }
 
 // TestIngestSharedData imports every real payload of the shared data sets

@@ -135,6 +135,7 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 			fmt.Fprintf(s.cfg.Stderr, "warning %s\n", w.Error())
 		},
 		Progress: s.progressWriter(),
+		Source:   s.store.SaveSource,
 	}
 	sum, err := ingest.Run(ctx, opts, paths, stdin)
 	if shown > maxShownRejections {

@@ -98,6 +98,10 @@ type Options struct {
 	// MediaDir, when set, keeps a content-addressed copy of every image
 	// read (see MediaPath).
 	MediaDir string
+	// Source, when not nil, is told about every file read, once it was
+	// read: where it is, its format and how many records it held. Every
+	// post's Origin.Source names it.
+	Source func(ctx context.Context, src post.Source) error
 }
 
 // Summary counts what a Run read.
@@ -289,11 +293,20 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 		in.Open = openBeside(dir)
 	}
 	now := r.opts.Now().UTC()
+	src, err := newSource(d.Name(), f.path, now)
+	if err != nil {
+		return err
+	}
 	err = d.Decode(in, source.SinkFuncs{
 		OnPost: func(p post.Post) error {
 			if p.CollectedAt.IsZero() {
 				p.CollectedAt = now
 			}
+			p.Origin.Source = src.ID
+			if src.Platform == "" {
+				src.Platform = p.Platform
+			}
+			src.Read++
 			r.media.hash(in, &p)
 			r.batch = append(r.batch, p)
 			r.sum.Posts++
@@ -305,8 +318,18 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 			}
 			return nil
 		},
-		OnReject: r.reject,
+		OnReject: func(rej source.Rejection) error {
+			src.Rejected++
+			return r.reject(rej)
+		},
 	})
+	// What was read of a file that failed half way was handed on: its
+	// source is recorded too.
+	if src.Read > 0 || src.Rejected > 0 || err == nil {
+		if serr := r.recordSource(ctx, src); serr != nil {
+			return errors.Join(err, serr)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, source.ErrFormat) && !f.explicit && r.forced == nil {
 			r.sum.Skipped = append(r.sum.Skipped, name)
@@ -315,6 +338,32 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 		return fmt.Errorf("%s (%s): %w", name, d.Name(), err)
 	}
 	r.sum.Files++
+	return nil
+}
+
+// newSource is the source of a file read by the named importer; the
+// location is absolute so that importing from another folder is the same
+// source.
+func newSource(format, path string, now time.Time) (post.Source, error) {
+	loc := "stdin"
+	if path != "-" {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return post.Source{}, fmt.Errorf("input %s: %w", path, err)
+		}
+		loc = abs
+	}
+	return post.Source{ID: post.SourceID(format, loc), Format: format, Location: loc, FirstCollected: now}, nil
+}
+
+func (r *run) recordSource(ctx context.Context, src post.Source) error {
+	if r.opts.Source == nil {
+		return nil
+	}
+	src.LastCollected = r.opts.Now().UTC()
+	if err := r.opts.Source(ctx, src); err != nil {
+		return fmt.Errorf("record source %s: %w", src.Location, err)
+	}
 	return nil
 }
 

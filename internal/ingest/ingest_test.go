@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
@@ -147,5 +148,54 @@ func TestProgressBar(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "100%") || !strings.Contains(buf.String(), "posts") {
 		t.Errorf("progress output %q", buf.String())
+	}
+}
+
+// TestRunRecordsSources checks that every file read becomes one source,
+// with the same id in every import, its counts, and its id on each post.
+func TestRunRecordsSources(t *testing.T) {
+	files := []string{"../source/xapi/testdata/arabic_page.jsonl", "../source/whatsapp/testdata/android_ar.txt"}
+	var ids []string
+	for round := range 2 {
+		var srcs []post.Source
+		at := time.Date(2026, 11, 30, 8, round, 0, 0, time.UTC)
+		sum, ps, err := collect(t, Options{
+			Now:    func() time.Time { return at },
+			Source: func(_ context.Context, s post.Source) error { srcs = append(srcs, s); return nil },
+		}, files...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(srcs) != len(files) {
+			t.Fatalf("%d sources for %d files: %+v", len(srcs), len(files), srcs)
+		}
+		var read, rejected int64
+		for i, s := range srcs {
+			abs, _ := filepath.Abs(files[i])
+			if s.Location != abs || s.ID != post.SourceID(s.Format, abs) || s.Platform == "" {
+				t.Errorf("source %+v, want the absolute path %s, its id and a platform", s, abs)
+			}
+			if !s.FirstCollected.Equal(at) || !s.LastCollected.Equal(at) {
+				t.Errorf("source collected %v–%v, want %v", s.FirstCollected, s.LastCollected, at)
+			}
+			n := 0
+			for _, p := range ps {
+				if p.Origin.Source == s.ID {
+					n++
+				}
+			}
+			if int64(n) != s.Read {
+				t.Errorf("source %s: %d posts carry its id, it read %d", s.Format, n, s.Read)
+			}
+			read, rejected = read+s.Read, rejected+s.Rejected
+			if round == 0 {
+				ids = append(ids, s.ID)
+			} else if s.ID != ids[i] {
+				t.Errorf("re-import: source id %s, was %s", s.ID, ids[i])
+			}
+		}
+		if read != int64(sum.Posts) || rejected != int64(sum.Rejected) || rejected == 0 {
+			t.Errorf("sources read %d rejected %d; summary %+v (the X fixture has a bad line)", read, rejected, sum)
+		}
 	}
 }

@@ -79,10 +79,41 @@ type Media struct {
 // Origin records where a post was read from, so that an analyst (or a court)
 // can go back to the exact record.
 type Origin struct {
+	Source string `json:"source,omitempty"` // Source.ID of the export or feed
 	Format string `json:"format"`           // importer name: telegram, whatsapp, xapi, xarchive, rocketchat, feed
 	File   string `json:"file,omitempty"`   // path or URL the record came from
 	Line   int    `json:"line,omitempty"`   // 1-based line of the record start, where the format has lines
 	Offset int64  `json:"offset,omitempty"` // byte offset of the record start
+}
+
+// Source is one place posts are collected from: a Telegram channel export,
+// a WhatsApp chat export, an X API dump, a Rocket.Chat history, a feed. Every
+// post's Origin names its source, so that an analyst sees what was
+// collected from where, when it was last collected and how much of it was
+// malformed.
+type Source struct {
+	ID       string   `json:"id"`     // SourceID of Format and Location
+	Format   string   `json:"format"` // importer name
+	Platform Platform `json:"platform,omitempty"`
+	Location string   `json:"location"` // absolute path or URL; "stdin" for standard input
+
+	FirstCollected time.Time `json:"first_collected,omitzero"`
+	LastCollected  time.Time `json:"last_collected,omitzero"`
+	// Imports counts the import runs that read the source; Read and
+	// Rejected add up their well-formed and malformed records.
+	Imports  int   `json:"imports"`
+	Read     int64 `json:"read"`
+	Rejected int64 `json:"rejected"`
+	// Posts counts the posts first stored from it: re-imports and edits of
+	// posts already stored do not add to it.
+	Posts int64 `json:"posts"`
+}
+
+// SourceID is the stable id of a source: the same export read from the
+// same place is the same source in every import.
+func SourceID(format, location string) string {
+	h := sha256.Sum256([]byte(format + "\x00" + location))
+	return hex.EncodeToString(h[:8])
 }
 
 // Post is one published item: a message, tweet, chat line or article.

@@ -13,8 +13,13 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 )
 
-// ErrNotFound is returned when a post, case or account does not exist.
-var ErrNotFound = errors.New("not found")
+var (
+	// ErrNotFound is returned when a post, case or account does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrBadSource is returned (wrapped, saying why) for a source that
+	// cannot be stored.
+	ErrBadSource = errors.New("bad source")
+)
 
 // Counts says what a SavePosts call did with each post.
 type Counts struct {
@@ -42,7 +47,8 @@ type Query struct {
 	Violating bool // only posts the rules found violating
 	Author    string
 	Channel   string
-	Limit     int // default 50, at most 1000
+	Source    string // post.Source ID
+	Limit     int    // default 50, at most 1000
 	Offset    int
 }
 
@@ -81,6 +87,13 @@ type Store interface {
 	Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error)
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
+	// SaveSource records one import run of a source: the first creates it,
+	// later ones widen its collection times and add their Read and Rejected
+	// counts. Posts is not taken from src: SavePosts counts the posts first
+	// stored from each source.
+	SaveSource(ctx context.Context, src post.Source) error
+	// Sources lists every source, the most recently collected first.
+	Sources(ctx context.Context) ([]post.Source, error)
 	Close() error
 }
 

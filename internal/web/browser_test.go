@@ -72,6 +72,7 @@ func TestBrowser(t *testing.T) {
 		{"list", "/", "ar", []string{`<html lang="ar" dir="rtl">`, "الدولة الإسلامية باقية وتتمدد", `class="badge violating"`, "&lt;script&gt;alert('xss')&lt;/script&gt;"}},
 		{"post", postURL(keyPropaganda), "ar", []string{`dir="rtl"`, `<mark class="hl-propaganda"`, "الاسلاميه</mark>"}},
 		{"list English", "/?violating=1", "en-US,en", []string{`<html lang="en" dir="ltr">`, "Violating only"}},
+		{"sources", "/sources", "ar", []string{`dir="rtl"`, "مصادر الجمع", "exports/bayan/result.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,6 +79,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /posts/{key...}", s.handlePost)
 	mux.HandleFunc("GET /raw/{key...}", s.handleRaw)
 	mux.HandleFunc("GET /cases", s.handleCases)
+	mux.HandleFunc("GET /sources", s.handleSources)
 	mux.HandleFunc("GET /banks", s.handleBanks)
 	mux.HandleFunc("GET /banks/{name}", s.handleBank)
 	mux.HandleFunc("POST /banks/{name}/enabled", s.handleBankToggle)
@@ -89,6 +90,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /api/posts/{key...}", s.apiPost)
 	mux.HandleFunc("GET /api/cases", s.apiCases)
 	mux.HandleFunc("GET /api/stats", s.apiStats)
+	mux.HandleFunc("GET /api/sources", s.apiSources)
 	mux.HandleFunc("GET /api/banks", s.apiBanks)
 	mux.HandleFunc("GET /api/banks/{name}", s.apiBank)
 	mux.HandleFunc("POST /api/banks/{name}/enabled", s.apiBankEnabled)
@@ -116,7 +118,7 @@ func New(o Options) http.Handler {
 func (s *server) parsePages() map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(s.funcs()).ParseFS(templateFS, "templates/base.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"list", "post", "cases", "error", "banks", "bank"} {
+	for _, name := range []string{"list", "post", "cases", "error", "banks", "bank", "sources"} {
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
 	}
 	return pages
@@ -179,6 +181,7 @@ func parseQuery(v url.Values) (store.Query, error) {
 		Violating: v.Get("violating") == "1" || v.Get("violating") == "on" || v.Get("violating") == "true",
 		Author:    v.Get("author"),
 		Channel:   v.Get("channel"),
+		Source:    v.Get("source"),
 		Limit:     pageSize,
 	}
 	if q.Label != "" && !q.Label.Valid() {
@@ -258,6 +261,18 @@ func (s *server) apiCases(w http.ResponseWriter, r *http.Request) {
 		cs = []post.Case{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+}
+
+func (s *server) apiSources(w http.ResponseWriter, r *http.Request) {
+	srcs, err := s.Store.Sources(r.Context())
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	if srcs == nil {
+		srcs = []post.Source{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sources": srcs})
 }
 
 func (s *server) apiStats(w http.ResponseWriter, r *http.Request) {

@@ -88,6 +88,14 @@ func newTestHandler(t testing.TB) http.Handler {
 	}
 	t.Cleanup(func() { st.Close() })
 	ps := loadFixtures(t)
+	for i := range ps {
+		src := fixtureSource(ps[i])
+		ps[i].Origin.Source = src.ID
+		src.FirstCollected, src.LastCollected, src.Read = testNow.Add(-2*time.Hour), testNow.Add(-time.Hour), 2
+		if err := st.SaveSource(ctx, src); err != nil {
+			t.Fatal(err)
+		}
+	}
 	first := ps[0]
 	first.Text, first.Signals, first.Decision = earlierVersion, nil, post.Decision{}
 	first.Norm = arabic.Normalize(first.Text)
@@ -104,6 +112,15 @@ func newTestHandler(t testing.TB) http.Handler {
 	}
 	return New(Options{Store: st, Version: "test", Now: func() time.Time { return testNow }})
 }
+
+// fixtureSource is the source a fixture post was read from.
+func fixtureSource(p post.Post) post.Source {
+	return post.Source{ID: post.SourceID(p.Origin.Format, p.Origin.File), Format: p.Origin.Format,
+		Platform: p.Platform, Location: p.Origin.File}
+}
+
+// bayanSource is the id of the Telegram export the propaganda post came from.
+var bayanSource = post.SourceID("telegram", "exports/bayan/result.json")
 
 // get requests target with headers given as name, value pairs.
 func get(t testing.TB, h http.Handler, target string, headers ...string) *httptest.ResponseRecorder {
@@ -203,6 +220,10 @@ func TestListFilters(t *testing.T) {
 		{"violating", "violating=1", []string{keyPropaganda, keyXSS}},
 		{"violating checkbox value", "violating=on", []string{keyPropaganda, keyXSS}},
 		{"filters combine", "platform=telegram&tier=3&q=الدوله", []string{keyPropaganda}},
+		{"source", "source=" + bayanSource, []string{keyPropaganda}},
+		{"unknown source", "source=0000", nil},
+		{"author", "platform=telegram&author=user5150", []string{keyXSS}},
+		{"channel", "channel=newsdesk", []string{keyNews}},
 		{"empty filters are no filters", "q=&platform=&label=&tier=&entity=", []string{keyPropaganda, keyNews, keyXSS, keyArticle, keyUnrelated}},
 	}
 	for _, tt := range tests {
@@ -229,6 +250,32 @@ func TestListKeepsFilters(t *testing.T) {
 		`<option value="3" selected>`, `<option value="isis" selected>`, `value="1" checked`} {
 		if !strings.Contains(body, s) {
 			t.Errorf("form does not keep %s", s)
+		}
+	}
+}
+
+// TestListKeepsHiddenFilters checks that filters set by links (a source,
+// an author) survive a search from the form.
+func TestListKeepsHiddenFilters(t *testing.T) {
+	h := newTestHandler(t)
+	body := get(t, h, "/?source="+bayanSource+"&author=user5150&channel=newsdesk").Body.String()
+	for _, s := range []string{`name="source" value="` + bayanSource + `"`, `name="author" value="user5150"`,
+		`name="channel" value="newsdesk"`, catalogue["ar"]["list.filtered"]} {
+		if !strings.Contains(body, s) {
+			t.Errorf("list page lacks %s", s)
+		}
+	}
+}
+
+func TestSourcesPage(t *testing.T) {
+	h := newTestHandler(t)
+	for _, tc := range []struct{ target, title string }{{"/sources", "مصادر الجمع"}, {"/sources?lang=en", "Collection sources"}} {
+		body := get(t, h, tc.target).Body.String()
+		for _, s := range []string{tc.title, "exports/bayan/result.json", "https://example.org/feed.xml",
+			`href="/?source=` + bayanSource + `"`, "WhatsApp Chat with العائلة.txt"} {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s lacks %s", tc.target, s)
+			}
 		}
 	}
 }
@@ -324,6 +371,8 @@ func TestPostPage(t *testing.T) {
 			"9f2c1e4b7a0d5c3e8f6a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a",
 			"pdq <code>f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22</code> q=100",
 			"exports/bayan/result.json", "<dd>41</dd>", "<dd>1877</dd>",
+			`<a href="/?source=` + bayanSource + `">`,
+			`<a href="/?platform=telegram&amp;author=-1001234567">`,
 			`<td dir="auto" class="text">` + earlierVersion + `</td>`,
 			`href="/raw/telegram:-1001234567:1042"`,
 			"\n  &#34;id&#34;: 1042,", // the JSON raw record, indented
@@ -444,7 +493,7 @@ var inlineCode = regexp.MustCompile(`(?i)<[^>]*\s(style|on[a-z]+)\s*=|<style|<sc
 // forbids, since a browser would silently drop inline styles and scripts.
 func TestPagesObeyCSP(t *testing.T) {
 	h := newTestHandler(t)
-	for _, target := range []string{"/", "/?lang=en", "/cases", postURL(keyPropaganda), postURL(keyXSS), "/posts/missing", "/banks"} {
+	for _, target := range []string{"/", "/?lang=en", "/cases", postURL(keyPropaganda), postURL(keyXSS), "/posts/missing", "/banks", "/sources"} {
 		t.Run(target, func(t *testing.T) {
 			w := get(t, h, target)
 			if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
@@ -495,6 +544,7 @@ func TestAPI(t *testing.T) {
 		{"cases", "/api/cases", 200, []string{`"post_key":"` + keyXSS + `"`}},
 		{"cases by status", "/api/cases?status=removed", 200, []string{`{"cases":[]}`}},
 		{"stats", "/api/stats", 200, []string{`"posts":5`, `"violating":2`, `"open_cases":2`}},
+		{"sources", "/api/sources", 200, []string{`"location":"exports/bayan/result.json"`, `"posts":1`, `"read":2`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -236,6 +236,21 @@ var migrations = []string{
 		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();
 	CREATE TRIGGER bank_entries_deleted AFTER DELETE ON bank_entries REFERENCING OLD TABLE AS changed
 		FOR EACH STATEMENT EXECUTE FUNCTION bank_version_bump();`,
+	// Sources: the exports and feeds posts come from.
+	`CREATE TABLE sources (
+		id               text PRIMARY KEY,
+		format           text NOT NULL DEFAULT '',
+		platform         text NOT NULL DEFAULT '',
+		location         text NOT NULL DEFAULT '',
+		first_collected  timestamptz,
+		last_collected   timestamptz,
+		imports          integer NOT NULL DEFAULT 0,
+		records_read     bigint NOT NULL DEFAULT 0,
+		records_rejected bigint NOT NULL DEFAULT 0,
+		posts            bigint NOT NULL DEFAULT 0
+	);
+	ALTER TABLE posts ADD COLUMN source text NOT NULL DEFAULT '';
+	CREATE INDEX posts_source ON posts (source, posted_at DESC NULLS LAST, id DESC);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

@@ -65,7 +65,7 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 		args  []any
 	)
 	// SavePosts refuses identifiers that are not storable, so no post has one.
-	for _, id := range []string{string(q.Platform), q.Author, q.Channel} {
+	for _, id := range []string{string(q.Platform), q.Author, q.Channel, q.Source} {
 		if !storable(id) {
 			return nil, nil
 		}
@@ -101,6 +101,9 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 	}
 	if q.Channel != "" {
 		add("channel_id = $?", q.Channel)
+	}
+	if q.Source != "" {
+		add("source = $?", q.Source)
 	}
 	limit, offset := q.Page()
 	query := "SELECT doc FROM posts"
@@ -150,6 +153,64 @@ func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([
 		cs = append(cs, c)
 	}
 	return cs, rows.Err()
+}
+
+// SaveSource implements store.Store.
+func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
+	if src.ID == "" || !storable(src.ID) {
+		return fmt.Errorf("save source %q: %w: no id", src.Location, store.ErrBadSource)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO sources (id, format, platform, location, first_collected, last_collected,
+			imports, records_read, records_rejected)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)
+		ON CONFLICT (id) DO UPDATE SET
+			format = excluded.format,
+			platform = CASE WHEN excluded.platform <> '' THEN excluded.platform ELSE sources.platform END,
+			location = excluded.location,
+			first_collected = least(sources.first_collected, excluded.first_collected),
+			last_collected = greatest(sources.last_collected, excluded.last_collected),
+			imports = sources.imports + 1,
+			records_read = sources.records_read + excluded.records_read,
+			records_rejected = sources.records_rejected + excluded.records_rejected`,
+		src.ID, text(src.Format), text(string(src.Platform)), text(src.Location),
+		timestamp(src.FirstCollected), timestamp(src.LastCollected), src.Read, src.Rejected)
+	if err != nil {
+		return fmt.Errorf("save source %s: %w", src.Location, err)
+	}
+	return nil
+}
+
+// Sources implements store.Store.
+func (s *Store) Sources(ctx context.Context) ([]post.Source, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
+		imports, records_read, records_rejected, posts FROM sources
+		ORDER BY last_collected DESC NULLS LAST, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	defer rows.Close()
+	var out []post.Source
+	for rows.Next() {
+		var (
+			src         post.Source
+			platform    string
+			first, last *time.Time
+			imports     int32
+		)
+		if err := rows.Scan(&src.ID, &src.Format, &platform, &src.Location, &first, &last,
+			&imports, &src.Read, &src.Rejected, &src.Posts); err != nil {
+			return nil, fmt.Errorf("list sources: %w", err)
+		}
+		src.Platform, src.Imports = post.Platform(platform), int(imports)
+		if first != nil {
+			src.FirstCollected = first.UTC()
+		}
+		if last != nil {
+			src.LastCollected = last.UTC()
+		}
+		out = append(out, src)
+	}
+	return out, rows.Err()
 }
 
 // Stats implements store.Store.

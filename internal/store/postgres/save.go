@@ -57,6 +57,7 @@ const tempTables = `CREATE TEMP TABLE IF NOT EXISTS raqib_incoming (
 		ch_name        text NOT NULL,
 		ch_kind        text NOT NULL,
 		ch_url         text NOT NULL,
+		source         text NOT NULL,
 		state          text NOT NULL DEFAULT ''
 	) ON COMMIT DELETE ROWS;
 	CREATE TEMP TABLE IF NOT EXISTS raqib_incoming_media (
@@ -72,7 +73,7 @@ var incomingColumns = []string{
 	"ord", "key", "platform", "post_id", "channel_id", "author_id", "kind", "posted_at", "collected_at",
 	"content_hash", "norm", "terms", "label", "tier", "entity", "score", "violating", "propose", "reason", "doc", "raw",
 	"a_handle", "a_display_name", "a_created_at", "a_description", "a_followers", "a_verified", "a_withheld",
-	"ch_name", "ch_kind", "ch_url",
+	"ch_name", "ch_kind", "ch_url", "source",
 }
 
 var mediaColumns = []string{"key", "idx", "kind", "md5", "sha256", "pdq"}
@@ -85,9 +86,9 @@ const (
 	// ON CONFLICT wait for it and then skip, never fail.
 	mergeInsert = `WITH ins AS (
 		INSERT INTO posts (key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at,
-			content_hash, norm, fts, label, tier, entity, score, violating, doc, raw)
+			content_hash, norm, fts, label, tier, entity, score, violating, doc, raw, source)
 		SELECT key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at,
-			content_hash, norm, array_to_tsvector(terms), label, tier, entity, score, violating, doc, raw
+			content_hash, norm, array_to_tsvector(terms), label, tier, entity, score, violating, doc, raw, source
 		FROM raqib_incoming ORDER BY key
 		ON CONFLICT (key) DO NOTHING
 		RETURNING key)
@@ -156,6 +157,12 @@ const (
 		name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE channels.name END,
 		kind = CASE WHEN excluded.kind <> '' THEN excluded.kind ELSE channels.kind END,
 		url = CASE WHEN excluded.url <> '' THEN excluded.url ELSE channels.url END`
+	// mergeSources counts the posts first stored from each source; a batch
+	// can be stored before its import run records the source.
+	mergeSources = `INSERT INTO sources (id, posts)
+	SELECT source, count(*) FROM raqib_incoming WHERE state = 'inserted' AND source <> ''
+	GROUP BY source ORDER BY source
+	ON CONFLICT (id) DO UPDATE SET posts = sources.posts + excluded.posts`
 	// mergeCases relies on the partial unique index cases_open_post: a post
 	// already under review keeps its one open case.
 	mergeCases = `INSERT INTO cases (post_key, label, tier, entity, score, status, reason, created_at, updated_at)
@@ -223,6 +230,7 @@ func encode(p post.Post, ord int, now time.Time) (incoming, error) {
 	// refused instead.
 	for _, f := range []struct{ name, v string }{
 		{"platform", string(p.Platform)}, {"id", p.ID}, {"channel.id", p.Channel.ID}, {"author.id", p.Author.ID},
+		{"origin.source", p.Origin.Source},
 	} {
 		if !storable(f.v) {
 			return incoming{}, fmt.Errorf("%w: field %s is not valid UTF-8 text", ErrBadPost, f.name)
@@ -244,7 +252,7 @@ func encode(p post.Post, ord int, now time.Time) (incoming, error) {
 		text(strings.Join(d.Reasons, "; ")), doc, p.Raw,
 		text(a.Handle), text(a.DisplayName), timestamp(a.CreatedAt), text(a.Description), a.Followers,
 		a.Verified, text(strings.Join(a.Withheld, ",")),
-		text(ch.Name), text(ch.Kind), text(ch.URL),
+		text(ch.Name), text(ch.Kind), text(ch.URL), p.Origin.Source,
 	}}
 	for i, m := range p.Media {
 		if m.MD5 == "" && m.SHA256 == "" && m.PDQ == "" {
@@ -377,6 +385,7 @@ func saveRound(ctx context.Context, tx pgx.Tx, round []incoming, clear bool) (st
 		{"save media", mergeMedia, nil},
 		{"save accounts", mergeAccounts, nil},
 		{"save channels", mergeChannels, nil},
+		{"count posts of sources", mergeSources, nil},
 		{"open cases", mergeCases, &c.Cases},
 	}
 	for _, st := range steps {

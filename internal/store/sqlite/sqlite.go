@@ -228,6 +228,23 @@ var migrations = []string{
 	DROP TABLE posts_fts;
 	CREATE VIRTUAL TABLE posts_fts USING fts5(norm, who, content='posts', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
 	INSERT INTO posts_fts(posts_fts) VALUES ('rebuild');`,
+	// Sources: the exports and feeds posts come from. A source's posts
+	// arrive together, so posts_source grows in few places, unlike an
+	// author index.
+	`CREATE TABLE sources (
+		id               TEXT PRIMARY KEY,
+		format           TEXT NOT NULL DEFAULT '',
+		platform         TEXT NOT NULL DEFAULT '',
+		location         TEXT NOT NULL DEFAULT '',
+		first_collected  INTEGER NOT NULL DEFAULT 0,
+		last_collected   INTEGER NOT NULL DEFAULT 0,
+		imports          INTEGER NOT NULL DEFAULT 0,
+		records_read     INTEGER NOT NULL DEFAULT 0,
+		records_rejected INTEGER NOT NULL DEFAULT 0,
+		posts            INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID;
+	ALTER TABLE posts ADD COLUMN source TEXT NOT NULL DEFAULT '';
+	CREATE INDEX posts_source ON posts(source, posted_at DESC);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -320,7 +337,7 @@ func (s *Store) write(ctx context.Context, rows []row, now int64) (c store.Count
 			s.w.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	w := &writer{s: s, accounts: map[string]*accountSeen{}, channels: map[string]channelSeen{}}
+	w := &writer{s: s, accounts: map[string]*accountSeen{}, channels: map[string]channelSeen{}, sources: map[string]int64{}}
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), insertChunk)]
 		rows = rows[len(chunk):]
@@ -377,6 +394,8 @@ type writer struct {
 	indexed  []int64
 	accounts map[string]*accountSeen
 	channels map[string]channelSeen
+	// sources counts the posts first stored from each source.
+	sources map[string]int64
 }
 
 // The statements of a write; multi-row inserts are built by multiRow.
@@ -396,12 +415,26 @@ const (
 				url = CASE WHEN excluded.url != '' THEN excluded.url ELSE url END`
 	insertCaseSQL = `INSERT INTO cases(post_key, label, tier, entity, score, status, reason, created_at, updated_at)
 			VALUES (?,?,?,?,?,'open',?,?,?) ON CONFLICT DO NOTHING`
+	// A batch can be stored before its import run records the source.
+	countSourcePostsSQL = `INSERT INTO sources(id, posts) VALUES (?, ?)
+			ON CONFLICT(id) DO UPDATE SET posts = posts + excluded.posts`
+	saveSourceSQL = `INSERT INTO sources(id, format, platform, location, first_collected, last_collected, imports, records_read, records_rejected)
+			VALUES (?,?,?,?,?,?,1,?,?)
+			ON CONFLICT(id) DO UPDATE SET
+				format = excluded.format,
+				platform = CASE WHEN excluded.platform != '' THEN excluded.platform ELSE platform END,
+				location = excluded.location,
+				first_collected = CASE WHEN first_collected = 0 THEN excluded.first_collected ELSE MIN(first_collected, excluded.first_collected) END,
+				last_collected = MAX(last_collected, excluded.last_collected),
+				imports = imports + 1,
+				records_read = records_read + excluded.records_read,
+				records_rejected = records_rejected + excluded.records_rejected`
 )
 
 var (
 	insertPosts = multiRow{
-		head: `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, label, tier, entity, score, violating, doc, raw) VALUES `,
-		cols: 17,
+		head: `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, label, tier, entity, score, violating, doc, raw, source) VALUES `,
+		cols: 18,
 		tail: ` ON CONFLICT(key) DO NOTHING RETURNING rowid, key`,
 	}
 	upsertAccounts = multiRow{
@@ -491,7 +524,7 @@ func (w *writer) insert(ctx context.Context, rows []row) error {
 		p, d := &r.p, r.p.Decision
 		args = append(args, r.key, string(p.Platform), p.ID, p.Channel.ID, p.Author.ID, string(p.Kind),
 			unixMilli(p.PostedAt), unixMilli(p.CollectedAt), r.hash, p.Norm,
-			string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), r.doc, p.Raw)
+			string(d.Label), int(d.Tier), d.Entity, d.Score, boolInt(d.Violating), r.doc, p.Raw, p.Origin.Source)
 	}
 	st, err := w.s.stmt(ctx, insertPosts.sql(len(rows)))
 	if err != nil {
@@ -536,6 +569,9 @@ func (w *writer) save(ctx context.Context, r *row, now int64, c *store.Counts) e
 	if r.rowid != 0 {
 		c.Inserted++
 		w.indexed = append(w.indexed, r.rowid)
+		if src := p.Origin.Source; src != "" {
+			w.sources[src]++
+		}
 		if err := w.saveMedia(ctx, r.rowid, p); err != nil {
 			return err
 		}
@@ -679,6 +715,11 @@ func (w *writer) flushAccountsChannels(ctx context.Context) error {
 			return fmt.Errorf("save channel %s: %w", ch.ID, err)
 		}
 	}
+	for id, n := range w.sources {
+		if _, err := w.exec(ctx, countSourcePostsSQL, id, n); err != nil {
+			return fmt.Errorf("count posts of source %s: %w", id, err)
+		}
+	}
 	return nil
 }
 
@@ -779,6 +820,9 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 	if q.Channel != "" {
 		add("p.channel_id = ?", q.Channel)
 	}
+	if q.Source != "" {
+		add("p.source = ?", q.Source)
+	}
 	limit, offset := q.Page()
 	query := "SELECT p.doc FROM " + from
 	if len(where) > 0 {
@@ -828,6 +872,50 @@ func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([
 		cs = append(cs, c)
 	}
 	return cs, rows.Err()
+}
+
+// SaveSource implements store.Store.
+func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
+	if src.ID == "" {
+		return fmt.Errorf("save source %q: %w: no id", src.Location, store.ErrBadSource)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.stmt(ctx, saveSourceSQL)
+	if err == nil {
+		_, err = st.ExecContext(ctx, src.ID, src.Format, string(src.Platform), src.Location,
+			unixMilli(src.FirstCollected), unixMilli(src.LastCollected), src.Read, src.Rejected)
+	}
+	if err != nil {
+		return fmt.Errorf("save source %s: %w", src.Location, err)
+	}
+	s.ckpt.committed()
+	return nil
+}
+
+// Sources implements store.Store.
+func (s *Store) Sources(ctx context.Context) ([]post.Source, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
+		imports, records_read, records_rejected, posts FROM sources ORDER BY last_collected DESC, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	defer rows.Close()
+	var out []post.Source
+	for rows.Next() {
+		var (
+			src         post.Source
+			platform    string
+			first, last int64
+		)
+		if err := rows.Scan(&src.ID, &src.Format, &platform, &src.Location, &first, &last,
+			&src.Imports, &src.Read, &src.Rejected, &src.Posts); err != nil {
+			return nil, fmt.Errorf("list sources: %w", err)
+		}
+		src.Platform, src.FirstCollected, src.LastCollected = post.Platform(platform), fromMilli(first), fromMilli(last)
+		out = append(out, src)
+	}
+	return out, rows.Err()
 }
 
 // Stats implements store.Store.

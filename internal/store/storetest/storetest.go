@@ -273,6 +273,62 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("sources", func(t *testing.T) {
+		s := open(t)
+		t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+		chat := post.Source{ID: post.SourceID("telegram", "/exports/chat/result.json"), Format: "telegram",
+			Platform: post.Telegram, Location: "/exports/chat/result.json"}
+		feed := post.Source{ID: post.SourceID("feed", "https://example.org/rss"), Format: "feed", Location: "https://example.org/rss"}
+		from := func(id string, src post.Source) post.Post {
+			p := sample(id, "نص من المصدر "+id)
+			p.Origin.Source = src.ID
+			return p
+		}
+		batch := []post.Post{from("1", chat), from("2", chat), from("3", chat), from("4", feed)}
+		// Posts can be stored before their import run records the source,
+		// and a re-import adds no post to it.
+		for range 2 {
+			if _, err := s.SavePosts(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run := func(src post.Source, at time.Time, read, rejected int64) {
+			t.Helper()
+			src.FirstCollected, src.LastCollected, src.Read, src.Rejected = at, at.Add(time.Minute), read, rejected
+			if err := s.SaveSource(ctx, src); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run(chat, t0, 4, 1)
+		run(chat, t0.Add(24*time.Hour), 3, 0)
+		run(feed, t0.Add(time.Hour), 1, 0)
+		got, err := s.Sources(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []post.Source{
+			{ID: chat.ID, Format: "telegram", Platform: post.Telegram, Location: chat.Location,
+				FirstCollected: t0, LastCollected: t0.Add(24*time.Hour + time.Minute), Imports: 2, Read: 7, Rejected: 1, Posts: 3},
+			{ID: feed.ID, Format: "feed", Location: feed.Location,
+				FirstCollected: t0.Add(time.Hour), LastCollected: t0.Add(time.Hour + time.Minute), Imports: 1, Read: 1, Posts: 1},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("sources = %+v, want %+v", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("source %d:\n got %+v\nwant %+v", i, got[i], want[i])
+			}
+		}
+		ps, err := s.Posts(ctx, store.Query{Source: chat.ID})
+		if err != nil || len(ps) != 3 {
+			t.Errorf("posts of the chat source: %d (err %v), want 3", len(ps), err)
+		}
+		if err := s.SaveSource(ctx, post.Source{Location: "x"}); !errors.Is(err, store.ErrBadSource) {
+			t.Errorf("source without id: err %v, want ErrBadSource", err)
+		}
+	})
+
 	t.Run("batch is atomic", func(t *testing.T) {
 		s := open(t)
 		good := sample("1", "نص")
