@@ -104,7 +104,7 @@ func benchIngest(ctx context.Context, c *Config) error {
 
 	// Baselines, same posts, same batch size, one writer: the store alone,
 	// and SQLite alone.
-	storeRate, rawRate, err := benchStore(ctx, c, dir, n)
+	storeRate, rawRate, err := benchStore(ctx, c, dir, input, n)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,8 @@ func benchIngest(ctx context.Context, c *Config) error {
 
 // benchStore measures the SQLite store's SavePosts and a raw SQLite insert
 // of the same posts in batches of c.Batch, timing only the database calls.
-func benchStore(ctx context.Context, c *Config, dir string, n int) (storeRate, rawRate float64, err error) {
+// The posts carry the source of input, as the import gave them.
+func benchStore(ctx context.Context, c *Config, dir, input string, n int) (storeRate, rawRate float64, err error) {
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "store"))
 	if err != nil {
 		return 0, 0, err
@@ -135,12 +136,14 @@ func benchStore(ctx context.Context, c *Config, dir string, n int) (storeRate, r
 	if err != nil {
 		return 0, 0, err
 	}
+	src := post.SourceID("xapi", input)
 	batchSize := c.Batch
 	batch := make([]post.Post, 0, batchSize)
 	docs := make([][]byte, 0, batchSize)
 	var inStore, inRaw time.Duration
 	for i := range n {
 		p := syntheticPost(i)
+		p.Origin.Source = src
 		enrich.Post(&p)
 		det.analyze(&p)
 		batch = append(batch, p)
