@@ -432,12 +432,12 @@ const (
 )
 
 var (
-	insertPosts = multiRow{
+	insertPosts = &multiRow{
 		head: `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, label, tier, entity, score, violating, doc, raw, source) VALUES `,
 		cols: 18,
 		tail: ` ON CONFLICT(key) DO NOTHING RETURNING rowid, key`,
 	}
-	upsertAccounts = multiRow{
+	upsertAccounts = &multiRow{
 		head: `INSERT INTO accounts(platform, id, handle, display_name, created_at, description, followers, verified, withheld, first_seen, last_seen) VALUES `,
 		cols: 11,
 		tail: ` ON CONFLICT(platform, id) DO UPDATE SET
@@ -497,21 +497,20 @@ const insertChunk = 64
 type multiRow struct {
 	head, tail string
 	cols       int
+
+	once  sync.Once
+	texts [insertChunk + 1]string // texts[n] is the statement for n rows
 }
 
-// sql is the statement for n rows.
+// sql is the statement for n rows, 1 <= n <= insertChunk.
 func (m *multiRow) sql(n int) string {
-	var b strings.Builder
-	b.WriteString(m.head)
-	tuple := "(?" + strings.Repeat(",?", m.cols-1) + ")"
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
+	m.once.Do(func() {
+		tuple := "(?" + strings.Repeat(",?", m.cols-1) + ")"
+		for rows := 1; rows <= insertChunk; rows++ {
+			m.texts[rows] = m.head + tuple + strings.Repeat(","+tuple, rows-1) + m.tail
 		}
-		b.WriteString(tuple)
-	}
-	b.WriteString(m.tail)
-	return b.String()
+	})
+	return m.texts[n]
 }
 
 // insert writes the posts of rows whose key is not stored yet and sets
