@@ -156,7 +156,7 @@ func TestIngestFixturesTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srcs, err := st.Sources(ctx)
+	srcs, err := st.Sources(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,8 +92,9 @@ type Store interface {
 	// counts. Posts is not taken from src: SavePosts counts the posts first
 	// stored from each source.
 	SaveSource(ctx context.Context, src post.Source) error
-	// Sources lists every source, the most recently collected first.
-	Sources(ctx context.Context) ([]post.Source, error)
+	// Sources lists up to limit sources (100 when limit <= 0), the most
+	// recently collected first.
+	Sources(ctx context.Context, limit int) ([]post.Source, error)
 	Close() error
 }
 

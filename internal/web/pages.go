@@ -414,7 +414,7 @@ type sourcesPage struct {
 }
 
 func (s *server) handleSources(w http.ResponseWriter, r *http.Request) {
-	srcs, err := s.Store.Sources(r.Context())
+	srcs, err := s.Store.Sources(r.Context(), maxPageSize)
 	if err != nil {
 		s.pageError(w, r, err)
 		return

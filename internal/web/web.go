@@ -264,7 +264,7 @@ func (s *server) apiCases(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiSources(w http.ResponseWriter, r *http.Request) {
-	srcs, err := s.Store.Sources(r.Context())
+	srcs, err := s.Store.Sources(r.Context(), maxPageSize)
 	if err != nil {
 		s.apiError(w, err)
 		return

@@ -181,10 +181,13 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 }
 
 // Sources implements store.Store.
-func (s *Store) Sources(ctx context.Context) ([]post.Source, error) {
+func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
+	if limit <= 0 {
+		limit = 100
+	}
 	rows, err := s.pool.Query(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
 		imports, records_read, records_rejected, posts FROM sources
-		ORDER BY last_collected DESC NULLS LAST, id`)
+		ORDER BY last_collected DESC NULLS LAST, id LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}

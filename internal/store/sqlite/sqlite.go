@@ -893,9 +893,12 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 }
 
 // Sources implements store.Store.
-func (s *Store) Sources(ctx context.Context) ([]post.Source, error) {
+func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
+	if limit <= 0 {
+		limit = 100
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
-		imports, records_read, records_rejected, posts FROM sources ORDER BY last_collected DESC, id`)
+		imports, records_read, records_rejected, posts FROM sources ORDER BY last_collected DESC, id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}

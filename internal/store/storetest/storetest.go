@@ -302,7 +302,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		run(chat, t0, 4, 1)
 		run(chat, t0.Add(24*time.Hour), 3, 0)
 		run(feed, t0.Add(time.Hour), 1, 0)
-		got, err := s.Sources(ctx)
+		got, err := s.Sources(ctx, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,6 +319,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			if got[i] != want[i] {
 				t.Errorf("source %d:\n got %+v\nwant %+v", i, got[i], want[i])
 			}
+		}
+		if newest, err := s.Sources(ctx, 1); err != nil || len(newest) != 1 || newest[0].ID != chat.ID {
+			t.Errorf("Sources(1) = %+v (err %v), want the chat source alone", newest, err)
 		}
 		ps, err := s.Posts(ctx, store.Query{Source: chat.ID})
 		if err != nil || len(ps) != 3 {
