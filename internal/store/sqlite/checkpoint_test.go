@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
 )
 
 // TestCheckpointRestartsWAL checks that a checkpoint beside the writer lets
@@ -64,5 +66,72 @@ func syntheticPost(i int) post.Post {
 		Text:    text, Norm: arabic.Normalize(text),
 		PostedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
 		Raw:      []byte(`{"id":"` + id + `"}`),
+	}
+}
+
+// TestConcurrentWritesWithCheckpoints saves from several goroutines while
+// the checkpointer runs every millisecond and a reader searches: every post
+// must be stored once and found by author.
+func TestConcurrentWritesWithCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	s, err := open(ctx, t.TempDir(), time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const writers, batches, size = 4, 10, 100
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				ps := make([]post.Post, size)
+				for i := range ps {
+					ps[i] = syntheticPost((w*batches+b)*size + i)
+				}
+				if _, err := s.SavePosts(ctx, ps); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	stop, readErr := make(chan struct{}), make(chan error, 1)
+	go func() {
+		defer close(readErr)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Posts(ctx, store.Query{Author: "7", Text: "خلية"}); err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := <-readErr; err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(writers * batches * size); st.Posts != want {
+		t.Errorf("%d posts stored, want %d", st.Posts, want)
+	}
+	// syntheticPost gives author i%5000: 4000 posts, one per author below 4000.
+	ps, err := s.Posts(ctx, store.Query{Author: "7"})
+	if err != nil || len(ps) != 1 {
+		t.Errorf("author 7: %d posts (err %v), want 1", len(ps), err)
 	}
 }
