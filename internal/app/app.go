@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -56,6 +57,29 @@ func commands() []command {
 	}
 }
 
+// parseInterleaved parses flags wherever they stand among the arguments
+// (`raqib bank list --data DIR` as well as `raqib bank --data DIR list`):
+// the flag package stops at the first argument, and a flag after it would
+// silently be taken for an argument, the data directory falling back to its
+// default. Everything after "--" is an argument.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var literal []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, literal = args[:i], args[i+1:]
+	}
+	var out []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return append(out, literal...), nil
+		}
+		out, args = append(out, args[0]), args[1:]
+	}
+}
+
 // Parse reads the command line and environment into a command and its
 // Config. It returns ErrUsage (wrapped) for help requests and bad calls,
 // after printing help to stderr.
@@ -83,13 +107,13 @@ func Parse(args []string, getenv func(string) string, stdin io.Reader, stdout, s
 		fs.PrintDefaults()
 	}
 	c.bind(fs, getenv, cmd.settings...)
-	if err := fs.Parse(args[1:]); err != nil {
+	var err error
+	if c.Args, err = parseInterleaved(fs, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return "help", c, nil
 		}
 		return "", nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	c.Args = fs.Args()
 	if cmd.settings != nil {
 		if err := c.validate(getenv, cmd.settings); err != nil {
 			return "", nil, fmt.Errorf("%w: %w", ErrUsage, err)

@@ -44,6 +44,16 @@ func TestParse(t *testing.T) {
 		{"args", []string{"ingest", "--format", "whatsapp", "a.txt", "b.zip"}, env(), func(c *Config) bool {
 			return c.Format == "whatsapp" && len(c.Args) == 2 && c.Args[1] == "b.zip"
 		}, false},
+		{"flags after args", []string{"bank", "list", "--data", "/f"}, env(), func(c *Config) bool {
+			return c.Data == "/f" && slices.Equal(c.Args, []string{"list"})
+		}, false},
+		{"flags between args", []string{"ingest", "a.txt", "--format", "whatsapp", "b.zip", "-"}, env(), func(c *Config) bool {
+			return c.Format == "whatsapp" && slices.Equal(c.Args, []string{"a.txt", "b.zip", "-"})
+		}, false},
+		{"args after --", []string{"ingest", "--format", "text", "--", "--data", "-x"}, env(), func(c *Config) bool {
+			return c.Format == "text" && c.Data == "./raqib-data" && slices.Equal(c.Args, []string{"--data", "-x"})
+		}, false},
+		{"bad flag after args", []string{"ingest", "a.txt", "--nope"}, env(), nil, true},
 		{"bad env number", []string{"serve"}, env("RAQIB_WORKERS", "many"), nil, true},
 		{"bad flag", []string{"serve", "--nope"}, env(), nil, true},
 		{"unknown command", []string{"frobnicate"}, env(), nil, true},
