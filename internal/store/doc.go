@@ -34,6 +34,15 @@ func (q Query) Page() (limit, offset int) {
 	return min(limit, 1000), max(q.Offset, 0)
 }
 
+// ListLimit is how many cases or sources a list returns when the caller
+// asked for limit: 100 when it asked for none.
+func ListLimit(limit int) int {
+	if limit <= 0 {
+		return 100
+	}
+	return limit
+}
+
 // Rows is what database/sql and pgx result sets both offer.
 type Rows interface {
 	Next() bool

@@ -83,7 +83,8 @@ type Store interface {
 	Post(ctx context.Context, key string) (post.Post, []Version, error)
 	// Posts lists posts matching q, newest first.
 	Posts(ctx context.Context, q Query) ([]post.Post, error)
-	// Cases lists review cases with the given status ("" for all), newest first.
+	// Cases lists up to ListLimit(limit) review cases with the given status
+	// ("" for all), newest first.
 	Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error)
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
@@ -92,7 +93,7 @@ type Store interface {
 	// counts. Posts is not taken from src: SavePosts counts the posts first
 	// stored from each source.
 	SaveSource(ctx context.Context, src post.Source) error
-	// Sources lists up to limit sources (100 when limit <= 0), the most
+	// Sources lists up to ListLimit(limit) sources, the most
 	// recently collected first.
 	Sources(ctx context.Context, limit int) ([]post.Source, error)
 	Close() error

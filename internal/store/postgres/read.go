@@ -122,9 +122,7 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 
 // Cases implements store.Store.
 func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = store.ListLimit(limit)
 	query := `SELECT id, post_key, label, tier, entity, score, status, reason, created_at, updated_at FROM cases`
 	args := []any{limit}
 	if status != "" {
@@ -182,9 +180,7 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 
 // Sources implements store.Store.
 func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = store.ListLimit(limit)
 	rows, err := s.pool.Query(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
 		imports, records_read, records_rejected, posts FROM sources
 		ORDER BY last_collected DESC NULLS LAST, id LIMIT $1`, limit)

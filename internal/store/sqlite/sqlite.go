@@ -839,9 +839,7 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 
 // Cases implements store.Store.
 func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = store.ListLimit(limit)
 	query := `SELECT id, post_key, label, tier, entity, score, status, reason, created_at, updated_at FROM cases`
 	var args []any
 	if status != "" {
@@ -894,9 +892,7 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 
 // Sources implements store.Store.
 func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
-	if limit <= 0 {
-		limit = 100
-	}
+	limit = store.ListLimit(limit)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
 		imports, records_read, records_rejected, posts FROM sources ORDER BY last_collected DESC, id LIMIT ?`, limit)
 	if err != nil {
