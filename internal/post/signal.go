@@ -95,14 +95,33 @@ const (
 // Case gathers what the rules decided about a post for an analyst to review.
 // Rules only propose; every action that reaches a platform needs an analyst.
 type Case struct {
-	ID        int64      `json:"id"`
-	PostKey   string     `json:"post_key"`
-	Label     Label      `json:"label"`
-	Tier      Tier       `json:"tier"`
-	Entity    string     `json:"entity,omitempty"`
-	Score     float64    `json:"score"`
-	Status    CaseStatus `json:"status"`
-	Reason    string     `json:"reason"` // the rules that opened it
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	ID      int64      `json:"id"`
+	PostKey string     `json:"post_key"`
+	Label   Label      `json:"label"`
+	Tier    Tier       `json:"tier"`
+	Entity  string     `json:"entity,omitempty"`
+	Score   float64    `json:"score"`
+	Status  CaseStatus `json:"status"`
+	Reason  string     `json:"reason"` // the rules that opened it
+	// Group is the group key of a case that gathers several posts (a
+	// near-duplicate cluster, one account's posts); empty for a case of one
+	// post. Posts counts the posts in the case.
+	Group     string    `json:"group,omitempty"`
+	Posts     int       `json:"posts"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CaseProposal is a rule's request for an analyst to review a post. A
+// proposal with a Group joins the open case of that group, so that a
+// campaign of thousands of recycled posts is a few cases with counts.
+type CaseProposal struct {
+	PostKey string
+	Label   Label
+	Tier    Tier
+	Entity  string
+	Score   float64
+	Reason  string
+	Group   string
+	At      time.Time
 }
