@@ -28,7 +28,8 @@ type command struct {
 	run      func(ctx context.Context, c *Config) error
 }
 
-var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model"}
+var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model",
+	"action-quota", "recycled-texts"}
 
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {

@@ -33,6 +33,8 @@ type Config struct {
 	Model         string
 	Timeout       time.Duration
 	CPUProfile    string
+	ActionQuota   int
+	RecycledTexts int
 
 	// Detection evaluation and training (eval, train).
 	Datasets []string
@@ -153,6 +155,8 @@ func (c *Config) settings() []setting {
 		{"lexicon", "", "directory of analyst lexicon files (*.tsv) used instead of the built-in lexicon; reloaded on change", str(&c.Lexicon), "", ""},
 		{"model", "", "classifier model file used instead of the built-in model", str(&c.Model), "", ""},
 		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout), "", ""},
+		{"action-quota", "1000", "how often each automated action (alerts) may run a day, across all workers: a circuit breaker", num(&c.ActionQuota), "", ""},
+		{"recycled-texts", "50000", "violating texts each worker keeps in memory to recognize their recycled copies (about 1.2 KB each)", num(&c.RecycledTexts), "", ""},
 		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},
 		{name: "datasets", flag: "data", usage: "data set to evaluate or train on, FORMAT:PATH or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
 		{"holdout", "", "data set scored but never trained on (seed articles, hard negatives); repeatable", list(&c.Holdout), "", ""},
@@ -217,6 +221,10 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 	}
 	has := func(n string) bool { return slices.Contains(names, n) }
 	switch {
+	case has("action-quota") && c.ActionQuota < 1:
+		return fmt.Errorf("--action-quota must be at least 1, got %d", c.ActionQuota)
+	case has("recycled-texts") && c.RecycledTexts < 1:
+		return fmt.Errorf("--recycled-texts must be at least 1, got %d", c.RecycledTexts)
 	case has("workers") && c.Workers < 1:
 		return fmt.Errorf("--workers must be at least 1, got %d", c.Workers)
 	case has("batch") && c.Batch < 1:

@@ -8,20 +8,24 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/detect"
 	"github.com/raqib-project/raqib/internal/detect/classifier"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/rules"
 )
 
-// detection is the detect-and-decide stage: lexicon, classifier and rules.
+// detection is the detect-and-decide stage: lexicon, known-content
+// detectors, classifier and rules.
 type detection struct {
 	stack *rules.Stack
 	lex   *lexicon.Holder
 	log   *slog.Logger
 }
 
-func newDetection(c *Config, log *slog.Logger) (*detection, error) {
+// newDetection loads the lexicon and the model and assembles the stack
+// with the given known-content detectors.
+func newDetection(c *Config, log *slog.Logger, detectors ...detect.Detector) (*detection, error) {
 	lex, err := lexicon.NewHolder(c.Lexicon)
 	if err != nil {
 		return nil, fmt.Errorf("lexicon: %w", err)
@@ -38,22 +42,16 @@ func newDetection(c *Config, log *slog.Logger) (*detection, error) {
 	} else if model, err = classifier.Default(); err != nil {
 		return nil, fmt.Errorf("built-in model: %w", err)
 	}
-	stack, err := rules.NewStack(lex, model, &rules.MemCounters{}, log)
+	stack, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Model: model, Detectors: detectors, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	return &detection{stack: stack, lex: lex, log: log}, nil
 }
 
-// analyze fills p.Signals and p.Decision.
-func (d *detection) analyze(p *post.Post) {
-	v := d.stack.Check(p)
-	p.Signals = v.Signals
-	p.Decision = post.Decision{
-		Label: v.Label, Tier: v.Tier, Entity: v.Entity, Score: v.Score,
-		Violating: v.Violating, Reasons: v.Reasons, ProposeCase: v.Case != nil,
-	}
-}
+// analyze fills p.Signals and p.Decision, for commands that store nothing
+// (scan, bench): counters count nothing there and effects are dropped.
+func (d *detection) analyze(p *post.Post) { d.stack.Check(p, nil) }
 
 // watchLexicon reloads the analysts' lexicon directory when a file in it
 // changes, so that edits take effect without a restart. A bad edit is logged

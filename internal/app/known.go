@@ -5,36 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/detect/known"
 	"github.com/raqib-project/raqib/internal/hashbank"
-	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
-// representative is the similarity above which a violating text counts as
-// a copy of an indexed one rather than a new text of its own.
-const representative = 0.9
-
-// knownContent keeps the in-memory side of known-content matching: the hash
-// banks loaded from the store, and the near-duplicate index of texts found
-// violating, with their labels.
+// knownContent keeps the hash banks loaded from the store in a matcher,
+// reloaded when another process changed them.
 type knownContent struct {
-	banks  store.Banks // nil when the store keeps no banks
-	log    *slog.Logger
-	m      *hashbank.Matcher
-	texts  *neardup.Index
-	labels sync.Map // post key -> post.Label of indexed texts
-	stamp  string
-	det    *known.Detector
+	banks store.Banks // nil when the store keeps no banks
+	log   *slog.Logger
+	m     *hashbank.Matcher
+	stamp string
+	det   *known.Detector
 }
 
 func newKnownContent(ctx context.Context, st store.Store, log *slog.Logger) (*knownContent, error) {
-	k := &knownContent{log: log, m: hashbank.NewMatcher(), texts: neardup.NewIndex(0)}
-	k.det = &known.Detector{Banks: k.m, Texts: k.texts, Label: k.label}
+	k := &knownContent{log: log, m: hashbank.NewMatcher()}
+	k.det = &known.Detector{Banks: k.m}
 	b, ok := st.(store.Banks)
 	if !ok {
 		log.Warn("this store keeps no hash banks; known-content matching of media is off")
@@ -44,46 +35,7 @@ func newKnownContent(ctx context.Context, st store.Store, log *slog.Logger) (*kn
 	if err := k.reload(ctx); err != nil {
 		return nil, err
 	}
-	// Texts already found violating seed the near-duplicate index.
-	err := b.PostTexts(ctx, true, func(key, norm string, label post.Label) error {
-		k.remember(key, norm, label)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	return k, nil
-}
-
-func (k *knownContent) label(key string) (post.Label, bool) {
-	v, ok := k.labels.Load(key)
-	if !ok {
-		return "", false
-	}
-	return v.(post.Label), true
-}
-
-// remember indexes the text of a post found violating, so that its
-// re-posts are recognized. A text that near-duplicates one indexed already
-// is not added: the cluster has its representative, and recycled
-// propaganda (thousands of copies) would otherwise make every query
-// compare against every copy.
-func (k *knownContent) remember(key, norm string, label post.Label) {
-	if _, seen := k.labels.Load(key); seen {
-		return
-	}
-	for _, c := range k.texts.Query(norm) {
-		if c.Similarity >= representative {
-			return
-		}
-	}
-	if _, err := k.texts.Add(key, norm); err != nil {
-		if !errors.Is(err, neardup.ErrNoWords) && !errors.Is(err, neardup.ErrDuplicateKey) {
-			k.log.Warn("near-duplicate index", "post", key, "err", err)
-		}
-		return
-	}
-	k.labels.Store(key, label)
 }
 
 // reload loads the banks when they changed since the last load.

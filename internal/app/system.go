@@ -10,16 +10,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raqib-project/raqib/internal/enrich"
+	"github.com/raqib-project/raqib/internal/act/alert"
+	"github.com/raqib-project/raqib/internal/detect/recycled"
+	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/pipeline"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/postgres"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
+	"github.com/raqib-project/raqib/internal/worker"
 )
 
 // system is what the pipeline commands share: the store, the queue, the
-// detection stack and the metrics.
+// detection stack, the batch worker and the metrics.
 type system struct {
 	cfg     *Config
 	log     *slog.Logger
@@ -27,24 +30,20 @@ type system struct {
 	bus     *pipeline.Bus
 	det     *detection
 	known   *knownContent
+	worker  *worker.Worker
 	metrics *metrics
 }
 
 func openSystem(ctx context.Context, c *Config) (*system, error) {
 	s := &system{cfg: c, log: c.logger(), metrics: newMetrics()}
-	det, err := newDetection(c, s.log)
-	if err != nil {
-		return nil, err
-	}
-	s.det = det
+	var err error
 	if s.store, err = openStore(ctx, c); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if s.known, err = newKnownContent(ctx, s.store, s.log); err != nil {
+	if err := s.openWorker(ctx); err != nil {
 		s.store.Close()
-		return nil, fmt.Errorf("load known content: %w", err)
+		return nil, err
 	}
-	s.det.stack.Known = append(s.det.stack.Known, s.known.det)
 	s.bus, err = pipeline.Open(ctx, pipeline.Config{
 		URL: c.NATS, Dir: c.Data, Listen: c.NATSListen, Namespace: c.NATSNamespace, Log: s.log,
 	})
@@ -73,26 +72,32 @@ func (s *system) close() {
 	s.store.Close()
 }
 
-// process is the worker's handler: enrich, detect, decide, then commit the
-// whole batch in one transaction.
-func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, error) {
-	start := time.Now()
-	for i := range ps {
-		enrich.Post(&ps[i])
-		s.det.analyze(&ps[i])
+// openWorker wires the detection stack (hash banks, recycled text,
+// lexicon, classifier, rules) and the batch worker over the store.
+func (s *system) openWorker(ctx context.Context) error {
+	var err error
+	if s.known, err = newKnownContent(ctx, s.store, s.log); err != nil {
+		return fmt.Errorf("load known content: %w", err)
 	}
-	c, err := s.store.SavePosts(ctx, ps)
+	texts := recycled.New(neardup.NewIndex(0))
+	if s.det, err = newDetection(s.cfg, s.log, s.known.det, texts); err != nil {
+		return err
+	}
+	s.worker, err = worker.New(ctx, worker.Config{
+		Stack: s.det.stack, Store: s.store, Recycled: texts, Window: s.cfg.RecycledTexts,
+		Actors: []worker.Actor{&alert.Actor{Log: s.log}},
+		Quota:  s.cfg.ActionQuota, Log: s.log, Observe: s.metrics.observeBatch,
+	})
+	return err
+}
+
+// process is the pipeline's handler: the worker's one batch path.
+func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, error) {
+	c, err := s.worker.Process(ctx, ps)
 	if err != nil {
 		s.metrics.batchErrors.Inc()
-		return c, err
 	}
-	for i := range ps {
-		if d := ps[i].Decision; d.Violating {
-			s.known.remember(ps[i].Key(), ps[i].Norm, d.Label)
-		}
-	}
-	s.metrics.observeBatch(ps, c, time.Since(start))
-	return c, nil
+	return c, err
 }
 
 // work runs the configured number of pipeline workers until ctx ends.

@@ -81,7 +81,7 @@ type Result struct {
 type scored struct {
 	ex      classifier.Example
 	file    int
-	verdict rules.Verdict
+	verdict post.Decision
 }
 
 // Run evaluates and writes a report (text, or JSON with cfg.JSON) to w.
@@ -119,7 +119,7 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 		if st := stacks[m]; st != nil {
 			return st, nil
 		}
-		st, err := rules.NewStack(lex, m, nil, nil)
+		st, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Model: m})
 		if err != nil {
 			return nil, fmt.Errorf("eval: %w", err)
 		}
@@ -132,7 +132,8 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 			return err
 		}
 		p := &post.Post{Platform: "eval", ID: ex.Where, Kind: post.Message, Text: ex.Text}
-		results = append(results, scored{ex, file, st.Check(p)})
+		st.Check(p, nil)
+		results = append(results, scored{ex, file, p.Decision})
 		return nil
 	}
 	holdoutModel := cfg.Model
@@ -225,7 +226,9 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		flagged := st.Check(&post.Post{Platform: "eval", ID: df.Path, Kind: post.Article, Text: string(b)}).Violating
+		p := &post.Post{Platform: "eval", ID: df.Path, Kind: post.Article, Text: string(b)}
+		st.Check(p, nil)
+		flagged := p.Decision.Violating
 		res.Files[i].Document = &flagged
 	}
 	slices.SortFunc(fps, func(a, b Mistake) int {

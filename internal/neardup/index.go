@@ -70,14 +70,23 @@ func (ix *Index) Add(key, text string) ([]Candidate, error) {
 		return nil, fmt.Errorf("add %q: %w", key, ErrDuplicateKey)
 	}
 	found := ix.query(&sig)
+	doc := ix.insert(key, &sig)
+	for _, c := range found {
+		ix.union(doc, ix.byKey[c.Key])
+	}
+	return found, nil
+}
+
+// insert adds a signature; ix.mu is held.
+func (ix *Index) insert(key string, sig *Signature) int32 {
 	doc := int32(len(ix.keys))
 	ix.keys = append(ix.keys, key)
 	ix.byKey[key] = doc
-	ix.sigs = append(ix.sigs, sig)
+	ix.sigs = append(ix.sigs, *sig)
 	ix.parent = append(ix.parent, doc)
 	ix.size = append(ix.size, 1)
 	for j := range Bands {
-		k := bandKey(&sig, j)
+		k := bandKey(sig, j)
 		prev, ok := ix.heads[k]
 		if !ok {
 			prev = -1
@@ -85,10 +94,7 @@ func (ix *Index) Add(key, text string) ([]Candidate, error) {
 		ix.next = append(ix.next, prev)
 		ix.heads[k] = doc*Bands + int32(j)
 	}
-	for _, c := range found {
-		ix.union(doc, ix.byKey[c.Key])
-	}
-	return found, nil
+	return doc
 }
 
 // Query returns the indexed texts whose similarity to text reaches the

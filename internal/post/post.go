@@ -163,17 +163,17 @@ type Post struct {
 }
 
 // Decision is what the rules concluded from all signals of a post: the one
-// label, tier and entity shown to analysts and used for filtering.
+// label, tier and entity shown to analysts and used for filtering. It is
+// the one verdict type of raqib: stored with the post, shown in the UI and
+// printed by `raqib scan`.
 type Decision struct {
 	Label     Label    `json:"label,omitempty"`
 	Tier      Tier     `json:"tier,omitempty"`
 	Entity    string   `json:"entity,omitempty"`
 	Score     float64  `json:"score,omitempty"`
 	Violating bool     `json:"violating,omitempty"`
-	Reasons   []string `json:"reasons,omitempty"`
-	// ProposeCase asks the store to open a review case for the post when it
-	// has none open; rules can only propose, analysts decide.
-	ProposeCase bool `json:"propose_case,omitempty"`
+	Reasons   []string `json:"reasons,omitempty"` // "rule: why" for every label, most severe first
+	Flags     []string `json:"flags,omitempty"`   // rules' markers, e.g. repeat-author
 }
 
 // Key identifies a post across the whole system: platform, channel and id.

@@ -2,19 +2,17 @@ package rules
 
 import (
 	"strings"
-	"time"
 
+	"github.com/raqib-project/raqib/internal/act/alert"
 	"github.com/raqib-project/raqib/internal/detect/known"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
-// All lists every rule, in the order they run. A new rule goes here and
-// nowhere else.
-var All = []struct {
-	Name string
-	Rule PostRule
-}{
+// All lists every rule, in the order they run: the rule set a Stack gets
+// unless it is given another. A new rule goes here and nowhere else.
+var All = []Rule{
 	{"canary", CanaryRule},
 	{"official_claim", OfficialClaimRule},
 	{"supporter_stance", SupporterStanceRule},
@@ -29,22 +27,6 @@ var All = []struct {
 	{"repeat_author", RepeatAuthorRule},
 	{"known_content", KnownContentRule},
 }
-
-var (
-	_ PostRule = CanaryRule
-	_ PostRule = OfficialClaimRule
-	_ PostRule = SupporterStanceRule
-	_ PostRule = ClassifierRule
-	_ PostRule = RecruitmentRule
-	_ PostRule = ThreatRule
-	_ PostRule = IncitementRule
-	_ PostRule = InstructionRule
-	_ PostRule = FinancingRule
-	_ PostRule = NewsRule
-	_ PostRule = CounterSpeechRule
-	_ PostRule = RepeatAuthorRule
-	_ PostRule = KnownContentRule
-)
 
 // Canary is a fixed test string that is always flagged, so that an
 // end-to-end test can push a harmless post through every stage and expect a
@@ -223,6 +205,7 @@ func ThreatRule(c *Context, p *post.Post) error {
 	if len(p.Mentions) > 0 || strings.Contains(p.Norm, "@") || c.Sum(lexicon.Slur) > 0 || support(c) {
 		c.AddLabel(post.Threat, post.TierThreat, entity(c), "threat: threat cue with a named target")
 		c.ProposeCase("threat to life")
+		c.Act(alert.Name, "threat to life")
 	}
 	return nil
 }
@@ -300,7 +283,8 @@ func RepeatAuthorRule(c *Context, p *post.Post) error {
 	if c.Threshold <= 0 || c.Score < c.Threshold/2 || aboutFraming(c) {
 		return nil
 	}
-	if n := c.AuthorFlagged(24 * time.Hour); n >= repeatFlags {
+	if n := c.AuthorFlagged(); n >= repeatFlags {
+		c.AddFlag("repeat-author")
 		c.ProposeCase("repeat author: flagged posts in the last day")
 	}
 	return nil
@@ -320,9 +304,9 @@ func KnownContentRule(c *Context, p *post.Post) error {
 		case known.BankDetector:
 			c.AddLabel(s.Label, s.Tier, s.Entity, "known_content: "+s.Explanation)
 			c.ProposeCase("known_content: bank match " + s.Ref)
-		case known.NearDupDetector:
+		case recycled.Name:
 			c.AddLabel(s.Label, post.TierPromotional, s.Entity, "known_content: "+s.Explanation)
-			c.ProposeCase("known_content: near-duplicate of " + s.Ref)
+			c.ProposeGroupCase("known_content: recycled violating text", "recycled/"+s.Ref)
 		}
 	}
 	return nil

@@ -1,12 +1,13 @@
 // Package rules decides what a post is, from the signals of the detectors,
 // in the manner of bluesky's indigo automod: every rule is a plain typed Go
-// function listed in all.go; rules only record effects (labels and proposed
-// cases) on a Context; the engine runs them all, de-duplicates the effects
-// and returns one Verdict.
+// function listed in all.go; rules only record effects (labels, flags,
+// proposed cases, counter increments, actions) on a Context; the engine
+// runs them all, de-duplicates the effects, writes the one post.Decision
+// and returns the effects for internal/worker to persist after the batch
+// is committed.
 //
-// Rules never act on a platform. A Verdict at most proposes a Case with
-// status open; a referral or takedown request always needs an analyst to
-// confirm the case first.
+// Rules never act on a platform. They at most propose a case; a referral
+// or takedown request always needs an analyst to confirm the case first.
 package rules
 
 import (
@@ -14,10 +15,11 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/detect/recycled"
+	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -25,33 +27,33 @@ import (
 // by the engine and the other rules still run.
 type PostRule func(c *Context, p *post.Post) error
 
-// Counters keeps per-key event times: the posts and flags of an author. An
-// in-memory implementation is MemCounters; a store can provide a shared
-// one.
-type Counters interface {
-	// Add records one event for key at t.
-	Add(key string, t time.Time)
-	// Count returns the events for key at or after since.
-	Count(key string, since time.Time) int
+// Rule is a named rule; the name appears in logs and in the reasons of a
+// decision.
+type Rule struct {
+	Name string
+	Run  PostRule
 }
 
-// Counter key prefixes.
-const (
-	keyPosts   = "posts/"
-	keyFlagged = "flagged/"
-)
+// Tally answers counter queries during a check: what the shared counters
+// held for the last CounterWindow when the batch began, plus the batch's
+// own increments so far. A nil Tally counts nothing.
+type Tally interface {
+	Count(key string) int
+}
 
-// Effect is one label a rule attached to a post.
-type Effect struct {
-	Label  post.Label
-	Tier   post.Tier
-	Entity string
-	Reason string // rule name: why
+// CounterWindow is the span of the counts a Tally answers.
+const CounterWindow = 24 * time.Hour
+
+// FlaggedKey is the counter of an author's violating posts. Platform names
+// hold no '/', so keys of different platforms never meet.
+func FlaggedKey(p *post.Post) string {
+	return "flagged/" + string(p.Platform) + "/" + p.Author.ID
 }
 
 // Context is what a rule sees of a post beyond the post itself: the
-// detectors' signals, lexicon evidence, the classifier score and account
-// counters. Rules record their findings with AddLabel and ProposeCase.
+// detectors' signals, lexicon evidence, the classifier score and counters.
+// Rules record their findings with AddLabel, AddFlag, ProposeCase,
+// Increment and Act.
 type Context struct {
 	Post    *post.Post
 	Signals []post.Signal
@@ -61,11 +63,16 @@ type Context struct {
 	Score, Threshold float32
 	Now              time.Time
 
-	counters Counters
-	sums     [lexicon.NumFeatures]float32
-	effects  []Effect
-	cases    []string
+	tally   Tally
+	sums    [lexicon.NumFeatures]float32
+	labels  []effect.Label
+	flags   []string
+	cases   []caseRequest
+	counts  []string
+	actions []effect.Action
 }
+
+type caseRequest struct{ reason, group string }
 
 // Sum returns the summed weight of unquoted lexicon hits of category cat.
 func (c *Context) Sum(cat lexicon.Category) float32 { return c.sums[cat] }
@@ -75,91 +82,83 @@ func (c *Context) QuotedSum(cat lexicon.Category) float32 {
 	return c.sums[len(lexicon.Categories)+int(cat)]
 }
 
-// AuthorPosts returns how many posts this author published in the last d,
-// this one included.
-func (c *Context) AuthorPosts(d time.Duration) int {
-	if c.counters == nil {
+// Count returns the tally of a counter key over the last CounterWindow.
+func (c *Context) Count(key string) int {
+	if c.tally == nil {
 		return 0
 	}
-	return c.counters.Count(keyPosts+authorKey(c.Post), c.Now.Add(-d))
+	return c.tally.Count(key)
 }
 
-// AuthorFlagged returns how many of the author's posts in the last d were
-// violating, this one not included.
-func (c *Context) AuthorFlagged(d time.Duration) int {
-	if c.counters == nil {
-		return 0
-	}
-	return c.counters.Count(keyFlagged+authorKey(c.Post), c.Now.Add(-d))
-}
-
-func authorKey(p *post.Post) string { return string(p.Platform) + ":" + p.Author.ID }
+// AuthorFlagged returns how many of the author's posts in the last
+// CounterWindow were violating, this one not included.
+func (c *Context) AuthorFlagged() int { return c.Count(FlaggedKey(c.Post)) }
 
 // AddLabel records that the post carries label at tier, attributed to
 // entity (may be empty), because of reason.
 func (c *Context) AddLabel(label post.Label, tier post.Tier, entity, reason string) {
-	c.effects = append(c.effects, Effect{label, tier, entity, reason})
+	c.labels = append(c.labels, effect.Label{Label: label, Tier: tier, Entity: entity, Reason: reason})
 }
 
-// ProposeCase asks for an analyst to review the post.
-func (c *Context) ProposeCase(reason string) { c.cases = append(c.cases, reason) }
+// AddFlag marks the post with a short flag kept on its decision.
+func (c *Context) AddFlag(flag string) { c.flags = append(c.flags, flag) }
 
-// Verdict is the engine's decision about one post.
-type Verdict struct {
-	Label     post.Label `json:"label"`
-	Tier      post.Tier  `json:"tier,omitempty"`
-	Entity    string     `json:"entity,omitempty"`
-	Score     float64    `json:"score"`
-	Violating bool       `json:"violating"`
-	// Reasons lists "rule: why" for every effect, most severe first.
-	Reasons []string      `json:"reasons,omitempty"`
-	Signals []post.Signal `json:"signals,omitempty"`
-	// Case is the proposed case (status open), or nil.
-	Case *post.Case `json:"case,omitempty"`
+// ProposeCase asks for an analyst to review the post.
+func (c *Context) ProposeCase(reason string) { c.cases = append(c.cases, caseRequest{reason: reason}) }
+
+// ProposeGroupCase asks for the post to be reviewed in the open case of
+// group (a near-duplicate cluster), opening one if there is none.
+func (c *Context) ProposeGroupCase(reason, group string) {
+	c.cases = append(c.cases, caseRequest{reason, group})
+}
+
+// Increment counts the post under key once.
+func (c *Context) Increment(key string) { c.counts = append(c.counts, key) }
+
+// Act asks for the automated action name once the post is stored.
+func (c *Context) Act(name, reason string) {
+	c.actions = append(c.actions, effect.Action{Name: name, Reason: reason})
+}
+
+// reset prepares c for a check, keeping its scratch memory.
+func (c *Context) reset() {
+	c.labels, c.flags, c.cases, c.counts, c.actions = c.labels[:0], c.flags[:0], c.cases[:0], c.counts[:0], c.actions[:0]
 }
 
 // Engine runs the rules.
 type Engine struct {
-	Rules    []PostRule
-	Names    []string // rule names, parallel to Rules, for error logs
-	Counters Counters
-	Log      *slog.Logger
+	Rules []Rule
+	Log   *slog.Logger
 }
 
-// NewEngine returns an engine with every rule of all.go.
-func NewEngine(counters Counters, log *slog.Logger) *Engine {
-	e := &Engine{Counters: counters, Log: log}
-	for _, r := range All {
-		e.Rules = append(e.Rules, r.Rule)
-		e.Names = append(e.Names, r.Name)
+// NewEngine returns an engine with rules, or every rule of All when rules
+// is nil.
+func NewEngine(rules []Rule, log *slog.Logger) *Engine {
+	if rules == nil {
+		rules = All
 	}
-	return e
+	return &Engine{Rules: rules, Log: log}
 }
 
-// Run applies every rule to c.Post and returns the verdict. c.Signals,
-// c.Hits, c.Score and c.Threshold must be filled; Run computes the rest.
-// It records the post (and whether it was violating) in the counters.
-func (e *Engine) Run(c *Context) Verdict {
+// Run applies every rule to c.Post, writes the decision to c.Post.Decision
+// and returns the post's effects. c.Signals, c.Hits, c.Score and
+// c.Threshold must be filled; Run computes the rest. The returned set
+// shares no memory with c.
+func (e *Engine) Run(c *Context, t Tally) effect.Set {
 	p := c.Post
 	if c.Now.IsZero() {
 		c.Now = time.Now()
 	}
-	c.counters = e.Counters
+	c.tally = t
 	sumHits(&c.sums, c.Hits)
-	c.effects, c.cases = c.effects[:0], c.cases[:0]
-	if e.Counters != nil {
-		e.Counters.Add(keyPosts+authorKey(p), c.Now)
-	}
-	for i, r := range e.Rules {
-		if err := r(c, p); err != nil && e.Log != nil {
-			e.Log.Warn("rule failed", "rule", e.Names[i], "post", p.Key(), "err", err.Error())
+	c.reset()
+	for _, r := range e.Rules {
+		if err := r.Run(c, p); err != nil && e.Log != nil {
+			e.Log.Warn("rule failed", "rule", r.Name, "post", p.Key(), "err", err.Error())
 		}
 	}
-	v := verdict(c)
-	if v.Violating && e.Counters != nil {
-		e.Counters.Add(keyFlagged+authorKey(p), c.Now)
-	}
-	return v
+	c.tally = nil
+	return decide(c)
 }
 
 // specificity orders labels of one tier: a precise function (a threat, a
@@ -181,9 +180,9 @@ func sumHits(dst *[lexicon.NumFeatures]float32, hits []lexicon.Hit) {
 	}
 }
 
-// severity orders effects: violating before not, then lower tier first
+// severity orders labels: violating before not, then lower tier first
 // (tier 1 is the most severe), then the more specific label.
-func severity(a, b Effect) int {
+func severity(a, b effect.Label) int {
 	if va, vb := a.Label.Violating(), b.Label.Violating(); va != vb {
 		if va {
 			return -1
@@ -206,154 +205,110 @@ func severity(a, b Effect) int {
 	return strings.Compare(a.Reason, b.Reason)
 }
 
-func verdict(c *Context) Verdict {
-	v := Verdict{Label: post.Unrelated, Signals: c.Signals}
-	// The effects and cases are the context's scratch: sorted in place.
-	effects := c.effects
-	slices.SortFunc(effects, severity)
-	effects = slices.CompactFunc(effects, func(a, b Effect) bool { return a == b })
-	if len(effects) > 0 {
-		v.Reasons = make([]string, len(effects))
-		for i, ef := range effects {
-			v.Reasons[i] = ef.Reason
+// decide turns the effects recorded on c into the post's decision and the
+// effect set to persist.
+func decide(c *Context) effect.Set {
+	p := c.Post
+	d := post.Decision{Label: post.Unrelated}
+	// The labels are the context's scratch: sorted in place.
+	labels := c.labels
+	slices.SortFunc(labels, severity)
+	labels = slices.Compact(labels)
+	if len(labels) > 0 {
+		d.Reasons = make([]string, len(labels))
+		for i, l := range labels {
+			d.Reasons[i] = l.Reason
 		}
-		top := effects[0]
-		v.Label, v.Tier, v.Violating = top.Label, top.Tier, top.Label.Violating()
-		for _, ef := range effects {
-			if ef.Label == top.Label && ef.Entity != "" {
-				v.Entity = ef.Entity
+		top := labels[0]
+		d.Label, d.Tier, d.Violating = top.Label, top.Tier, top.Label.Violating()
+		for _, l := range labels {
+			if l.Label == top.Label && l.Entity != "" {
+				d.Entity = l.Entity
 				break
 			}
 		}
 	}
-	v.Score = float64(c.Score)
+	d.Score = float64(c.Score)
 	for _, s := range c.Signals {
-		if s.Label == v.Label && s.Score > v.Score {
-			v.Score = s.Score
+		if s.Label == d.Label && s.Score > d.Score {
+			d.Score = s.Score
 		}
 	}
-	if !v.Violating && len(effects) > 0 {
-		v.Score = 1 - v.Score
+	if !d.Violating && len(labels) > 0 {
+		d.Score = 1 - d.Score
 	}
-	slices.Sort(c.cases)
-	if cases := slices.Compact(c.cases); len(cases) > 0 {
-		v.Case = &post.Case{
-			PostKey:   c.Post.Key(),
-			Label:     v.Label,
-			Tier:      v.Tier,
-			Entity:    v.Entity,
-			Score:     v.Score,
-			Status:    post.CaseOpen,
-			Reason:    strings.Join(cases, "; "),
-			CreatedAt: c.Now,
-			UpdatedAt: c.Now,
-		}
+	if len(c.flags) > 0 {
+		slices.Sort(c.flags)
+		d.Flags = slices.Clone(slices.Compact(c.flags))
 	}
-	if len(effects) > 0 {
-		v.Signals = append(v.Signals, post.Signal{
+	p.Decision = d
+	p.Signals = c.Signals
+	if len(labels) > 0 {
+		p.Signals = append(p.Signals, post.Signal{
 			Detector:    "rules",
-			Label:       v.Label,
-			Tier:        v.Tier,
-			Entity:      v.Entity,
-			Score:       v.Score,
-			Explanation: "rules: " + strings.Join(v.Reasons, "; "),
+			Label:       d.Label,
+			Tier:        d.Tier,
+			Entity:      d.Entity,
+			Score:       d.Score,
+			Explanation: "rules: " + strings.Join(d.Reasons, "; "),
 		})
 	}
-	return v
+
+	var set effect.Set
+	if len(labels) > 0 {
+		set.Labels = slices.Clone(labels)
+	}
+	set.Flags = d.Flags
+	if cp, ok := proposal(c, &d); ok {
+		set.Cases = []post.CaseProposal{cp}
+	}
+	if len(c.counts) > 0 || d.Violating {
+		set.Counts = slices.Clone(c.counts)
+		if d.Violating {
+			set.Counts = append(set.Counts, FlaggedKey(p))
+		}
+		slices.Sort(set.Counts)
+		set.Counts = slices.Compact(set.Counts)
+	}
+	if len(c.actions) > 0 {
+		set.Actions = slices.Clone(c.actions)
+		slices.SortFunc(set.Actions, func(a, b effect.Action) int { return strings.Compare(a.Name, b.Name) })
+		set.Actions = slices.CompactFunc(set.Actions, func(a, b effect.Action) bool { return a.Name == b.Name })
+	}
+	set.IndexText = d.Violating && !recycled.Represented(c.Signals)
+	return set
 }
 
-// MemCounters is an in-memory Counters that forgets events older than
-// Window (default 24 hours). It is safe for concurrent use.
-//
-// It keeps counts per time bucket (Window/counterBuckets wide), not one
-// time per event: a day of a busy platform is millions of posts, and their
-// times would all be held. Memory follows the keys active in the window.
-// Count is exact to a bucket: the events of the bucket that holds since all
-// count, a quarter of an hour at most with the default window.
-type MemCounters struct {
-	Window time.Duration
-
-	mu     sync.Mutex
-	keys   map[string][]bucket
-	latest int64 // the newest bucket any Add saw
-	adds   int
-}
-
-// bucket is the number of events in one time slot of a key.
-type bucket struct {
-	slot int64 // time / width
-	n    int32
-}
-
-const (
-	// counterBuckets is how many slots a window has.
-	counterBuckets = 96
-	// sweepEvery is how many Adds pass between sweeps of keys gone quiet,
-	// so that authors who stopped posting do not stay in memory.
-	sweepEvery = 4096
-)
-
-func (m *MemCounters) width() int64 {
-	w := m.Window
-	if w <= 0 {
-		w = 24 * time.Hour
+// proposal merges the case requests of the rules into the post's one
+// proposal. Its group is the first group a rule named (a near-duplicate
+// cluster); failing that, promotional and official content is gathered by
+// author, so that an account's flagged posts are reviewed, and referred,
+// together. Threats to life and crisis content always get a case of their
+// own.
+func proposal(c *Context, d *post.Decision) (post.CaseProposal, bool) {
+	if len(c.cases) == 0 {
+		return post.CaseProposal{}, false
 	}
-	return max(int64(w)/counterBuckets, 1)
-}
-
-func (m *MemCounters) slot(t time.Time) int64 { return t.UnixNano() / m.width() }
-
-// Add implements Counters.
-func (m *MemCounters) Add(key string, t time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.keys == nil {
-		m.keys = make(map[string][]bucket)
-	}
-	s := m.slot(t)
-	m.latest = max(m.latest, s)
-	bs := m.keys[key]
-	cut := 0
-	for cut < len(bs) && bs[cut].slot <= s-counterBuckets {
-		cut++
-	}
-	bs = bs[cut:]
-	// Workers finish out of order: an event may belong before the last
-	// slot.
-	i := len(bs)
-	for i > 0 && bs[i-1].slot > s {
-		i--
-	}
-	if i > 0 && bs[i-1].slot == s {
-		bs[i-1].n++
-	} else {
-		bs = slices.Insert(bs, i, bucket{slot: s, n: 1})
-	}
-	m.keys[key] = bs
-	if m.adds++; m.adds%sweepEvery == 0 {
-		m.sweep()
-	}
-}
-
-// sweep drops the keys whose every event left the window.
-func (m *MemCounters) sweep() {
-	for k, bs := range m.keys {
-		if bs[len(bs)-1].slot <= m.latest-counterBuckets {
-			delete(m.keys, k)
+	slices.SortFunc(c.cases, func(a, b caseRequest) int {
+		return cmp.Or(strings.Compare(a.reason, b.reason), strings.Compare(a.group, b.group))
+	})
+	reqs := slices.Compact(c.cases)
+	reasons := make([]string, 0, len(reqs))
+	group := ""
+	for _, r := range reqs {
+		if len(reasons) == 0 || reasons[len(reasons)-1] != r.reason {
+			reasons = append(reasons, r.reason)
+		}
+		if group == "" {
+			group = r.group
 		}
 	}
-}
-
-// Count implements Counters.
-func (m *MemCounters) Count(key string, since time.Time) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := m.slot(since)
-	n := 0
-	for _, b := range m.keys[key] {
-		if b.slot >= s {
-			n += int(b.n)
-		}
+	p := c.Post
+	if group == "" && (d.Tier == post.TierOfficial || d.Tier == post.TierPromotional || !d.Violating) && p.Author.ID != "" {
+		group = "account/" + string(p.Platform) + "/" + p.Author.ID
 	}
-	return n
+	return post.CaseProposal{
+		PostKey: p.Key(), Label: d.Label, Tier: d.Tier, Entity: d.Entity, Score: d.Score,
+		Reason: strings.Join(reasons, "; "), Group: group, At: c.Now,
+	}, true
 }

@@ -2,11 +2,13 @@ package rules
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/act/alert"
 	"github.com/raqib-project/raqib/internal/detect/classifier"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/post"
@@ -19,7 +21,7 @@ var (
 	model     *classifier.Model
 )
 
-func newStack(t testing.TB, counters Counters) *Stack {
+func newStack(t testing.TB) *Stack {
 	t.Helper()
 	stackOnce.Do(func() {
 		lexHolder, stackErr = lexicon.NewHolder("")
@@ -30,14 +32,18 @@ func newStack(t testing.TB, counters Counters) *Stack {
 	if stackErr != nil {
 		t.Fatal(stackErr)
 	}
-	s, err := NewStack(lexHolder, model, counters, nil)
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	s, err := NewStack(StackConfig{Lexicon: lexHolder, Model: model, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { return now }
 	return s
 }
+
+// tally is a fixed Tally.
+type tally map[string]int
+
+func (t tally) Count(key string) int { return t[key] }
 
 func mkPost(id, text string) *post.Post {
 	return &post.Post{Platform: post.Telegram, ID: id, Kind: post.Message, Channel: post.Channel{ID: "c"}, Author: post.Account{ID: "a" + id}, Text: text}
@@ -69,22 +75,37 @@ func TestRules(t *testing.T) {
 		{"pious formulas alone", "نجحت في الامتحان بفضل الله تعالى ولله الحمد والشكر لأهلي", post.Unrelated, post.TierNone, "", false, false},
 		{"unrelated", "مباراة الهلال والنصر اليوم في الرياض والجو جميل", post.Unrelated, post.TierNone, "", false, false},
 	}
-	s := newStack(t, &MemCounters{})
+	s := newStack(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := s.Check(mkPost(tt.name, tt.text))
+			p := mkPost(tt.name, tt.text)
+			fx := s.Check(p, nil)
+			v := p.Decision
 			if v.Label != tt.label || v.Tier != tt.tier || v.Violating != tt.violating || v.Entity != tt.entity {
 				t.Errorf("got %s tier %d entity %q violating %v (reasons %v); want %s tier %d entity %q violating %v",
 					v.Label, v.Tier, v.Entity, v.Violating, v.Reasons, tt.label, tt.tier, tt.entity, tt.violating)
 			}
-			if (v.Case != nil) != tt.wantCase {
-				t.Fatalf("case %+v, want case %v", v.Case, tt.wantCase)
+			if (len(fx.Cases) == 1) != tt.wantCase || len(fx.Cases) > 1 {
+				t.Fatalf("cases %+v, want case %v", fx.Cases, tt.wantCase)
 			}
-			if v.Case != nil && (v.Case.Status != post.CaseOpen || v.Case.Label != v.Label || v.Case.Reason == "") {
-				t.Errorf("case %+v is not an open case for %s", v.Case, v.Label)
+			if len(fx.Cases) == 1 {
+				c := fx.Cases[0]
+				if c.PostKey != p.Key() || c.Label != v.Label || c.Score != v.Score || c.Reason == "" || !c.At.Equal(s.now()) {
+					t.Errorf("case %+v does not propose %s for %s", c, v.Label, p.Key())
+				}
+				// Threats have cases of their own; the rest gather by author.
+				if wantGroup := "account/telegram/" + p.Author.ID; (v.Tier == post.TierThreat) != (c.Group == "") || c.Group != "" && c.Group != wantGroup {
+					t.Errorf("case group %q for tier %d", c.Group, v.Tier)
+				}
 			}
-			if v.Violating && !hasRulesSignal(v.Signals) {
-				t.Errorf("violating verdict without a rules signal: %+v", v.Signals)
+			if v.Violating != fx.IndexText || v.Violating != slices.Contains(fx.Counts, FlaggedKey(p)) {
+				t.Errorf("violating %v but effects %+v", v.Violating, fx)
+			}
+			if v.Violating && !hasRulesSignal(p.Signals) {
+				t.Errorf("violating verdict without a rules signal: %+v", p.Signals)
+			}
+			if wantAlert := v.Tier == post.TierThreat; wantAlert != (len(fx.Actions) == 1 && fx.Actions[0].Name == alert.Name) {
+				t.Errorf("actions %+v for tier %d", fx.Actions, v.Tier)
 			}
 		})
 	}
@@ -101,103 +122,63 @@ func hasRulesSignal(ss []post.Signal) bool {
 
 func TestEngineDedupAndErrors(t *testing.T) {
 	failing := errors.New("boom")
-	e := &Engine{
-		Rules: []PostRule{
-			func(c *Context, p *post.Post) error {
-				c.AddLabel(post.Propaganda, post.TierPromotional, "isis", "a")
-				c.ProposeCase("x")
-				return nil
-			},
-			func(c *Context, p *post.Post) error { return failing },
-			func(c *Context, p *post.Post) error {
-				c.AddLabel(post.Propaganda, post.TierPromotional, "isis", "a")
-				c.AddLabel(post.Threat, post.TierThreat, "", "t")
-				c.ProposeCase("x")
-				return nil
-			},
-		},
-		Names: []string{"one", "fails", "three"},
+	e := NewEngine([]Rule{
+		{"one", func(c *Context, p *post.Post) error {
+			c.AddLabel(post.Propaganda, post.TierPromotional, "isis", "a")
+			c.ProposeCase("x")
+			c.Increment("k")
+			return nil
+		}},
+		{"fails", func(c *Context, p *post.Post) error { return failing }},
+		{"three", func(c *Context, p *post.Post) error {
+			c.AddLabel(post.Propaganda, post.TierPromotional, "isis", "a")
+			c.AddLabel(post.Threat, post.TierThreat, "", "t")
+			c.ProposeGroupCase("x", "recycled/telegram:c:1")
+			c.Increment("k")
+			c.Act("alert", "one")
+			c.Act("alert", "two")
+			return nil
+		}},
+	}, nil)
+	p := mkPost("1", "x")
+	fx := e.Run(&Context{Post: p}, nil)
+	v := p.Decision
+	if v.Label != post.Threat || v.Tier != post.TierThreat || len(v.Reasons) != 2 {
+		t.Errorf("decision %+v: want threat first, two reasons", v)
 	}
-	v := e.Run(&Context{Post: mkPost("1", "x")})
-	if v.Label != post.Threat || v.Tier != post.TierThreat || len(v.Reasons) != 2 || v.Case == nil || v.Case.Reason != "x" {
-		t.Errorf("verdict %+v: want threat first, two reasons, one case reason", v)
+	if len(fx.Cases) != 1 || fx.Cases[0].Reason != "x" || fx.Cases[0].Group != "recycled/telegram:c:1" {
+		t.Errorf("cases %+v: want one, with the rule's group", fx.Cases)
+	}
+	if !slices.Equal(fx.Counts, []string{FlaggedKey(p), "k"}) || len(fx.Actions) != 1 {
+		t.Errorf("counts %v actions %+v: want each once", fx.Counts, fx.Actions)
 	}
 }
 
+// TestRepeatAuthor checks the rule reads the shared counters through the
+// tally: a post that only leans towards propaganda is flagged and proposed
+// for review when its author already posted three violating posts today.
 func TestRepeatAuthor(t *testing.T) {
-	c := &MemCounters{}
-	s := newStack(t, c)
-	for i := range 4 {
-		p := mkPost("r", "الدولة الإسلامية باقية وتتمدد رغم أنف الرافضة")
-		p.ID = string(rune('a' + i))
-		s.Check(p)
-	}
-	now := s.Now()
-	if n := c.Count(keyFlagged+"telegram:ar", now.Add(-time.Hour)); n != 4 {
-		t.Errorf("flagged count %d, want 4", n)
-	}
-	if n := c.Count(keyPosts+"telegram:ar", now.Add(time.Hour)); n != 0 {
-		t.Errorf("count after now %d, want 0", n)
-	}
-}
-
-func TestMemCounters(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	tests := []struct {
+	s := newStack(t)
+	p := mkPost("r", "الدولة الإسلامية باقية وتتمدد رغم أنف الرافضة")
+	for _, tt := range []struct {
 		name  string
-		adds  []time.Duration
-		since time.Duration
-		want  int
-	}{
-		{"older events forgotten", []time.Duration{0, 30 * time.Minute, 2 * time.Hour}, 0, 1},
-		{"in window", []time.Duration{0, 10 * time.Minute, 50 * time.Minute}, 0, 3},
-		{"since cuts", []time.Duration{0, 10 * time.Minute, 50 * time.Minute}, 20 * time.Minute, 1},
-		{"out of order", []time.Duration{50 * time.Minute, 0, 10 * time.Minute, 50 * time.Minute}, 5 * time.Minute, 3},
-		{"nothing after", []time.Duration{0, 10 * time.Minute}, 2 * time.Hour, 0},
-	}
-	for _, tt := range tests {
+		count int
+		want  bool
+	}{{"first posts", 2, false}, {"third today", 3, true}} {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &MemCounters{Window: time.Hour}
-			for _, d := range tt.adds {
-				c.Add("k", at(d))
-			}
-			if n := c.Count("k", at(tt.since)); n != tt.want {
-				t.Errorf("count %d, want %d", n, tt.want)
+			s.Check(p, tally{FlaggedKey(p): tt.count})
+			if got := slices.Contains(p.Decision.Flags, "repeat-author"); got != tt.want {
+				t.Errorf("flags %v, want repeat-author %v", p.Decision.Flags, tt.want)
 			}
 		})
-	}
-}
-
-// TestMemCountersBounded checks that memory follows keys and time slots,
-// not events, and that keys gone quiet are forgotten.
-func TestMemCountersBounded(t *testing.T) {
-	c := &MemCounters{Window: time.Hour}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 100_000 {
-		c.Add("busy", t0.Add(time.Duration(i)*100*time.Millisecond))
-	}
-	if n := len(c.keys["busy"]); n > counterBuckets {
-		t.Errorf("%d buckets for one key, want at most %d", n, counterBuckets)
-	}
-	if n := c.Count("busy", t0.Add(9999*time.Second)); n < 1 || n > 10+int(time.Hour/counterBuckets/(100*time.Millisecond)) {
-		t.Errorf("count of the last second %d, want it exact to a bucket", n)
-	}
-	c.Add("quiet", t0)
-	later := t0.Add(3 * time.Hour)
-	for i := range sweepEvery {
-		c.Add("busy", later.Add(time.Duration(i)*time.Millisecond))
-	}
-	if _, ok := c.keys["quiet"]; ok {
-		t.Error("a key with no event in the window is still kept after a sweep")
 	}
 }
 
 func TestServicePostsSkipped(t *testing.T) {
 	p := mkPost("s", Canary)
 	p.Kind = post.Service
-	if v := newStack(t, nil).Check(p); v.Violating {
-		t.Errorf("service post flagged: %+v", v)
+	if fx := newStack(t).Check(p, nil); p.Decision.Violating || !fx.Empty() {
+		t.Errorf("service post flagged: %+v %+v", p.Decision, fx)
 	}
 }
 
@@ -212,10 +193,12 @@ type verdictCase struct {
 
 func runVerdicts(t *testing.T, tests []verdictCase) {
 	t.Helper()
-	s := newStack(t, nil)
+	s := newStack(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := s.Check(mkPost(tt.name, tt.text))
+			p := mkPost(tt.name, tt.text)
+			s.Check(p, nil)
+			v := p.Decision
 			if v.Label != tt.label || v.Violating != tt.violating {
 				t.Errorf("got %s violating %v (reasons %v, score %.3f); want %s violating %v", v.Label, v.Violating, v.Reasons, v.Score, tt.label, tt.violating)
 			}

@@ -11,27 +11,40 @@ import (
 	"github.com/raqib-project/raqib/internal/detect"
 	"github.com/raqib-project/raqib/internal/detect/classifier"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
 // ErrNoLexicon is returned by NewStack without a lexicon.
 var ErrNoLexicon = errors.New("stack needs a lexicon")
 
-// Stack runs the text detectors and the rules on one post: normalize (when
-// p.Norm is empty), lexicon, classifier, rules. It is safe for concurrent
-// use; per-post buffers come from a pool.
-type Stack struct {
-	lex    *lexicon.Holder
-	lexDet *lexicon.Detector
-	model  *classifier.Model
-	engine *Engine
-	// Now gives the time of a check (tests pin it); default time.Now.
+// StackConfig says what a Stack runs.
+type StackConfig struct {
+	Lexicon *lexicon.Holder
+	// Model may be nil: the rules then use the lexicon alone.
+	Model *classifier.Model
+	// Detectors are the known-content detectors (hash banks, recycled
+	// text): they run before the rules, which read their signals.
+	Detectors []detect.Detector
+	// Rules is the rule set; nil means All.
+	Rules []Rule
+	Log   *slog.Logger
+	// Now gives the time of a check (tests pin it); nil means time.Now.
 	Now func() time.Time
-	// Known are known-content detectors (hash banks, near-duplicates): they
-	// run before the rules, which read their signals.
-	Known []detect.Detector
-	log   *slog.Logger
-	pool  sync.Pool
+}
+
+// Stack runs the detectors and the rules on one post: normalize (when
+// p.Norm is empty), lexicon, known-content detectors, classifier, rules. It
+// is safe for concurrent use; per-post buffers come from a pool.
+type Stack struct {
+	lex       *lexicon.Holder
+	lexDet    *lexicon.Detector
+	model     *classifier.Model
+	detectors []detect.Detector
+	engine    *Engine
+	now       func() time.Time
+	log       *slog.Logger
+	pool      sync.Pool
 }
 
 // stackScratch is the per-goroutine state of Check.
@@ -43,29 +56,36 @@ type stackScratch struct {
 	ctx   Context
 }
 
-// NewStack assembles a stack. model may be nil (rules then use the lexicon
-// alone); counters may be nil (no per-author rules).
-func NewStack(lex *lexicon.Holder, model *classifier.Model, counters Counters, log *slog.Logger) (*Stack, error) {
-	if lex == nil {
+// NewStack assembles a stack.
+func NewStack(cfg StackConfig) (*Stack, error) {
+	if cfg.Lexicon == nil {
 		return nil, ErrNoLexicon
 	}
-	if model != nil {
-		if err := model.CheckDense(lexicon.FeatureNames); err != nil {
+	if cfg.Model != nil {
+		if err := cfg.Model.CheckDense(lexicon.FeatureNames); err != nil {
 			return nil, fmt.Errorf("stack: %w", err)
 		}
 	}
-	s := &Stack{lex: lex, lexDet: lexicon.NewDetector(lex), model: model, engine: NewEngine(counters, log), Now: time.Now, log: log}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Stack{lex: cfg.Lexicon, lexDet: lexicon.NewDetector(cfg.Lexicon), model: cfg.Model, detectors: cfg.Detectors,
+		engine: NewEngine(cfg.Rules, cfg.Log), now: now, log: cfg.Log}
 	s.pool.New = func() any { return new(stackScratch) }
 	return s, nil
 }
 
-// Check decides about p, filling p.Norm when it is empty. For posts not
-// found unrelated, the verdict's signals are the lexicon's, the
-// classifier's (when it flagged the post or the post is violating) and the
-// rules'.
-func (s *Stack) Check(p *post.Post) Verdict {
+// Check decides about p: it fills p.Norm when it is empty, p.Signals and
+// p.Decision, and returns the effects to persist once p is stored. t
+// answers the rules' counter queries (nil counts nothing). For posts not
+// found unrelated, the signals are the lexicon's, the classifier's (when
+// it flagged the post or the post is violating), the known-content
+// detectors' and the rules'.
+func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 	if p.Kind == post.Service {
-		return Verdict{Label: post.Unrelated}
+		p.Signals, p.Decision = nil, post.Decision{Label: post.Unrelated}
+		return effect.Set{}
 	}
 	if p.Norm == "" {
 		text := p.Text
@@ -81,9 +101,9 @@ func (s *Stack) Check(p *post.Post) Verdict {
 	s.lex.Lexicon().Match(sc.norm, func(h lexicon.Hit) { sc.hits = append(sc.hits, h) })
 	sumHits(&sc.dense, sc.hits)
 	c := &sc.ctx
-	*c = Context{Post: p, Hits: sc.hits, Now: s.Now(), effects: c.effects[:0], cases: c.cases[:0]}
+	c.Post, c.Hits, c.Now, c.Score, c.Threshold = p, sc.hits, s.now(), 0, 0
 	var known []post.Signal
-	for _, d := range s.Known {
+	for _, d := range s.detectors {
 		var err error
 		if known, err = d.Detect(p, known); err != nil && s.log != nil {
 			s.log.Warn("detector failed", "detector", d.Name(), "post", p.Key(), "err", err)
@@ -94,25 +114,25 @@ func (s *Stack) Check(p *post.Post) Verdict {
 		c.Threshold = s.model.Threshold
 		c.Score = s.model.ScoreDense(sc.norm, sc.dense[:], &sc.cs)
 	}
-	v := s.engine.Run(c)
-	if v.Label != post.Unrelated {
-		// The detectors' own signals explain the verdict, with spans. They
-		// allocate, so they are only made for posts worth explaining, from
-		// the hits already found rather than a second lexicon pass.
-		signals := s.lexDet.Signals(p.Norm, sc.hits, make([]post.Signal, 0, 3+len(v.Signals)))
-		if s.model != nil && (c.Score >= c.Threshold || v.Violating) {
+	set := s.engine.Run(c, t)
+	if d := &p.Decision; d.Label != post.Unrelated {
+		// The detectors' own signals explain the decision, with spans.
+		// They allocate, so they are only made for posts worth explaining,
+		// from the hits already found rather than a second lexicon pass.
+		signals := s.lexDet.Signals(p.Norm, sc.hits, make([]post.Signal, 0, 3+len(p.Signals)))
+		if s.model != nil && (c.Score >= c.Threshold || d.Violating) {
 			signals = append(signals, s.model.SignalScored(sc.norm, c.Score, &sc.cs))
 		}
 		for _, sig := range signals {
-			if sig.Label == v.Label && sig.Score > v.Score {
-				v.Score = sig.Score
+			if sig.Label == d.Label && sig.Score > d.Score {
+				d.Score = sig.Score
 			}
 		}
-		if v.Case != nil {
-			v.Case.Score = v.Score
+		for i := range set.Cases {
+			set.Cases[i].Score = d.Score
 		}
-		v.Signals = append(signals, v.Signals...)
+		p.Signals = append(signals, p.Signals...)
 	}
 	c.Post, c.Hits, c.Signals = nil, nil, nil
-	return v
+	return set
 }

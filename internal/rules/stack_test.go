@@ -13,18 +13,18 @@ import (
 func TestStackFillsNorm(t *testing.T) {
 	p := mkPost("n", "الدولةُ الإسلاميةُ")
 	p.Title = "عنوان"
-	newStack(t, nil).Check(p)
+	newStack(t).Check(p, nil)
 	if p.Norm == "" {
 		t.Fatal("Check left Norm empty")
 	}
 }
 
 func TestNewStackErrors(t *testing.T) {
-	if _, err := NewStack(nil, nil, nil, nil); err == nil {
+	if _, err := NewStack(StackConfig{}); err == nil {
 		t.Error("NewStack without a lexicon succeeded")
 	}
-	newStack(t, nil) // loads the shared lexicon and model
-	if _, err := NewStack(lexHolder, &classifier.Model{DenseNames: []string{"quoted_text", "news_bar", "other"}}, nil, nil); err == nil {
+	newStack(t) // loads the shared lexicon and model
+	if _, err := NewStack(StackConfig{Lexicon: lexHolder, Model: &classifier.Model{DenseNames: []string{"quoted_text", "news_bar", "other"}}}); err == nil {
 		t.Error("NewStack accepted a model trained on other dense features")
 	}
 }
@@ -37,7 +37,7 @@ func BenchmarkStack(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := newStack(b, nil)
+	s := newStack(b)
 	posts := make([]post.Post, len(exs))
 	for i, e := range exs {
 		posts[i] = post.Post{Platform: post.X, ID: e.Where, Kind: post.Message, Text: e.Text}
@@ -46,16 +46,18 @@ func BenchmarkStack(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		p := posts[i%len(posts)]
-		s.Check(&p)
+		s.Check(&p, nil)
 	}
 }
 
 func TestStackConcurrent(t *testing.T) {
-	s := newStack(t, &MemCounters{})
+	s := newStack(t)
 	texts := []string{"الدولة الإسلامية باقية وتتمدد رغم أنف الرافضة", "عاجل | قال مصدر أمني إن تنظيم داعش هاجم نقطة تفتيش", Canary}
-	want := make([]Verdict, len(texts))
+	want := make([]post.Decision, len(texts))
 	for i, txt := range texts {
-		want[i] = s.Check(mkPost("w", txt))
+		p := mkPost("w", txt)
+		s.Check(p, nil)
+		want[i] = p.Decision
 	}
 	done := make(chan bool)
 	for g := range 4 {
@@ -63,7 +65,9 @@ func TestStackConcurrent(t *testing.T) {
 			ok := true
 			for i := range 50 {
 				k := (g + i) % len(texts)
-				v := s.Check(mkPost("w", texts[k]))
+				p := mkPost("w", texts[k])
+				s.Check(p, nil)
+				v := p.Decision
 				ok = ok && v.Label == want[k].Label && v.Violating == want[k].Violating
 			}
 			done <- ok
@@ -82,7 +86,7 @@ func TestStackConcurrent(t *testing.T) {
 // instead of matching again, and the UI highlights the spans. The posts are
 // hand-made.
 func TestStackExplains(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t)
 	lexDet := lexicon.NewDetector(lexHolder)
 	tests := []struct{ name, text string }{
 		{"official claim", "بفضل الله تعالى تمكن جنود الخلافة من تفجير عبوة ناسفة على آلية للمرتدين ولله الحمد"},
@@ -92,9 +96,9 @@ func TestStackExplains(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := mkPost(tt.name, tt.text)
-			v := s.Check(p)
-			if !v.Violating {
-				t.Fatalf("not flagged: %+v", v)
+			s.Check(p, nil)
+			if !p.Decision.Violating {
+				t.Fatalf("not flagged: %+v", p.Decision)
 			}
 			want, err := lexDet.Detect(p, nil)
 			if err != nil {
@@ -102,7 +106,7 @@ func TestStackExplains(t *testing.T) {
 			}
 			var got []post.Signal
 			classifierSpans := 0
-			for _, sig := range v.Signals {
+			for _, sig := range p.Signals {
 				switch sig.Detector {
 				case "lexicon":
 					got = append(got, sig)
@@ -122,7 +126,7 @@ func TestStackExplains(t *testing.T) {
 				t.Errorf("no lexicon spans: %+v", got)
 			}
 			if classifierSpans == 0 {
-				t.Errorf("no classifier spans in %+v", v.Signals)
+				t.Errorf("no classifier spans in %+v", p.Signals)
 			}
 		})
 	}

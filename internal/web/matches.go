@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/ingest"
 	"github.com/raqib-project/raqib/internal/post"
@@ -138,7 +139,7 @@ func (s *server) matchViews(ctx context.Context, p *post.Post) ([]matchView, []n
 	)
 	for _, sg := range p.Signals {
 		switch sg.Detector {
-		case known.NearDupDetector:
+		case recycled.Name:
 			near = append(near, nearView{Key: sg.Ref, Similarity: sg.Score})
 		case known.BankDetector:
 			m := matchView{Signal: sg, Distance: -1}

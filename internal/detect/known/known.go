@@ -1,7 +1,7 @@
 // Package known is the known-content detector: it matches a post's media
 // hashes (MD5, SHA-256, PDQ) and its normalized text against the hash banks,
-// and its text against near-duplicates of posts already found violating, so
-// that recycled propaganda is recognized whoever re-posts it.
+// so that known propaganda is recognized whoever re-posts it. Recycled text
+// that no bank holds is detect/recycled's.
 package known
 
 import (
@@ -12,19 +12,12 @@ import (
 
 	"github.com/raqib-project/raqib/internal/detect"
 	"github.com/raqib-project/raqib/internal/hashbank"
-	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
-// Detector names on the signals, which rules.KnownContentRule reads.
-const (
-	BankDetector    = "hashbank"
-	NearDupDetector = "neardup"
-)
-
-// MinNearDup is the estimated Jaccard similarity from which a near-duplicate
-// of a violating post is reported.
-const MinNearDup = 0.7
+// BankDetector is the detector name on the signals, which
+// rules.KnownContentRule reads.
+const BankDetector = "hashbank"
 
 // TextHash is the bank hash of a post's text: SHA-256 of the normalized
 // text, so that diacritics, tatweel and spacing do not change it.
@@ -33,14 +26,9 @@ func TextHash(norm string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Detector matches posts against banks and, when Texts is set, against the
-// near-duplicate index of violating texts.
+// Detector matches posts against banks.
 type Detector struct {
 	Banks *hashbank.Matcher
-	Texts *neardup.Index
-	// Label returns the decided label of an indexed post key, so that a
-	// near-duplicate inherits what the original was found to be.
-	Label func(key string) (post.Label, bool)
 }
 
 var _ detect.Detector = (*Detector)(nil)
@@ -76,9 +64,6 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 				errs = append(errs, err.Error())
 			}
 		}
-	}
-	if d.Texts != nil && p.Norm != "" && d.Texts.Len() > 0 {
-		out = d.nearDups(out, p)
 	}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("known content: %s", strings.Join(errs, "; "))
@@ -144,27 +129,4 @@ func explainMatch(what, algo string, m hashbank.Match) string {
 		fmt.Fprintf(&b, "; seen at %s", m.Entry.Source)
 	}
 	return b.String()
-}
-
-func (d *Detector) nearDups(out []post.Signal, p *post.Post) []post.Signal {
-	self := p.Key()
-	for _, c := range d.Texts.Query(p.Norm) {
-		if c.Key == self || c.Similarity < MinNearDup {
-			continue
-		}
-		label := post.Propaganda
-		if d.Label != nil {
-			l, ok := d.Label(c.Key)
-			if !ok || !l.Violating() {
-				continue
-			}
-			label = l
-		}
-		out = append(out, post.Signal{
-			Detector: NearDupDetector, Label: label, Tier: post.TierPromotional, Score: c.Similarity,
-			Explanation: fmt.Sprintf("text near-duplicates post %s, found %s before (estimated similarity %.2f)", c.Key, label, c.Similarity),
-			Ref:         c.Key,
-		})
-	}
-	return out
 }

@@ -1,0 +1,119 @@
+// Package recycled is the recycled-text detector: it recognizes a post
+// whose text near-duplicates one already found violating, whoever posts it
+// and whatever hashtags, emoji or words were changed around it.
+//
+// The texts it compares against are the representatives of the clusters
+// of violating text: the shared, append-only log in the store
+// (store.TextIndex), of which each worker holds the newest entries in a
+// bounded in-memory index (internal/neardup) and catches up before each
+// batch. A representative is a violating text that is not itself a close
+// copy of one indexed already, so that a campaign of 100,000 copies costs
+// one entry.
+package recycled
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/raqib-project/raqib/internal/detect"
+	"github.com/raqib-project/raqib/internal/neardup"
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+// Name is the detector name on its signals.
+const Name = "neardup"
+
+// Similarity thresholds (estimated Jaccard of the texts' shingles).
+const (
+	// Min is the similarity from which a post is reported as a copy of a
+	// violating text.
+	Min = 0.7
+	// Representative is the similarity from which a violating text is a
+	// copy of an indexed one rather than a new cluster of its own.
+	Representative = 0.9
+)
+
+// Detector matches posts against the index of representatives.
+type Detector struct {
+	ix *neardup.Index
+}
+
+var _ detect.Detector = (*Detector)(nil)
+
+// New returns a detector over ix.
+func New(ix *neardup.Index) *Detector { return &Detector{ix: ix} }
+
+// Name implements detect.Detector.
+func (d *Detector) Name() string { return Name }
+
+// Len returns the number of representatives held in memory.
+func (d *Detector) Len() int { return d.ix.Len() }
+
+// The index key of a representative carries its label, so that a copy
+// inherits what the original was found to be without a second map that
+// eviction would have to follow. Labels hold no space.
+func indexKey(key string, label post.Label) string { return string(label) + " " + key }
+
+func splitKey(k string) (string, post.Label) {
+	label, key, _ := strings.Cut(k, " ")
+	return key, post.Label(label)
+}
+
+// Sign returns the encoded signature of a normalized text for the shared
+// log; ok is false for a text with no words.
+func Sign(norm string) (sig []byte, ok bool) {
+	s, ok := neardup.Sign(norm)
+	if !ok {
+		return nil, false
+	}
+	return s.Bytes(), true
+}
+
+// Add indexes a representative read from the shared log. A key indexed
+// already is not an error: a worker reads back what it wrote.
+func (d *Detector) Add(key string, label post.Label, sig []byte) error {
+	s, err := neardup.ParseSignature(sig)
+	if err != nil {
+		return fmt.Errorf("representative %s: %w", key, err)
+	}
+	if err := d.ix.AddSignature(indexKey(key, label), s); err != nil && !errors.Is(err, neardup.ErrDuplicateKey) {
+		return fmt.Errorf("representative %s: %w", key, err)
+	}
+	return nil
+}
+
+// Detect implements detect.Detector: one signal for the most similar
+// violating text, if any reaches Min. One is enough to explain the post
+// and to group it with its cluster; listing every similar text made each
+// signal list grow with the campaign.
+func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error) {
+	if p.Norm == "" || d.ix.Len() == 0 {
+		return out, nil
+	}
+	self := p.Key()
+	for _, c := range d.ix.Query(p.Norm) {
+		key, label := splitKey(c.Key)
+		if key == self || c.Similarity < Min || !label.Violating() {
+			continue
+		}
+		return append(out, post.Signal{
+			Detector: Name, Label: label, Tier: post.TierPromotional, Score: c.Similarity,
+			Explanation: fmt.Sprintf("text near-duplicates post %s, found %s before (estimated similarity %.2f)", key, label, c.Similarity),
+			Ref:         key,
+		}), nil
+	}
+	return out, nil
+}
+
+// Represented reports whether signals hold a copy of an indexed text close
+// enough that the post belongs to that text's cluster rather than
+// starting one.
+func Represented(signals []post.Signal) bool {
+	for _, s := range signals {
+		if s.Detector == Name && s.Score >= Representative {
+			return true
+		}
+	}
+	return false
+}

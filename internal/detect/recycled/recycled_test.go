@@ -1,0 +1,63 @@
+package recycled_test
+
+import (
+	"testing"
+
+	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/detect/recycled"
+	"github.com/raqib-project/raqib/internal/neardup"
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+func TestCopyOfViolatingText(t *testing.T) {
+	// Hand-made, fictional supporter text, a re-post with a hashtag and an
+	// emoji added, and a news text that is indexed as news.
+	orig := arabic.Normalize("بيان من جنود الخلافة في الولاية إلى الإخوة الأنصار في كل مكان: اثبتوا وانشروا الإصدار الجديد")
+	repost := arabic.Normalize("#عاجل بيان من جنود الخلافة في الولاية إلى الإخوة الأنصار في كل مكان: اثبتوا وانشروا الإصدار الجديد 🔥")
+	news := arabic.Normalize("قالت وزارة الداخلية إن قوات الأمن أحبطت هجوما على نقطة تفتيش جنوب المدينة فجر اليوم")
+	d := recycled.New(neardup.NewIndex(0))
+	for _, r := range []struct {
+		key, text string
+		label     post.Label
+	}{{"telegram:1:9", orig, post.Propaganda}, {"x:timeline:5", news, post.News}} {
+		sig, ok := recycled.Sign(r.text)
+		if !ok {
+			t.Fatal("no signature")
+		}
+		if err := d.Add(r.key, r.label, sig); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Add(r.key, r.label, sig); err != nil {
+			t.Errorf("adding %s again: %v, want no error", r.key, err)
+		}
+	}
+	if err := d.Add("x:timeline:6", post.Propaganda, []byte("short")); err == nil {
+		t.Error("a bad signature was accepted")
+	}
+	for _, tc := range []struct {
+		name string
+		p    post.Post
+		want string // Ref of the one signal, "" for none
+	}{
+		{"re-post", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "2"}, ID: "10", Norm: repost}, "telegram:1:9"},
+		{"itself", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "1"}, ID: "9", Norm: orig}, ""},
+		{"copy of news", post.Post{Platform: post.X, Channel: post.Channel{ID: "timeline"}, ID: "7", Norm: news}, ""},
+		{"unrelated", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "2"}, ID: "11", Norm: arabic.Normalize("انتهت مباراة كرة القدم بفوز الفريق الأول بهدفين")}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sigs, err := d.Detect(&tc.p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if len(sigs) != 0 {
+					t.Errorf("signals %+v, want none", sigs)
+				}
+				return
+			}
+			if len(sigs) != 1 || sigs[0].Ref != tc.want || sigs[0].Label != post.Propaganda || !recycled.Represented(sigs) {
+				t.Fatalf("signals %+v, want one linking %s", sigs, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,51 @@
+// Package effect holds what the rules decide about a post before anything
+// is persisted, in the manner of indigo automod's effects: rules only
+// record effects; the worker (internal/worker) persists them in one place
+// after the store committed the batch, so that a rule never writes, a
+// failed batch leaves nothing behind, and a batch delivered twice changes
+// nothing twice.
+package effect
+
+import "github.com/raqib-project/raqib/internal/post"
+
+// Label is one label a rule attached to a post, and why.
+type Label struct {
+	Label  post.Label
+	Tier   post.Tier
+	Entity string
+	Reason string // "rule: why"
+}
+
+// Action asks for an automated action about a post: an alert today;
+// referral, evidence capture and partner notification in later stages.
+// Actions run under the quotas of internal/worker and only on posts
+// already committed; none of them reaches a platform without an analyst.
+type Action struct {
+	Name   string // the Actor's name, e.g. "alert"
+	Reason string
+}
+
+// Set is every effect of one post.
+type Set struct {
+	Labels []Label
+	// Flags are short markers kept on the post's decision for filtering
+	// and review ("repeat-author"), with no label of their own.
+	Flags []string
+	// Cases are the review cases the rules propose; a proposal needs no
+	// violating label.
+	Cases []post.CaseProposal
+	// Counts are counter keys the post increments, once per post however
+	// often the batch is delivered.
+	Counts []string
+	// Actions are automated actions to take once the post is stored.
+	Actions []Action
+	// IndexText says the post is violating and its text starts a new
+	// cluster of recycled text: it goes into the shared near-duplicate
+	// index, so that later copies are recognized.
+	IndexText bool
+}
+
+// Empty reports whether s holds no effect at all.
+func (s *Set) Empty() bool {
+	return len(s.Labels) == 0 && len(s.Flags) == 0 && len(s.Cases) == 0 && len(s.Counts) == 0 && len(s.Actions) == 0 && !s.IndexText
+}

@@ -1,0 +1,316 @@
+// Package worker is raqib's one batch path. A batch of collected posts is
+// enriched, detected and decided (internal/rules), committed to the store
+// in one transaction, and only then are the rules' effects persisted, in
+// one place: review cases proposed, counters incremented, new recycled
+// texts indexed, automated actions taken under quotas. The NATS pipeline
+// calls Process for every batch a worker receives; the re-scan after a
+// hash-bank import calls it for the posts the new entries match.
+//
+// Everything a worker remembers between batches lives in the store, so
+// that any number of workers in any number of processes agree, and every
+// effect is keyed by the post that caused it, so that a batch delivered
+// twice (after a crash, before its acknowledgement) changes nothing twice.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/detect/recycled"
+	"github.com/raqib-project/raqib/internal/effect"
+	"github.com/raqib-project/raqib/internal/enrich"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/rules"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// ErrNoStack is returned by New without a detection stack or store.
+var ErrNoStack = errors.New("worker needs a stack and a store")
+
+// Store is what a worker needs of the store.
+type Store interface {
+	SavePosts(ctx context.Context, ps []post.Post) (store.Counts, error)
+	store.Counters
+	store.TextIndex
+	store.CaseProposer
+}
+
+// Actor carries out one kind of automated action (effect.Action) on a
+// stored post. Actors are listed in Config.Actors; an action no actor
+// carries out is logged and dropped.
+type Actor interface {
+	Name() string
+	Act(ctx context.Context, p *post.Post, reason string) error
+}
+
+// DefaultQuota is how many times a day each automated action runs, across
+// all workers, unless configured otherwise: a circuit breaker against a
+// rule gone wrong.
+const DefaultQuota = 1000
+
+// quotaWindow is the span a quota counts.
+const quotaWindow = 24 * time.Hour
+
+// catchUpPage is how many representatives a worker reads at a time from
+// the shared log.
+const catchUpPage = 2000
+
+// Config says what a Worker runs.
+type Config struct {
+	Stack *rules.Stack
+	Store Store
+	// Recycled is the recycled-text detector the stack runs, whose index
+	// the worker fills from the shared log; nil turns that off.
+	Recycled *recycled.Detector
+	// Window is how many of the newest representatives Recycled is
+	// filled with when the worker starts; the index itself bounds what it
+	// keeps.
+	Window int
+	Actors []Actor
+	// Quota is how often each action may run a day; 0 means DefaultQuota.
+	Quota int
+	Log   *slog.Logger
+	// Observe, when set, is told of every committed batch (metrics).
+	Observe func(ps []post.Post, c store.Counts, took time.Duration)
+	// Now gives the time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Worker processes batches. It is safe for concurrent use.
+type Worker struct {
+	cfg    Config
+	actors map[string]Actor
+
+	mu      sync.Mutex // guards textSeq and the catch-up
+	textSeq int64      // the newest representative read from the log
+}
+
+// New returns a worker and fills the recycled-text index with the newest
+// representatives of the shared log.
+func New(ctx context.Context, cfg Config) (*Worker, error) {
+	if cfg.Stack == nil || cfg.Store == nil {
+		return nil, ErrNoStack
+	}
+	if cfg.Quota <= 0 {
+		cfg.Quota = DefaultQuota
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	w := &Worker{cfg: cfg, actors: map[string]Actor{}}
+	for _, a := range cfg.Actors {
+		w.actors[a.Name()] = a
+	}
+	if cfg.Recycled != nil {
+		last, err := cfg.Store.LastTextSeq(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("recycled texts: %w", err)
+		}
+		w.textSeq = max(0, last-int64(cfg.Window))
+		if err := w.catchUp(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// Process runs one batch through the whole path and returns what the
+// store did with it. On an error nothing of the batch's effects may have
+// been persisted; running the batch again completes it.
+func (w *Worker) Process(ctx context.Context, ps []post.Post) (store.Counts, error) {
+	start := time.Now()
+	if err := w.catchUp(ctx); err != nil {
+		return store.Counts{}, err
+	}
+	now := w.cfg.Now()
+	t, err := w.tally(ctx, ps, now)
+	if err != nil {
+		return store.Counts{}, err
+	}
+	effects := make([]effect.Set, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		enrich.Post(p)
+		effects[i] = w.cfg.Stack.Check(p, t)
+		for _, k := range effects[i].Counts {
+			t.local[k]++
+		}
+	}
+	c, err := w.cfg.Store.SavePosts(ctx, ps)
+	if err != nil {
+		return c, err
+	}
+	if c.Cases, err = w.persist(ctx, ps, effects, now); err != nil {
+		return c, fmt.Errorf("persist effects: %w", err)
+	}
+	if w.cfg.Observe != nil {
+		w.cfg.Observe(ps, c, time.Since(start))
+	}
+	return c, nil
+}
+
+// catchUp adds the representatives other workers (and this one) logged
+// since the last catch-up to the recycled-text index.
+func (w *Worker) catchUp(ctx context.Context) error {
+	if w.cfg.Recycled == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		ts, err := w.cfg.Store.TextsSince(ctx, w.textSeq, catchUpPage)
+		if err != nil {
+			return fmt.Errorf("recycled texts: %w", err)
+		}
+		for _, t := range ts {
+			if err := w.cfg.Recycled.Add(t.Key, t.Label, t.Sig); err != nil {
+				w.cfg.Log.Warn("recycled text not indexed", "err", err)
+			}
+			w.textSeq = t.Seq
+		}
+		if len(ts) < catchUpPage {
+			return nil
+		}
+	}
+}
+
+// batchTally answers the rules' counter queries: the shared counts when
+// the batch began plus the batch's own increments, so that the fourth
+// violating post of an author in one batch sees the three before it.
+type batchTally struct {
+	base, local map[string]int
+}
+
+func (t *batchTally) Count(key string) int { return t.base[key] + t.local[key] }
+
+func (w *Worker) tally(ctx context.Context, ps []post.Post, now time.Time) (*batchTally, error) {
+	seen := make(map[string]bool, len(ps))
+	keys := make([]string, 0, len(ps))
+	for i := range ps {
+		if k := rules.FlaggedKey(&ps[i]); !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	base, err := w.cfg.Store.CountEvents(ctx, keys, now.Add(-rules.CounterWindow))
+	if err != nil {
+		return nil, fmt.Errorf("counters: %w", err)
+	}
+	return &batchTally{base: base, local: map[string]int{}}, nil
+}
+
+// persist writes the effects of a committed batch and returns the number
+// of cases it opened.
+func (w *Worker) persist(ctx context.Context, ps []post.Post, effects []effect.Set, now time.Time) (int, error) {
+	var (
+		cases  []post.CaseProposal
+		events []store.CountEvent
+		texts  []store.IndexedText
+		acts   []request
+	)
+	for i := range effects {
+		fx, p := &effects[i], &ps[i]
+		cases = append(cases, fx.Cases...)
+		key := ""
+		if len(fx.Counts) > 0 || fx.IndexText || len(fx.Actions) > 0 {
+			key = p.Key()
+		}
+		for _, k := range fx.Counts {
+			events = append(events, store.CountEvent{Key: k, ID: key, At: now})
+		}
+		if fx.IndexText && w.cfg.Recycled != nil {
+			if sig, ok := recycled.Sign(p.Norm); ok {
+				texts = append(texts, store.IndexedText{Key: key, Sig: sig, Label: p.Decision.Label})
+			}
+		}
+		for _, a := range fx.Actions {
+			acts = append(acts, request{a, p})
+		}
+	}
+	opened := 0
+	if len(cases) > 0 {
+		var err error
+		if opened, err = w.cfg.Store.ProposeCases(ctx, cases); err != nil {
+			return 0, fmt.Errorf("cases: %w", err)
+		}
+	}
+	if len(events) > 0 {
+		if err := w.cfg.Store.AddEvents(ctx, events); err != nil {
+			return opened, fmt.Errorf("counters: %w", err)
+		}
+	}
+	if len(texts) > 0 {
+		if err := w.cfg.Store.AddTexts(ctx, texts); err != nil {
+			return opened, fmt.Errorf("recycled texts: %w", err)
+		}
+	}
+	return opened, w.act(ctx, acts, now)
+}
+
+// request is one action asked for one post.
+type request struct {
+	effect.Action
+	p *post.Post
+}
+
+// quotaKey is the counter of an action's runs.
+func quotaKey(action string) string { return "action/" + action }
+
+// act runs the actions of a batch within each action's daily quota. A run
+// is counted before it is carried out, keyed by post, so that a batch
+// delivered again neither counts twice nor exceeds the quota. An actor's
+// failure is logged, not returned: the batch is stored, and delivering it
+// again would repeat the actions that succeeded.
+func (w *Worker) act(ctx context.Context, reqs []request, now time.Time) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	byName := map[string][]request{}
+	var names []string
+	for _, r := range reqs {
+		if _, ok := w.actors[r.Name]; !ok {
+			w.cfg.Log.Warn("no actor for action; dropped", "action", r.Name, "post", r.p.Key())
+			continue
+		}
+		if len(byName[r.Name]) == 0 {
+			names = append(names, r.Name)
+		}
+		byName[r.Name] = append(byName[r.Name], r)
+	}
+	for _, name := range names {
+		used, err := w.cfg.Store.CountEvents(ctx, []string{quotaKey(name)}, now.Add(-quotaWindow))
+		if err != nil {
+			return fmt.Errorf("quota of %s: %w", name, err)
+		}
+		left := w.cfg.Quota - used[quotaKey(name)]
+		rs := byName[name]
+		if len(rs) > left {
+			w.cfg.Log.Warn("action quota reached; the rest of the day's requests are dropped",
+				"action", name, "quota", w.cfg.Quota, "dropped", len(rs)-max(left, 0))
+			rs = rs[:max(left, 0)]
+		}
+		if len(rs) == 0 {
+			continue
+		}
+		evs := make([]store.CountEvent, len(rs))
+		for i, r := range rs {
+			evs[i] = store.CountEvent{Key: quotaKey(name), ID: r.p.Key(), At: now}
+		}
+		if err := w.cfg.Store.AddEvents(ctx, evs); err != nil {
+			return fmt.Errorf("quota of %s: %w", name, err)
+		}
+		for _, r := range rs {
+			if err := w.actors[name].Act(ctx, r.p, r.Reason); err != nil {
+				w.cfg.Log.Error("action failed", "action", name, "post", r.p.Key(), "err", err)
+			}
+		}
+	}
+	return nil
+}
