@@ -1,0 +1,245 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// Post implements store.Store.
+func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
+	var (
+		rowid    int64
+		doc, raw []byte
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT rowid, doc, raw FROM posts WHERE key = ?`, key).Scan(&rowid, &doc, &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
+	}
+	p, err := store.DecodeDoc(doc, raw)
+	if err != nil {
+		return p, nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_rowid = ? ORDER BY version`, rowid)
+	if err != nil {
+		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
+	}
+	defer rows.Close()
+	vs, err := store.ScanVersions(rows)
+	if err != nil {
+		return p, nil, fmt.Errorf("post %q: %w", key, err)
+	}
+	return p, vs, nil
+}
+
+// ftsQuery turns what a user typed and the author filter into an FTS5
+// query: every word must occur in the text, each quoted so that FTS5
+// operators in the input are taken literally. It is empty when there is
+// nothing to match, ok false when the text has no word to search for.
+func ftsQuery(text, author string) (q string, ok bool) {
+	var parts []string
+	if text != "" {
+		// Split where FTS5's unicode61 tokenizer splits, so every word we
+		// quote is exactly one indexed token.
+		words := strings.FieldsFunc(arabic.Normalize(text), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+		})
+		if len(words) == 0 {
+			return "", false
+		}
+		for i, w := range words {
+			words[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+		}
+		parts = append(parts, "norm : ("+strings.Join(words, " ")+")")
+	}
+	if author != "" {
+		parts = append(parts, `who : "a`+hex.EncodeToString([]byte(author))+`"`)
+	}
+	return strings.Join(parts, " AND "), true
+}
+
+// Posts implements store.Store.
+func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
+	var (
+		where []string
+		args  []any
+	)
+	from := "posts p"
+	fq, ok := ftsQuery(q.Text, q.Author)
+	if !ok {
+		return nil, nil
+	}
+	if fq != "" {
+		from = "posts_fts f JOIN posts p ON p.rowid = f.rowid"
+		where = append(where, "posts_fts MATCH ?")
+		args = append(args, fq)
+	}
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if q.Platform != "" {
+		add("p.platform = ?", string(q.Platform))
+	}
+	if q.Label != "" {
+		add("p.label = ?", string(q.Label))
+	}
+	if q.Tier != 0 {
+		add("p.tier = ?", int(q.Tier))
+	}
+	if q.Entity != "" {
+		add("p.entity = ?", q.Entity)
+	}
+	if q.Violating {
+		where = append(where, "p.violating = 1")
+	}
+	if q.Author != "" {
+		// The token is the author's; this also makes the match exact.
+		add("p.author_id = ?", q.Author)
+	}
+	if q.Channel != "" {
+		add("p.channel_id = ?", q.Channel)
+	}
+	if q.Source != "" {
+		add("p.source = ?", q.Source)
+	}
+	limit, offset := q.Page()
+	query := "SELECT p.doc FROM " + from
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY p.posted_at DESC, p.rowid DESC LIMIT ? OFFSET ?"
+	args = append(args, limit, offset)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list posts: %w", err)
+	}
+	defer rows.Close()
+	return store.ScanDocs(rows)
+}
+
+// Cases implements store.Store.
+func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
+	limit = store.ListLimit(limit)
+	query := `SELECT id, post_key, label, tier, entity, score, status, reason, created_at, updated_at FROM cases`
+	var args []any
+	if status != "" {
+		query += " WHERE status = ?"
+		args = append(args, string(status))
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var cs []post.Case
+	for rows.Next() {
+		var (
+			c            post.Case
+			label, st    string
+			tier         int
+			created, upd int64
+		)
+		if err := rows.Scan(&c.ID, &c.PostKey, &label, &tier, &c.Entity, &c.Score, &st, &c.Reason, &created, &upd); err != nil {
+			return nil, fmt.Errorf("list cases: %w", err)
+		}
+		c.Label, c.Tier, c.Status = post.Label(label), post.Tier(tier), post.CaseStatus(st)
+		c.CreatedAt, c.UpdatedAt = fromMilli(created), fromMilli(upd)
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+// SaveSource implements store.Store.
+func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
+	if src.ID == "" {
+		return fmt.Errorf("save source %q: %w: no id", src.Location, store.ErrBadSource)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.stmt(ctx, saveSourceSQL)
+	if err == nil {
+		_, err = st.ExecContext(ctx, src.ID, src.Format, string(src.Platform), src.Location,
+			unixMilli(src.FirstCollected), unixMilli(src.LastCollected), src.Read, src.Rejected)
+	}
+	if err != nil {
+		return fmt.Errorf("save source %s: %w", src.Location, err)
+	}
+	s.ckpt.committed()
+	return nil
+}
+
+// Sources implements store.Store.
+func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
+	limit = store.ListLimit(limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
+		imports, records_read, records_rejected, posts FROM sources ORDER BY last_collected DESC, id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	defer rows.Close()
+	var out []post.Source
+	for rows.Next() {
+		var (
+			src         post.Source
+			platform    string
+			first, last int64
+		)
+		if err := rows.Scan(&src.ID, &src.Format, &platform, &src.Location, &first, &last,
+			&src.Imports, &src.Read, &src.Rejected, &src.Posts); err != nil {
+			return nil, fmt.Errorf("list sources: %w", err)
+		}
+		src.Platform, src.FirstCollected, src.LastCollected = post.Platform(platform), fromMilli(first), fromMilli(last)
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	st := store.Stats{ByPlatform: map[string]int64{}, ByLabel: map[string]int64{}}
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM posts),
+		(SELECT COUNT(*) FROM posts WHERE violating = 1),
+		(SELECT COUNT(*) FROM cases WHERE status = 'open'),
+		(SELECT COUNT(*) FROM accounts)`).Scan(&st.Posts, &st.Violating, &st.OpenCases, &st.Accounts)
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
+	}
+	for _, g := range []struct {
+		col string
+		dst map[string]int64
+	}{{"platform", st.ByPlatform}, {"label", st.ByLabel}} {
+		rows, err := s.db.QueryContext(ctx, "SELECT "+g.col+", COUNT(*) FROM posts GROUP BY "+g.col)
+		if err != nil {
+			return st, fmt.Errorf("stats by %s: %w", g.col, err)
+		}
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return st, fmt.Errorf("stats by %s: %w", g.col, err)
+			}
+			g.dst[k] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return st, fmt.Errorf("stats by %s: %w", g.col, err)
+		}
+	}
+	return st, nil
+}
