@@ -12,20 +12,16 @@ import (
 	"github.com/raqib-project/raqib/internal/source"
 )
 
-// verdict is one line of `raqib scan` output.
+// verdict is one line of `raqib scan` output: which post, and the
+// decision the store would keep for it.
 type verdict struct {
-	Key       string        `json:"key"`
-	Platform  post.Platform `json:"platform"`
-	ID        string        `json:"id"`
-	Origin    post.Origin   `json:"origin"`
-	Lang      string        `json:"lang,omitempty"`
-	Label     post.Label    `json:"label"`
-	Violating bool          `json:"violating"`
-	Tier      post.Tier     `json:"tier,omitempty"`
-	Entity    string        `json:"entity,omitempty"`
-	Score     float64       `json:"score"`
-	Reasons   []string      `json:"reasons,omitempty"`
-	Signals   []post.Signal `json:"signals,omitempty"`
+	Key      string        `json:"key"`
+	Platform post.Platform `json:"platform"`
+	ID       string        `json:"id"`
+	Origin   post.Origin   `json:"origin"`
+	Lang     string        `json:"lang,omitempty"`
+	post.Decision
+	Signals []post.Signal `json:"signals,omitempty"`
 }
 
 // runScan analyses posts without storing them: a filter for scripts. Input
@@ -53,11 +49,9 @@ func runScan(ctx context.Context, c *Config) error {
 				p := &ps[i]
 				enrich.Post(p)
 				det.analyze(p)
-				d := p.Decision
 				if err := enc.Encode(verdict{
 					Key: p.Key(), Platform: p.Platform, ID: p.ID, Origin: p.Origin, Lang: p.Lang,
-					Label: d.Label, Violating: d.Violating, Tier: d.Tier, Entity: d.Entity, Score: d.Score,
-					Reasons: d.Reasons, Signals: p.Signals,
+					Decision: p.Decision, Signals: p.Signals,
 				}); err != nil {
 					return fmt.Errorf("write verdict: %w", err)
 				}

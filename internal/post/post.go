@@ -167,11 +167,11 @@ type Post struct {
 // the one verdict type of raqib: stored with the post, shown in the UI and
 // printed by `raqib scan`.
 type Decision struct {
-	Label     Label    `json:"label,omitempty"`
+	Label     Label    `json:"label"`
 	Tier      Tier     `json:"tier,omitempty"`
 	Entity    string   `json:"entity,omitempty"`
-	Score     float64  `json:"score,omitempty"`
-	Violating bool     `json:"violating,omitempty"`
+	Score     float64  `json:"score"`
+	Violating bool     `json:"violating"`
 	Reasons   []string `json:"reasons,omitempty"` // "rule: why" for every label, most severe first
 	Flags     []string `json:"flags,omitempty"`   // rules' markers, e.g. repeat-author
 }
