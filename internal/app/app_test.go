@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -59,6 +60,14 @@ func TestParse(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, env(), nil, true},
 		{"flag of another command", []string{"version", "--data", "x"}, env(), nil, true},
 		{"zero workers", []string{"worker", "--workers", "0"}, env(), nil, true},
+		{"eval data sets", []string{"eval", "--dataset", "csv:a.csv", "--dataset", "b.txt"}, env(), func(c *Config) bool {
+			return slices.Equal(c.Datasets, []string{"csv:a.csv", "b.txt"})
+		}, false},
+		{"eval data sets from env", []string{"train"}, env("RAQIB_DATASETS", "a.csv,b.txt"), func(c *Config) bool {
+			return slices.Equal(c.Datasets, []string{"a.csv", "b.txt"})
+		}, false},
+		// --data is the data directory everywhere; eval has none.
+		{"eval takes no --data", []string{"eval", "--data", "a.csv"}, env(), nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -96,6 +105,27 @@ func TestHelpListsEveryFlagWithEnv(t *testing.T) {
 				t.Errorf("raqib %s -h does not document --%s and %s:\n%s", cmd.name, st.flagName(), st.envName(), out.String())
 			}
 		}
+	}
+}
+
+// TestFlagValueNames checks the value names that `raqib CMD -h` prints: the
+// flag package takes a back-quoted word of the usage as the value name, so a
+// quoted command ("`raqib worker`") would read as the flag's value.
+func TestFlagValueNames(t *testing.T) {
+	for _, cmd := range commands() {
+		fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+		(&Config{}).bind(fs, env(), cmd.settings...)
+		fs.VisitAll(func(f *flag.Flag) {
+			name, _ := flag.UnquoteUsage(f)
+			if strings.ContainsAny(name, " \t") {
+				t.Errorf("raqib %s -%s: value name %q is more than one word", cmd.name, f.Name, name)
+			}
+			for _, other := range commands() {
+				if strings.EqualFold(name, other.name) || strings.EqualFold(name, "raqib") {
+					t.Errorf("raqib %s -%s: value name %q is a command", cmd.name, f.Name, name)
+				}
+			}
+		})
 	}
 }
 
