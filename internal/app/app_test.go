@@ -420,3 +420,75 @@ func TestBenchIngest(t *testing.T) {
 		t.Errorf("no CPU profile written: %v", err)
 	}
 }
+
+// TestBankImportRejectedRows checks that a hash list with bad rows never
+// passes silently: no bank is created when no row is valid, the valid rows
+// of a mixed list are imported, and either way the command fails naming
+// every rejected row by file and line.
+func TestBankImportRejectedRows(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const header = "hash,algo,labels,entity,source,provenance\n"
+	bad := write("bad.csv", header+"not-a-hash,pdq,propaganda,isis,,\nd41d8cd98f00b204e9800998ecf8427e,sha1,,,,\n")
+	mixed := write("mixed.csv", header+"d41d8cd98f00b204e9800998ecf8427e,md5,propaganda,isis,,\nzz,md5,,,,\n")
+	missing := filepath.Join(dir, "missing.csv")
+	data := t.TempDir()
+	banks := func() map[string]int {
+		s, err := openStore(ctx, &Config{Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		bs, es, err := s.(store.Banks).LoadBanks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, b := range bs {
+			n[b.Name] += 0
+		}
+		for _, e := range es {
+			n[e.Bank]++
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name    string
+		files   []string
+		want    []string // in the error
+		entries int      // of the bank afterwards; -1: no bank
+	}{
+		{"no valid row", []string{bad}, []string{bad + ":2", bad + ":3"}, -1},
+		{"unreadable file", []string{missing}, []string{missing}, -1},
+		{"mixed", []string{bad, missing, mixed}, []string{bad + ":2", bad + ":3", missing, mixed + ":3"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := testConfig(t, "bank", "--bank", tc.name)
+			b.Data = data
+			b.Args = append([]string{"import"}, tc.files...)
+			err := Run(ctx, "bank", b)
+			if !errors.Is(err, ErrRejected) {
+				t.Fatalf("err = %v, want ErrRejected", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+			n, ok := banks()[tc.name]
+			switch {
+			case tc.entries < 0 && ok:
+				t.Errorf("bank %q created with %d entries from a list without a valid row", tc.name, n)
+			case tc.entries >= 0 && n != tc.entries:
+				t.Errorf("bank %q has %d entries (exists %v), want %d", tc.name, n, ok, tc.entries)
+			}
+		})
+	}
+}
