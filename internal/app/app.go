@@ -42,7 +42,7 @@ func commands() []command {
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
 			[]string{"format", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
-			append([]string{"addr"}, pipelineSettings...), runDemo},
+			append([]string{"addr", "demo-data"}, slices.DeleteFunc(slices.Clone(pipelineSettings), func(s string) bool { return s == "data" })...), runDemo},
 		{"eval", "[--dataset FILE...]", "measure the detection stack: confusion matrix, precision, recall, F1, false-positive rate, worst mistakes",
 			[]string{"datasets", "holdout", "positive", "cv", "seed", "model", "json", "log-level", "log-format"}, runEval},
 		{"train", "--dataset FILE...", "train the classifier (deterministic seed) and write the model with its provenance",

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -490,5 +491,65 @@ func TestBankImportRejectedRows(t *testing.T) {
 				t.Errorf("bank %q has %d entries (exists %v), want %d", tc.name, n, ok, tc.entries)
 			}
 		})
+	}
+}
+
+// cancelOn cancels a context once the text written to it contains marker.
+type cancelOn struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.marker) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// TestDemoKeepsDataDir runs `raqib demo --data DIR` twice: the directory is
+// kept, and the second run re-uses it without duplicating the demo posts
+// or their cases.
+func TestDemoKeepsDataDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports the demo corpus twice")
+	}
+	data := filepath.Join(t.TempDir(), "demo")
+	run := func() store.Stats {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		c := testConfig(t, "demo", "--data", data, "--addr", "127.0.0.1:0")
+		out := &cancelOn{marker: "raqib demo is running", cancel: cancel}
+		c.Stdout = out
+		if err := Run(ctx, "demo", c); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.buf.String(), data) {
+			t.Errorf("demo output does not name the kept data directory %s:\n%s", data, out.buf.String())
+		}
+		s, err := openStore(context.Background(), &Config{Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		st, err := s.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	first := run()
+	if first.Posts == 0 || first.OpenCases == 0 {
+		t.Fatalf("demo stored %d posts, %d open cases in %s", first.Posts, first.OpenCases, data)
+	}
+	second := run()
+	if second.Posts != first.Posts || second.OpenCases != first.OpenCases {
+		t.Errorf("second demo run: %d posts, %d open cases; first: %d, %d", second.Posts, second.OpenCases, first.Posts, first.OpenCases)
 	}
 }

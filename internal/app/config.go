@@ -18,6 +18,7 @@ import (
 // the environment, which wins over the default.
 type Config struct {
 	Data          string
+	DemoData      string
 	Store         string
 	Addr          string
 	NATS          string
@@ -139,6 +140,9 @@ func (c *Config) settings() []setting {
 	}
 	return []setting{
 		{"data", "./raqib-data", "data directory: database, queue and evidence live here", str(&c.Data), "", ""},
+		// The demo has its own variable: RAQIB_DATA, set for real work, must
+		// not pull the fictional demo posts into the analysts' data.
+		{name: "demo-data", flag: "data", env: "RAQIB_DEMO_DATA", usage: "keep the demo's data directory here and re-use it on the next run; empty uses a temporary directory removed on exit", bind: str(&c.DemoData)},
 		{"store", "", "PostgreSQL URL (postgres://...) for scale-out; empty keeps the embedded SQLite database in --data", str(&c.Store), "", ""},
 		{"addr", "127.0.0.1:8080", "address the web UI and API listen on", str(&c.Addr), "", ""},
 		{"nats", "", "URL of an external NATS JetStream server; empty runs one inside the process", str(&c.NATS), "", ""},
