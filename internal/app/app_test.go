@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,6 +61,14 @@ func TestParse(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, env(), nil, true},
 		{"flag of another command", []string{"version", "--data", "x"}, env(), nil, true},
 		{"zero workers", []string{"worker", "--workers", "0"}, env(), nil, true},
+		{"eval data sets", []string{"eval", "--dataset", "csv:a.csv", "--dataset", "b.txt"}, env(), func(c *Config) bool {
+			return slices.Equal(c.Datasets, []string{"csv:a.csv", "b.txt"})
+		}, false},
+		{"eval data sets from env", []string{"train"}, env("RAQIB_DATASETS", "a.csv,b.txt"), func(c *Config) bool {
+			return slices.Equal(c.Datasets, []string{"a.csv", "b.txt"})
+		}, false},
+		// --data is the data directory everywhere; eval has none.
+		{"eval takes no --data", []string{"eval", "--data", "a.csv"}, env(), nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -96,6 +106,27 @@ func TestHelpListsEveryFlagWithEnv(t *testing.T) {
 				t.Errorf("raqib %s -h does not document --%s and %s:\n%s", cmd.name, st.flagName(), st.envName(), out.String())
 			}
 		}
+	}
+}
+
+// TestFlagValueNames checks the value names that `raqib CMD -h` prints: the
+// flag package takes a back-quoted word of the usage as the value name, so a
+// quoted command ("`raqib worker`") would read as the flag's value.
+func TestFlagValueNames(t *testing.T) {
+	for _, cmd := range commands() {
+		fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+		(&Config{}).bind(fs, env(), cmd.settings...)
+		fs.VisitAll(func(f *flag.Flag) {
+			name, _ := flag.UnquoteUsage(f)
+			if strings.ContainsAny(name, " \t") {
+				t.Errorf("raqib %s -%s: value name %q is more than one word", cmd.name, f.Name, name)
+			}
+			for _, other := range commands() {
+				if strings.EqualFold(name, other.name) || strings.EqualFold(name, "raqib") {
+					t.Errorf("raqib %s -%s: value name %q is a command", cmd.name, f.Name, name)
+				}
+			}
+		})
 	}
 }
 
@@ -388,5 +419,137 @@ func TestBenchIngest(t *testing.T) {
 	}
 	if st, err := os.Stat(c.CPUProfile); err != nil || st.Size() == 0 {
 		t.Errorf("no CPU profile written: %v", err)
+	}
+}
+
+// TestBankImportRejectedRows checks that a hash list with bad rows never
+// passes silently: no bank is created when no row is valid, the valid rows
+// of a mixed list are imported, and either way the command fails naming
+// every rejected row by file and line.
+func TestBankImportRejectedRows(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const header = "hash,algo,labels,entity,source,provenance\n"
+	bad := write("bad.csv", header+"not-a-hash,pdq,propaganda,isis,,\nd41d8cd98f00b204e9800998ecf8427e,sha1,,,,\n")
+	mixed := write("mixed.csv", header+"d41d8cd98f00b204e9800998ecf8427e,md5,propaganda,isis,,\nzz,md5,,,,\n")
+	missing := filepath.Join(dir, "missing.csv")
+	data := t.TempDir()
+	banks := func() map[string]int {
+		s, err := openStore(ctx, &Config{Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		bs, es, err := s.(store.Banks).LoadBanks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, b := range bs {
+			n[b.Name] += 0
+		}
+		for _, e := range es {
+			n[e.Bank]++
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name    string
+		files   []string
+		want    []string // in the error
+		entries int      // of the bank afterwards; -1: no bank
+	}{
+		{"no valid row", []string{bad}, []string{bad + ":2", bad + ":3"}, -1},
+		{"unreadable file", []string{missing}, []string{missing}, -1},
+		{"mixed", []string{bad, missing, mixed}, []string{bad + ":2", bad + ":3", missing, mixed + ":3"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := testConfig(t, "bank", "--bank", tc.name)
+			b.Data = data
+			b.Args = append([]string{"import"}, tc.files...)
+			err := Run(ctx, "bank", b)
+			if !errors.Is(err, ErrRejected) {
+				t.Fatalf("err = %v, want ErrRejected", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+			n, ok := banks()[tc.name]
+			switch {
+			case tc.entries < 0 && ok:
+				t.Errorf("bank %q created with %d entries from a list without a valid row", tc.name, n)
+			case tc.entries >= 0 && n != tc.entries:
+				t.Errorf("bank %q has %d entries (exists %v), want %d", tc.name, n, ok, tc.entries)
+			}
+		})
+	}
+}
+
+// cancelOn cancels a context once the text written to it contains marker.
+type cancelOn struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.marker) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// TestDemoKeepsDataDir runs `raqib demo --data DIR` twice: the directory is
+// kept, and the second run re-uses it without duplicating the demo posts
+// or their cases.
+func TestDemoKeepsDataDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports the demo corpus twice")
+	}
+	data := filepath.Join(t.TempDir(), "demo")
+	run := func() store.Stats {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		c := testConfig(t, "demo", "--data", data, "--addr", "127.0.0.1:0")
+		out := &cancelOn{marker: "raqib demo is running", cancel: cancel}
+		c.Stdout = out
+		if err := Run(ctx, "demo", c); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.buf.String(), data) {
+			t.Errorf("demo output does not name the kept data directory %s:\n%s", data, out.buf.String())
+		}
+		s, err := openStore(context.Background(), &Config{Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		st, err := s.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	first := run()
+	if first.Posts == 0 || first.OpenCases == 0 {
+		t.Fatalf("demo stored %d posts, %d open cases in %s", first.Posts, first.OpenCases, data)
+	}
+	second := run()
+	if second.Posts != first.Posts || second.OpenCases != first.OpenCases {
+		t.Errorf("second demo run: %d posts, %d open cases; first: %d, %d", second.Posts, second.OpenCases, first.Posts, first.OpenCases)
 	}
 }

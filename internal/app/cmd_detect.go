@@ -9,14 +9,14 @@ import (
 	"github.com/raqib-project/raqib/internal/eval"
 )
 
-// dataFiles turns --data/--holdout values into classifier data files with
+// dataFiles turns --dataset/--holdout values into classifier data files with
 // the --positive label mapping.
 func dataFiles(values, positive []string) ([]classifier.DataFile, error) {
 	var out []classifier.DataFile
 	for _, v := range values {
 		df, err := classifier.ParseDataFlag(v)
 		if err != nil {
-			return nil, fmt.Errorf("%w: --data %s: %w", ErrUsage, v, err)
+			return nil, fmt.Errorf("%w: --dataset %s: %w", ErrUsage, v, err)
 		}
 		if df.Format == classifier.FormatCSV {
 			df.Positive = positive
@@ -39,7 +39,7 @@ func (c *Config) trainConfig() (classifier.TrainConfig, error) {
 func runEval(_ context.Context, c *Config) error {
 	c.Datasets = append(c.Datasets, c.Args...)
 	if len(c.Datasets)+len(c.Holdout) == 0 {
-		return fmt.Errorf("%w: eval needs --data FILE (or --holdout FILE)", ErrUsage)
+		return fmt.Errorf("%w: eval needs --dataset FILE (or --holdout FILE)", ErrUsage)
 	}
 	tc, err := c.trainConfig()
 	if err != nil {
@@ -63,12 +63,12 @@ func runEval(_ context.Context, c *Config) error {
 	return err
 }
 
-// runTrain trains a classifier model on --data and writes it to --out with
+// runTrain trains a classifier model on --dataset and writes it to --out with
 // its provenance beside it.
 func runTrain(_ context.Context, c *Config) error {
 	c.Datasets = append(c.Datasets, c.Args...)
 	if len(c.Datasets) == 0 {
-		return fmt.Errorf("%w: train needs --data FILE...", ErrUsage)
+		return fmt.Errorf("%w: train needs --dataset FILE...", ErrUsage)
 	}
 	tc, err := c.trainConfig()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 // the environment, which wins over the default.
 type Config struct {
 	Data          string
+	DemoData      string
 	Store         string
 	Addr          string
 	NATS          string
@@ -68,8 +69,8 @@ type setting struct {
 	bind  func(fs *flag.FlagSet, name, def, usage string)
 	// env overrides the variable name RAQIB_<NAME>.
 	env string
-	// flag overrides the flag name where it would collide with another
-	// setting's: eval's --data names data sets, not the data directory.
+	// flag overrides the flag name where the setting's name reads badly as
+	// a flag: one --dataset per data set, collected into datasets.
 	flag string
 }
 
@@ -141,10 +142,13 @@ func (c *Config) settings() []setting {
 	}
 	return []setting{
 		{"data", "./raqib-data", "data directory: database, queue and evidence live here", str(&c.Data), "", ""},
+		// The demo has its own variable: RAQIB_DATA, set for real work, must
+		// not pull the fictional demo posts into the analysts' data.
+		{name: "demo-data", flag: "data", env: "RAQIB_DEMO_DATA", usage: "keep the demo's data directory here and re-use it on the next run; empty uses a temporary directory removed on exit", bind: str(&c.DemoData)},
 		{"store", "", "PostgreSQL URL (postgres://...) for scale-out; empty keeps the embedded SQLite database in --data", str(&c.Store), "", ""},
 		{"addr", "127.0.0.1:8080", "address the web UI and API listen on", str(&c.Addr), "", ""},
 		{"nats", "", "URL of an external NATS JetStream server; empty runs one inside the process", str(&c.NATS), "", ""},
-		{"nats-listen", "", "also expose the embedded NATS server on host:port (e.g. 127.0.0.1:4333) so that `raqib worker` processes can join", str(&c.NATSListen), "", ""},
+		{"nats-listen", "", "also expose the embedded NATS server on `host:port` (e.g. 127.0.0.1:4333) so that raqib worker processes can join", str(&c.NATSListen), "", ""},
 		{"nats-namespace", "raqib", "prefix of stream and subject names, to share one NATS cluster", str(&c.NATSNamespace), "", ""},
 		{"workers", strconv.Itoa(runtime.NumCPU()), "concurrent pipeline workers in this process", num(&c.Workers), "", ""},
 		{"format", "", "input format (telegram, whatsapp, xapi, xarchive, rocketchat, feed, text, jsonl); empty detects it per file", str(&c.Format), "", ""},
@@ -158,7 +162,7 @@ func (c *Config) settings() []setting {
 		{"action-quota", "1000", "how often each automated action (alerts) may run a day, across all workers: a circuit breaker", num(&c.ActionQuota), "", ""},
 		{"recycled-texts", "50000", "violating texts each worker keeps in memory to recognize their recycled copies (about 1.2 KB each)", num(&c.RecycledTexts), "", ""},
 		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},
-		{name: "datasets", flag: "data", usage: "data set to evaluate or train on, FORMAT:PATH or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
+		{name: "datasets", flag: "dataset", usage: "data set to evaluate or train on, `FORMAT:PATH` or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
 		{"holdout", "", "data set scored but never trained on (seed articles, hard negatives); repeatable", list(&c.Holdout), "", ""},
 		{"positive", "ISIS", "label values of CSV data sets that count as violating; comma-separated", list(&c.Positive), "", ""},
 		{"cv", "0", "k-fold cross-validation: train on k-1 folds, score the held-out fold (0: score the model as it is)", num(&c.CV), "", ""},

@@ -7,99 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/raqib-project/raqib/internal/enrich"
 	"github.com/raqib-project/raqib/internal/hashbank"
-	"github.com/raqib-project/raqib/internal/pdq"
-	"github.com/raqib-project/raqib/internal/pdq/vpdq"
 	"github.com/raqib-project/raqib/internal/post"
-	"github.com/raqib-project/raqib/internal/source"
 	"github.com/raqib-project/raqib/internal/store"
 )
-
-// videoExts are hashed with vPDQ (one PDQ per sampled frame).
-var videoExts = map[string]bool{".mp4": true, ".mov": true, ".mkv": true, ".webm": true, ".avi": true, ".m4v": true}
-
-// hashLine is one line of `raqib hash --json`. Error names the file.
-type hashLine struct {
-	File    string `json:"file"`
-	PDQ     string `json:"pdq,omitempty"`
-	Quality int    `json:"quality"`
-	MD5     string `json:"md5"`
-	SHA256  string `json:"sha256"`
-	Frames  int    `json:"frames,omitempty"` // videos: vPDQ frame hashes
-	Error   string `json:"error,omitempty"`
-}
-
-// runHash prints the perceptual and exact hashes of files. A file that
-// cannot be hashed is reported and the others still are; the exit status
-// says whether any failed.
-func runHash(ctx context.Context, c *Config) error {
-	if len(c.Args) == 0 {
-		return fmt.Errorf("%w: hash needs at least one FILE", ErrUsage)
-	}
-	h := pdq.NewHasher()
-	enc := json.NewEncoder(c.Stdout)
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	if !c.JSON {
-		fmt.Fprintln(tw, "FILE\tPDQ\tQUALITY\tMD5\tSHA-256")
-	}
-	failed := 0
-	for _, path := range c.Args {
-		line := hashFile(ctx, h, path, c.MaxPixels)
-		if line.Error != "" {
-			failed++
-			fmt.Fprintln(c.Stderr, line.Error)
-		}
-		if c.JSON {
-			enc.Encode(line)
-			continue
-		}
-		pdqCol := line.PDQ
-		if line.Frames > 0 {
-			pdqCol = fmt.Sprintf("(video: %d frame hashes, use --json)", line.Frames)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", line.File, pdqCol, line.Quality, line.MD5, line.SHA256)
-	}
-	tw.Flush()
-	if failed > 0 {
-		return fmt.Errorf("%d of %d files could not be hashed", failed, len(c.Args))
-	}
-	return nil
-}
-
-func hashFile(ctx context.Context, h *pdq.Hasher, path string, maxPixels int) hashLine {
-	line := hashLine{File: path}
-	if videoExts[strings.ToLower(filepath.Ext(path))] {
-		feats, _, err := vpdq.Hash(ctx, path, vpdq.Options{})
-		if err != nil {
-			line.Error = path + ": " + err.Error()
-			return line
-		}
-		line.Frames = len(feats)
-		// Stream the digests: a video may not fit in memory.
-		f, err := os.Open(path)
-		if err != nil {
-			line.Error = err.Error()
-			return line
-		}
-		defer f.Close()
-		m := source.HashMedia(post.Media{}, f)
-		line.MD5, line.SHA256 = m.MD5, m.SHA256
-		return line
-	}
-	res, err := h.HashFile(path, maxPixels)
-	line.MD5, line.SHA256 = res.MD5, res.SHA256
-	if err != nil {
-		line.Error = err.Error()
-		return line
-	}
-	line.PDQ, line.Quality = res.PDQ.String(), res.Quality
-	return line
-}
 
 // bankFormats maps --bank-format to readers and writers.
 var bankFormats = map[string]struct {
@@ -199,10 +114,19 @@ func bankExport(ctx context.Context, c *Config, banks store.Banks) error {
 	return f.write(c.Stdout, out)
 }
 
+// ErrRejected marks a hash-list import that skipped rows or files: the
+// valid rows are imported, and the command fails so that a script notices.
+var ErrRejected = errors.New("rejected")
+
+// maxNamedRejections bounds how many rejected rows the error of bank import
+// names; stderr lists every one.
+const maxNamedRejections = 20
+
 // bankImport adds the entries of hash-list files to a bank (created when
 // new) and then scans what was already collected for new matches:
 // retroactive matching, so that content collected before a partner shared
-// its hash is found too.
+// its hash is found too. A bad row or unreadable file is reported and the
+// rest still imported; with no valid row at all no bank is created.
 func bankImport(ctx context.Context, c *Config, st store.Store, banks store.Banks, files []string) error {
 	f, ok := bankFormats[c.BankFormat]
 	if !ok {
@@ -215,6 +139,27 @@ func bankImport(ctx context.Context, c *Config, st store.Store, banks store.Bank
 	if !kind.Valid() {
 		return fmt.Errorf("%w: --kind %q: want own, partner, imported or negative", ErrUsage, c.BankKind)
 	}
+	var entries []hashbank.Entry
+	var rejected []string // file:line of each rejected row, or the file
+	for _, path := range files {
+		es, bad, err := readHashList(f.read, path, c.Bank)
+		if err != nil {
+			fmt.Fprintf(c.Stderr, "rejected %v\n", err)
+			rejected = append(rejected, err.Error())
+			continue
+		}
+		for _, b := range bad {
+			fmt.Fprintf(c.Stderr, "rejected %v\n", b)
+			rejected = append(rejected, fmt.Sprintf("%s:%d", b.File, b.Line))
+		}
+		for i := range es {
+			es[i].Enabled = true
+		}
+		entries = append(entries, es...)
+	}
+	if len(entries) == 0 {
+		return fmt.Errorf("bank %q not changed: no valid row: %w", c.Bank, rejectedErr(rejected))
+	}
 	existing, _, err := banks.LoadBanks(ctx)
 	if err != nil {
 		return err
@@ -224,39 +169,48 @@ func bankImport(ctx context.Context, c *Config, st store.Store, banks store.Bank
 			return err
 		}
 	}
-	var entries []hashbank.Entry
-	rejected := 0
-	for _, path := range files {
-		fh, err := os.Open(path)
-		if err != nil {
-			return fmt.Errorf("hash list: %w", err)
-		}
-		es, bad, err := f.read(fh, path, c.Bank)
-		fh.Close()
-		if err != nil {
-			return err
-		}
-		for _, b := range bad {
-			fmt.Fprintf(c.Stderr, "rejected %v\n", b)
-		}
-		rejected += len(bad)
-		for i := range es {
-			es[i].Enabled = true
-		}
-		entries = append(entries, es...)
-	}
 	added, err := banks.AddEntries(ctx, entries)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "bank %q: %d entries read, %d added, %d already there, %d rejected\n",
-		c.Bank, len(entries), len(added), len(entries)-len(added), rejected)
+		c.Bank, len(entries), len(added), len(entries)-len(added), len(rejected))
 	n, err := rescan(ctx, c, st, added)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "retroactive scan: %d already-collected posts match the new entries and were re-decided\n", n)
+	if len(rejected) > 0 {
+		return fmt.Errorf("bank %q: %d valid rows imported, but %w", c.Bank, len(entries), rejectedErr(rejected))
+	}
 	return nil
+}
+
+// readHashList reads one hash-list file; an error names the file.
+func readHashList(read func(io.Reader, string, string) ([]hashbank.Entry, []*hashbank.RowError, error), path, bank string) ([]hashbank.Entry, []*hashbank.RowError, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hash list: %w", err)
+	}
+	defer fh.Close()
+	es, bad, err := read(fh, path, bank)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hash list %s: %w", path, err)
+	}
+	return es, bad, nil
+}
+
+// rejectedErr names the rejected rows, the first maxNamedRejections of them.
+func rejectedErr(rows []string) error {
+	if len(rows) == 0 {
+		return fmt.Errorf("the lists are empty: %w", ErrRejected)
+	}
+	named := rows[:min(len(rows), maxNamedRejections)]
+	more := ""
+	if len(rows) > len(named) {
+		more = fmt.Sprintf(" and %d more (see above)", len(rows)-len(named))
+	}
+	return fmt.Errorf("%d %w: %s%s", len(rows), ErrRejected, strings.Join(named, "; "), more)
 }
 
 func hasBank(bs []hashbank.Bank, name string) bool {
