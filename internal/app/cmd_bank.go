@@ -225,33 +225,29 @@ func hasBank(bs []hashbank.Bank, name string) bool {
 // rescan re-decides the stored posts that entries just added match, and
 // prints each.
 func rescan(ctx context.Context, c *Config, st store.Store, added []hashbank.Entry) (int, error) {
-	log := c.logger()
-	k, err := newKnownContent(ctx, st, log)
-	if err != nil {
+	s := &system{cfg: c, log: c.logger(), store: st, metrics: newMetrics()}
+	if err := s.openWorker(ctx); err != nil {
 		return 0, err
 	}
-	keys, err := k.retro(ctx, added)
+	keys, err := s.known.retro(ctx, added)
 	if err != nil || len(keys) == 0 {
 		return 0, err
 	}
-	det, err := newDetection(c, log)
-	if err != nil {
-		return 0, err
-	}
-	det.stack.Known = append(det.stack.Known, k.det)
 	var ps []post.Post
 	for _, key := range keys {
 		p, _, err := st.Post(ctx, key)
 		if err != nil {
 			return 0, err
 		}
-		enrich.Post(&p)
-		det.analyze(&p)
-		fmt.Fprintf(c.Stdout, "  %s: now %s (violating %v)\n", key, p.Decision.Label, p.Decision.Violating)
 		ps = append(ps, p)
 	}
-	if _, err := st.SavePosts(ctx, ps); err != nil {
+	// The posts take the one batch path again: decided anew, saved, and
+	// their cases proposed.
+	if _, err := s.worker.Process(ctx, ps); err != nil {
 		return 0, err
+	}
+	for i := range ps {
+		fmt.Fprintf(c.Stdout, "  %s: now %s (violating %v)\n", ps[i].Key(), ps[i].Decision.Label, ps[i].Decision.Violating)
 	}
 	return len(ps), nil
 }

@@ -58,7 +58,7 @@ func TestCorpusDetections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stack, err := rules.NewStack(lex, model, &rules.MemCounters{}, nil)
+	stack, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Model: model})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +68,7 @@ func TestCorpusDetections(t *testing.T) {
 		Publish: func(_ context.Context, ps []post.Post) error {
 			for _, p := range ps {
 				enrich.Post(&p)
-				v := stack.Check(&p)
-				p.Decision = post.Decision{Label: v.Label, Violating: v.Violating, Reasons: v.Reasons}
+				stack.Check(&p, nil)
 				id := p.ID
 				if p.Platform == post.WhatsApp {
 					id = strconv.Itoa(p.Origin.Line)
