@@ -7,6 +7,14 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 )
 
+// KeySQL is the SQL expression, in both stores' dialect, of post.KeyOf on
+// the columns named: what the migration to escaped keys computes. It is
+// part of a released migration, so it must not change.
+func KeySQL(platform, channel, id string) string {
+	esc := func(col string) string { return "replace(replace(" + col + ", '%', '%25'), ':', '%3A')" }
+	return esc(platform) + " || ':' || " + esc(channel) + " || ':' || " + esc(id)
+}
+
 // PrepareProposals checks proposals before a store applies them: each needs
 // a post key. It returns them without repeats of a post (the first
 // proposal of a post wins, as a second would find the post in its case)

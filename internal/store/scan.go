@@ -92,6 +92,22 @@ func ScanTexts(rows Rows) ([]IndexedText, error) {
 	return ts, rows.Err()
 }
 
+// ScanCounts reads rows of (key, count).
+func ScanCounts(rows Rows) (map[string]int, error) {
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			k string
+			n int
+		)
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("count events: %w", err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
 // ScanKeys reads post keys from rows of one column.
 func ScanKeys(rows Rows) ([]string, error) {
 	var keys []string

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/raqib-project/raqib/internal/post"
-	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/storetest"
 )
 
@@ -33,14 +32,7 @@ func TestMigrateKeys(t *testing.T) {
 	now := time.Now()
 	for _, lp := range storetest.LegacyPosts() {
 		p := lp.Post
-		doc, err := store.EncodeDoc(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		earlier, err := store.EncodeDoc(lp.Earlier)
-		if err != nil {
-			t.Fatal(err)
-		}
+		doc, earlier := lp.Docs(t)
 		var id int64
 		err = conn.QueryRow(ctx, `INSERT INTO posts (key, platform, post_id, channel_id, author_id, kind, posted_at,
 			collected_at, content_hash, version, norm, fts, doc) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,2,$10,''::tsvector,$11)

@@ -251,23 +251,17 @@ var migrations = []string{
 	);
 	ALTER TABLE posts ADD COLUMN source text NOT NULL DEFAULT '';
 	CREATE INDEX posts_source ON posts (source, posted_at DESC NULLS LAST, id DESC);`,
-	// Post keys escape '%' and ':' in their parts (see post.KeyOf). Keys
-	// that change are first moved to a value without ':', which no key
-	// has, so that no row takes a key another still holds. Versions and
-	// media refer to posts by id.
+	// Post keys escape '%' and ':' in their parts (see post.KeyOf), as in
+	// the embedded store's migration 5. Versions and media refer to posts
+	// by id.
 	`CREATE TEMP TABLE rekey ON COMMIT DROP AS SELECT id, old, new FROM (SELECT id, key AS old,
-		replace(replace(platform, '%', '%25'), ':', '%3A') || ':' ||
-		replace(replace(channel_id, '%', '%25'), ':', '%3A') || ':' ||
-		replace(replace(post_id, '%', '%25'), ':', '%3A') AS new FROM posts) k WHERE old <> new;
+		` + store.KeySQL("platform", "channel_id", "post_id") + ` AS new FROM posts) k WHERE old <> new;
 	UPDATE posts p SET key = 'rekey ' || p.id FROM rekey k WHERE p.id = k.id;
 	UPDATE posts p SET key = k.new FROM rekey k WHERE p.id = k.id;
 	DROP INDEX cases_open_post;
 	UPDATE cases c SET post_key = k.new FROM rekey k WHERE c.post_key = k.old;
 	CREATE UNIQUE INDEX cases_open_post ON cases (post_key) WHERE status = 'open';`,
-	// The state workers share (see store.Counters, store.TextIndex,
-	// store.CaseProposer). A case gathers posts; a post is in at most one
-	// open case and a group has at most one. count_events is written for
-	// every flagged post, so it has one index besides its key.
+	// The state workers share, as in the embedded store's migration 6.
 	`ALTER TABLE cases ADD COLUMN grp text NOT NULL DEFAULT '';
 	ALTER TABLE cases ADD COLUMN posts integer NOT NULL DEFAULT 0;
 	CREATE UNIQUE INDEX cases_open_group ON cases (grp) WHERE status = 'open' AND grp <> '';

@@ -37,9 +37,8 @@ func (s *Store) AddEvents(ctx context.Context, evs []store.CountEvent) error {
 
 // CountEvents implements store.Counters.
 func (s *Store) CountEvents(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
-	out := map[string]int{}
 	if len(keys) == 0 {
-		return out, nil
+		return map[string]int{}, nil
 	}
 	rows, err := s.pool.Query(ctx, `SELECT key, count(*) FROM count_events
 		WHERE key = ANY($1::text[]) AND at >= $2 GROUP BY key`, keys, since)
@@ -47,17 +46,7 @@ func (s *Store) CountEvents(ctx context.Context, keys []string, since time.Time)
 		return nil, fmt.Errorf("count events: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			k string
-			n int
-		)
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, fmt.Errorf("count events: %w", err)
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
+	return store.ScanCounts(rows)
 }
 
 // PruneEvents implements store.Counters.

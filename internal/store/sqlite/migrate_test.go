@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
-	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/storetest"
 )
 
@@ -27,14 +26,7 @@ func TestMigrateKeys(t *testing.T) {
 	now := time.Now().UnixMilli()
 	for _, lp := range storetest.LegacyPosts() {
 		p := lp.Post
-		doc, err := store.EncodeDoc(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		earlier, err := store.EncodeDoc(lp.Earlier)
-		if err != nil {
-			t.Fatal(err)
-		}
+		doc, earlier := lp.Docs(t)
 		var rowid int64
 		err = db.QueryRowContext(ctx, `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at,
 			collected_at, content_hash, version, norm, doc) VALUES (?,?,?,?,?,?,?,?,?,2,?,?) RETURNING rowid`,

@@ -14,19 +14,25 @@ var (
 	insertTexts  = &multiRow{head: `INSERT OR IGNORE INTO texts(key, sig, label) VALUES `, cols: 3}
 )
 
-// insertRows writes n rows with m, insertChunk rows a statement; arg
-// appends the columns of row i. The caller is inside write.
-func (s *Store) insertRows(ctx context.Context, m *multiRow, n int, arg func(args []any, i int) []any) error {
-	args := make([]any, 0, min(n, insertChunk)*m.cols)
-	for i := 0; i < n; {
-		end := min(n, i+insertChunk)
-		args = args[:0]
-		for ; i < end; i++ {
-			args = arg(args, i)
+// insertRows writes n rows with m in one transaction, insertChunk rows a
+// statement; arg appends the columns of row i.
+func (s *Store) insertRows(ctx context.Context, what string, m *multiRow, n int, arg func(args []any, i int) []any) error {
+	err := s.write(ctx, func() error {
+		args := make([]any, 0, min(n, insertChunk)*m.cols)
+		for i := 0; i < n; {
+			end := min(n, i+insertChunk)
+			args = args[:0]
+			for ; i < end; i++ {
+				args = arg(args, i)
+			}
+			if _, err := s.exec(ctx, m.sql(len(args)/m.cols), args...); err != nil {
+				return err
+			}
 		}
-		if _, err := s.exec(ctx, m.sql(len(args)/m.cols), args...); err != nil {
-			return err
-		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
@@ -36,22 +42,15 @@ func (s *Store) AddEvents(ctx context.Context, evs []store.CountEvent) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func() error {
-		return s.insertRows(ctx, insertEvents, len(evs), func(args []any, i int) []any {
-			return append(args, evs[i].Key, evs[i].ID, unixMilli(evs[i].At))
-		})
+	return s.insertRows(ctx, "add events", insertEvents, len(evs), func(args []any, i int) []any {
+		return append(args, evs[i].Key, evs[i].ID, unixMilli(evs[i].At))
 	})
-	if err != nil {
-		return fmt.Errorf("add events: %w", err)
-	}
-	return nil
 }
 
 // CountEvents implements store.Counters.
 func (s *Store) CountEvents(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
-	out := map[string]int{}
 	if len(keys) == 0 {
-		return out, nil
+		return map[string]int{}, nil
 	}
 	js, err := json.Marshal(keys)
 	if err != nil {
@@ -63,17 +62,7 @@ func (s *Store) CountEvents(ctx context.Context, keys []string, since time.Time)
 		return nil, fmt.Errorf("count events: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			k string
-			n int
-		)
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, fmt.Errorf("count events: %w", err)
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
+	return store.ScanCounts(rows)
 }
 
 // PruneEvents implements store.Counters.
@@ -95,15 +84,9 @@ func (s *Store) AddTexts(ctx context.Context, ts []store.IndexedText) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func() error {
-		return s.insertRows(ctx, insertTexts, len(ts), func(args []any, i int) []any {
-			return append(args, ts[i].Key, ts[i].Sig, string(ts[i].Label))
-		})
+	return s.insertRows(ctx, "add texts", insertTexts, len(ts), func(args []any, i int) []any {
+		return append(args, ts[i].Key, ts[i].Sig, string(ts[i].Label))
 	})
-	if err != nil {
-		return fmt.Errorf("add texts: %w", err)
-	}
-	return nil
 }
 
 // TextsSince implements store.TextIndex.

@@ -243,9 +243,7 @@ var migrations = []string{
 	// has, so that no row takes a key another still holds. Versions and
 	// media refer to posts by rowid.
 	`CREATE TEMP TABLE rekey AS SELECT r, old, new FROM (SELECT rowid AS r, key AS old,
-		replace(replace(platform, '%', '%25'), ':', '%3A') || ':' ||
-		replace(replace(channel_id, '%', '%25'), ':', '%3A') || ':' ||
-		replace(replace(post_id, '%', '%25'), ':', '%3A') AS new FROM posts) WHERE old != new;
+		` + store.KeySQL("platform", "channel_id", "post_id") + ` AS new FROM posts) WHERE old != new;
 	UPDATE posts SET key = 'rekey ' || rowid WHERE rowid IN (SELECT r FROM rekey);
 	UPDATE posts SET key = (SELECT new FROM rekey WHERE r = posts.rowid) WHERE rowid IN (SELECT r FROM rekey);
 	DROP INDEX cases_open_post;

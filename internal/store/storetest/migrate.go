@@ -24,6 +24,19 @@ type LegacyPost struct {
 	Case    bool
 }
 
+// Docs returns the stored forms of the post and of its earlier version.
+func (lp LegacyPost) Docs(t *testing.T) (doc, earlier []byte) {
+	t.Helper()
+	doc, err := store.EncodeDoc(lp.Post)
+	if err == nil {
+		earlier, err = store.EncodeDoc(lp.Earlier)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, earlier
+}
+
 // LegacyPosts returns the posts a migration test writes, in order.
 func LegacyPosts() []LegacyPost {
 	mk := func(platform post.Platform, channel, id, text string, open bool) LegacyPost {
