@@ -428,3 +428,8 @@ func TestBanks(t *testing.T) {
 	testURL(t)
 	storetest.RunBanks(t, func(t *testing.T) storetest.BankStore { return openTest(t) })
 }
+
+// BenchmarkAddEvents measures the counter writes of flagged posts.
+func BenchmarkAddEvents(b *testing.B) {
+	storetest.BenchAddEvents(b, openTest(b))
+}

@@ -242,3 +242,23 @@ func RunShared(t *testing.T, open func(t *testing.T) SharedStore) {
 		}
 	})
 }
+
+// BenchAddEvents measures AddEvents as workers call it for flagged posts:
+// batches of 500 events, each of a post by one of 5,000 authors.
+func BenchAddEvents(b *testing.B, c store.Counters) {
+	ctx := context.Background()
+	evs := make([]store.CountEvent, 500)
+	n := 0
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		for i := range evs {
+			evs[i] = store.CountEvent{Key: fmt.Sprintf("author:x:%d", n%5000), ID: fmt.Sprintf("x:t:%d", n),
+				At: t0.Add(time.Duration(n) * time.Millisecond)}
+			n++
+		}
+		if err := c.AddEvents(ctx, evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
