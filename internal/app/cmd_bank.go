@@ -10,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/raqib-project/raqib/internal/enrich"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"

@@ -6,6 +6,7 @@ package post
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -176,10 +177,23 @@ type Decision struct {
 	Flags     []string `json:"flags,omitempty"`   // rules' markers, e.g. repeat-author
 }
 
-// Key identifies a post across the whole system: platform, channel and id.
+// Key identifies a post across the whole system: platform, channel and id,
+// joined by ':'. '%' and ':' inside a part are percent-escaped, so that no
+// two posts share a key (a feed of channel "https://news.example:a" and
+// id "1" against channel "https://news.example" and id "a:1"), while the
+// keys of ordinary ids such as "telegram:-100123:5" read as before.
 func (p *Post) Key() string {
-	return string(p.Platform) + ":" + p.Channel.ID + ":" + p.ID
+	return KeyOf(string(p.Platform), p.Channel.ID, p.ID)
 }
+
+// KeyOf is the key of the post id in channel of platform; see Post.Key.
+func KeyOf(platform, channel, id string) string {
+	return keyEscaper.Replace(platform) + ":" + keyEscaper.Replace(channel) + ":" + keyEscaper.Replace(id)
+}
+
+// keyEscaper is mirrored by the stores' key migrations, which escape '%'
+// before ':' in SQL.
+var keyEscaper = strings.NewReplacer("%", "%25", ":", "%3A")
 
 // ContentHash fingerprints what a reader sees of the post, to tell an edit
 // from a plain re-import.

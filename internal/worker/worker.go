@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -260,18 +261,17 @@ type request struct {
 	p *post.Post
 }
 
-// quotaKey is the counter of an action's runs.
-func quotaKey(action string) string { return "action/" + action }
+// quotaKey is the counter of an action's runs; doneKey records that it ran
+// for one post.
+func quotaKey(action string) string         { return "action/" + action }
+func doneKey(action, postKey string) string { return "acted/" + action + "/" + postKey }
 
-// act runs the actions of a batch within each action's daily quota. A run
-// is counted before it is carried out, keyed by post, so that a batch
-// delivered again neither counts twice nor exceeds the quota. An actor's
-// failure is logged, not returned: the batch is stored, and delivering it
-// again would repeat the actions that succeeded.
+// act runs the actions of a batch within each action's daily quota. Each
+// run is recorded before it is carried out, keyed by post, so that a batch
+// delivered again neither acts twice nor counts twice against the quota.
+// An actor's failure is logged, not returned: the batch is stored, and
+// delivering it again would repeat the actions that succeeded.
 func (w *Worker) act(ctx context.Context, reqs []request, now time.Time) error {
-	if len(reqs) == 0 {
-		return nil
-	}
 	byName := map[string][]request{}
 	var names []string
 	for _, r := range reqs {
@@ -284,24 +284,30 @@ func (w *Worker) act(ctx context.Context, reqs []request, now time.Time) error {
 		}
 		byName[r.Name] = append(byName[r.Name], r)
 	}
+	since := now.Add(-quotaWindow)
 	for _, name := range names {
-		used, err := w.cfg.Store.CountEvents(ctx, []string{quotaKey(name)}, now.Add(-quotaWindow))
+		rs := byName[name]
+		keys := []string{quotaKey(name)}
+		for _, r := range rs {
+			keys = append(keys, doneKey(name, r.p.Key()))
+		}
+		seen, err := w.cfg.Store.CountEvents(ctx, keys, since)
 		if err != nil {
 			return fmt.Errorf("quota of %s: %w", name, err)
 		}
-		left := w.cfg.Quota - used[quotaKey(name)]
-		rs := byName[name]
-		if len(rs) > left {
+		rs = slices.DeleteFunc(rs, func(r request) bool { return seen[doneKey(name, r.p.Key())] > 0 })
+		if left := max(w.cfg.Quota-seen[quotaKey(name)], 0); len(rs) > left {
 			w.cfg.Log.Warn("action quota reached; the rest of the day's requests are dropped",
-				"action", name, "quota", w.cfg.Quota, "dropped", len(rs)-max(left, 0))
-			rs = rs[:max(left, 0)]
+				"action", name, "quota", w.cfg.Quota, "dropped", len(rs)-left)
+			rs = rs[:left]
 		}
 		if len(rs) == 0 {
 			continue
 		}
-		evs := make([]store.CountEvent, len(rs))
-		for i, r := range rs {
-			evs[i] = store.CountEvent{Key: quotaKey(name), ID: r.p.Key(), At: now}
+		evs := make([]store.CountEvent, 0, 2*len(rs))
+		for _, r := range rs {
+			evs = append(evs, store.CountEvent{Key: quotaKey(name), ID: r.p.Key(), At: now},
+				store.CountEvent{Key: doneKey(name, r.p.Key()), ID: r.p.Key(), At: now})
 		}
 		if err := w.cfg.Store.AddEvents(ctx, evs); err != nil {
 			return fmt.Errorf("quota of %s: %w", name, err)

@@ -260,3 +260,13 @@ func BenchmarkAuthorQuery(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAddEvents measures the counter writes of flagged posts.
+func BenchmarkAddEvents(b *testing.B) {
+	s, err := Open(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchAddEvents(b, s)
+}
