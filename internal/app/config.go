@@ -33,6 +33,7 @@ type Config struct {
 	Model         string
 	Timeout       time.Duration
 	CPUProfile    string
+	Texts         string
 
 	// Detection evaluation and training (eval, train).
 	Datasets []string
@@ -154,6 +155,7 @@ func (c *Config) settings() []setting {
 		{"model", "", "classifier model file used instead of the built-in model", str(&c.Model), "", ""},
 		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout), "", ""},
 		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},
+		{"texts", "varied", "text mix of `bench ingest`: varied (every text new) or recycled (6-30 words of a 33-word vocabulary by 50,000 authors, as a propaganda campaign re-posts)", str(&c.Texts), "RAQIB_BENCH_TEXTS", ""},
 		{name: "datasets", flag: "data", usage: "data set to evaluate or train on, FORMAT:PATH or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
 		{"holdout", "", "data set scored but never trained on (seed articles, hard negatives); repeatable", list(&c.Holdout), "", ""},
 		{"positive", "ISIS", "label values of CSV data sets that count as violating; comma-separated", list(&c.Positive), "", ""},
