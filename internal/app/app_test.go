@@ -404,21 +404,61 @@ func TestBankImportFindsCollectedImage(t *testing.T) {
 	}
 }
 
-// TestBenchIngest runs the ingest benchmark small, with a short last batch:
-// every post goes through the full path and both baselines.
+// TestBenchIngest runs the ingest benchmark small, with a short last batch,
+// on each text mix: every post goes through the full path and both
+// baselines.
 func TestBenchIngest(t *testing.T) {
-	c := testConfig(t, "bench", "--progress", "never", "--batch", "300", "--cpu-profile", filepath.Join(t.TempDir(), "cpu.prof"), "ingest", "1000")
-	if err := Run(context.Background(), "bench", c); err != nil {
-		t.Fatal(err)
+	for _, texts := range []string{"varied", "recycled"} {
+		t.Run(texts, func(t *testing.T) {
+			c := testConfig(t, "bench", "--progress", "never", "--batch", "300", "--texts", texts, "--cpu-profile", filepath.Join(t.TempDir(), "cpu.prof"), "ingest", "1000")
+			if err := Run(context.Background(), "bench", c); err != nil {
+				t.Fatal(err)
+			}
+			out := c.Stdout.(*bytes.Buffer).String()
+			for _, want := range []string{"1000 synthetic X API v2 tweets, " + texts, "1000 posts in", "bytes per post", "cases opened", "store alone", "raw SQLite insert", "ratio full path"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("bench output lacks %q:\n%s", want, out)
+				}
+			}
+			if st, err := os.Stat(c.CPUProfile); err != nil || st.Size() == 0 {
+				t.Errorf("no CPU profile written: %v", err)
+			}
+		})
 	}
-	out := c.Stdout.(*bytes.Buffer).String()
-	for _, want := range []string{"1000 synthetic", "1000 posts in", "store alone", "raw SQLite insert", "ratio full path"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("bench output lacks %q:\n%s", want, out)
+	c := testConfig(t, "bench", "--texts", "copied", "ingest", "10")
+	if err := Run(context.Background(), "bench", c); !errors.Is(err, ErrUsage) {
+		t.Errorf("--texts copied: err %v, want ErrUsage", err)
+	}
+}
+
+// TestRecycledPosts checks the recycled mix against the statistics of
+// ../shared/bench/gen_recycled_tweets.py, and that a post is the same
+// whenever it is generated.
+func TestRecycledPosts(t *testing.T) {
+	vocab := map[string]bool{}
+	for _, w := range recycledWords {
+		vocab[w] = true
+	}
+	authors := map[string]bool{}
+	for i := range 20_000 {
+		p := recycledPost(i)
+		ws := strings.Fields(p.Text)
+		if len(ws) < 6 || len(ws) > 30 {
+			t.Fatalf("post %d has %d words, want 6-30", i, len(ws))
+		}
+		for _, w := range ws {
+			if !vocab[w] {
+				t.Fatalf("post %d has %q, not in the vocabulary", i, w)
+			}
+		}
+		authors[p.Author.ID] = true
+		if q := recycledPost(i); q.Text != p.Text || q.Author.ID != p.Author.ID {
+			t.Fatalf("post %d differs between two calls", i)
 		}
 	}
-	if st, err := os.Stat(c.CPUProfile); err != nil || st.Size() == 0 {
-		t.Errorf("no CPU profile written: %v", err)
+	// 20,000 draws among 50,000 authors hit about 16,500 distinct ones.
+	if len(authors) < 15_000 || len(authors) > 18_000 {
+		t.Errorf("%d distinct authors in 20,000 posts, want about 16,500 of %d", len(authors), recycledAuthors)
 	}
 }
 

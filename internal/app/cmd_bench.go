@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,7 +21,13 @@ import (
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
-// runBench runs a named benchmark: `raqib bench ingest -n N`.
+// Text mixes of `bench ingest --texts`.
+const (
+	textsVaried   = "varied"
+	textsRecycled = "recycled"
+)
+
+// runBench runs a named benchmark: `raqib bench ingest N`.
 func runBench(ctx context.Context, c *Config) error {
 	if len(c.Args) == 0 {
 		return fmt.Errorf("%w: bench needs a benchmark name: ingest", ErrUsage)
@@ -60,14 +67,28 @@ var benchTexts = []string{
 	"تقرير: كيف تستخدم الجماعات المتطرفة تطبيقات المراسلة للتجنيد؟ قراءة في دراسة حديثة",
 }
 
-// benchIngest writes N synthetic posts as an X API v2 JSONL file and imports
-// them through the full path (parse, normalize, detect, publish, consume,
-// store), then measures the raw SQLite insert rate of the same posts in a
-// fresh store as the baseline.
+// recycledWords is the vocabulary of the recycled mix, the one of
+// ../shared/bench/gen_recycled_tweets.py: news and slogan words from which
+// every text is drawn, so that texts share most of their shingles, as the
+// re-posts of a propaganda campaign do.
+var recycledWords = strings.Fields("الدولة الإسلامية باقية وتتمدد أخبار عاجل بغداد الموصل هجوم اعتقال خلية الأمن الجيش الشرطة المدينة الله أكبر " +
+	"الخلافة جنود مباراة الطقس السوق الخبز العيد مبروك داعش تنظيم إرهابي مصدر قال أعلن وزارة الداخلية")
+
+// recycledAuthors is the number of accounts the recycled mix posts from.
+const recycledAuthors = 50_000
+
+// benchIngest writes N synthetic posts of the --texts mix as an X API v2
+// JSONL file and imports them through the full path (parse, normalize,
+// detect, publish, consume, store), then measures the store alone and a raw
+// SQLite insert of the same posts in fresh databases as the baselines.
 func benchIngest(ctx context.Context, c *Config) error {
 	n, err := benchN(c, 100_000)
 	if err != nil {
 		return err
+	}
+	gen := benchPosts(c.Texts)
+	if gen == nil {
+		return fmt.Errorf("%w: --texts must be %s or %s, got %q", ErrUsage, textsVaried, textsRecycled, c.Texts)
 	}
 	dir, err := os.MkdirTemp("", "raqib-bench-")
 	if err != nil {
@@ -75,11 +96,11 @@ func benchIngest(ctx context.Context, c *Config) error {
 	}
 	defer os.RemoveAll(dir)
 	input := filepath.Join(dir, "tweets.jsonl")
-	size, err := writeSyntheticTweets(input, n)
+	size, err := writeSyntheticTweets(input, n, gen)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "input: %d synthetic X API v2 tweets, %.1f MB, %d CPUs\n", n, float64(size)/(1<<20), runtime.NumCPU())
+	fmt.Fprintf(c.Stdout, "input: %d synthetic X API v2 tweets, %s texts, %.1f MB, %d CPUs\n", n, c.Texts, float64(size)/(1<<20), runtime.NumCPU())
 
 	c.Data = filepath.Join(dir, "full")
 	c.NATS = ""
@@ -101,10 +122,16 @@ func benchIngest(ctx context.Context, c *Config) error {
 	full := float64(rep.Posts) / rep.Duration.Seconds()
 	fmt.Fprintf(c.Stdout, "full path (parse → normalize → detect → publish → consume → store): %d posts in %s = %.0f posts/s; peak RSS %s\n",
 		rep.Inserted, rep.Duration.Round(time.Millisecond), full, peakRSS())
+	dbSize, err := databaseBytes(c.Data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "database: %.1f MB, %.0f bytes per post; %d cases opened\n",
+		float64(dbSize)/(1<<20), float64(dbSize)/float64(max(rep.Inserted, 1)), rep.Cases)
 
 	// Baselines, same posts, same batch size, one writer: the store alone,
 	// and SQLite alone.
-	storeRate, rawRate, err := benchStore(ctx, c, dir, input, n)
+	storeRate, rawRate, err := benchStore(ctx, c, dir, input, n, gen)
 	if err != nil {
 		return err
 	}
@@ -117,7 +144,7 @@ func benchIngest(ctx context.Context, c *Config) error {
 // benchStore measures the SQLite store's SavePosts and a raw SQLite insert
 // of the same posts in batches of c.Batch, timing only the database calls.
 // The posts carry the source of input, as the import gave them.
-func benchStore(ctx context.Context, c *Config, dir, input string, n int) (storeRate, rawRate float64, err error) {
+func benchStore(ctx context.Context, c *Config, dir, input string, n int, gen func(int) post.Post) (storeRate, rawRate float64, err error) {
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "store"))
 	if err != nil {
 		return 0, 0, err
@@ -142,7 +169,7 @@ func benchStore(ctx context.Context, c *Config, dir, input string, n int) (store
 	docs := make([][]byte, 0, batchSize)
 	var inStore, inRaw time.Duration
 	for i := range n {
-		p := syntheticPost(i)
+		p := gen(i)
 		p.Origin.Source = src
 		enrich.Post(&p)
 		det.analyze(&p)
@@ -192,22 +219,71 @@ func rawInsertBatch(ctx context.Context, db *sql.DB, ps []post.Post, docs [][]by
 	return tx.Commit()
 }
 
-func syntheticPost(i int) post.Post {
+// benchPosts returns the generator of post i of a text mix, nil for an
+// unknown mix. Post i is the same in every run and whatever the order of
+// the calls, so that the full path and the baselines see the same posts.
+func benchPosts(texts string) func(i int) post.Post {
+	switch texts {
+	case textsVaried:
+		return variedPost
+	case textsRecycled:
+		return recycledPost
+	}
+	return nil
+}
+
+// variedPost is one of benchTexts with the post's ID appended: every text
+// is new, by 5,000 authors.
+func variedPost(i int) post.Post {
 	id := strconv.Itoa(1_000_000_000 + i)
+	return benchPost(i, i%5000, benchTexts[i%len(benchTexts)]+" "+id)
+}
+
+// recycledPost draws 6-30 words from recycledWords, by one of
+// recycledAuthors, with a random stream of its own seeded by i.
+func recycledPost(i int) post.Post {
+	r := rand.New(rand.NewPCG(3, uint64(i)))
+	ws := make([]string, 6+r.IntN(25))
+	for j := range ws {
+		ws[j] = recycledWords[r.IntN(len(recycledWords))]
+	}
+	return benchPost(i, 1+r.IntN(recycledAuthors), strings.Join(ws, " "))
+}
+
+func benchPost(i, author int, text string) post.Post {
+	id := strconv.Itoa(1_000_000_000 + i)
+	a := strconv.Itoa(author)
 	return post.Post{
 		Platform: post.X, ID: id, Kind: post.Message,
 		Channel:  post.Channel{Platform: post.X, ID: "timeline", Kind: "timeline"},
-		Author:   post.Account{Platform: post.X, ID: strconv.Itoa(i % 5000), Handle: "user" + strconv.Itoa(i%5000)},
-		Text:     benchTexts[i%len(benchTexts)] + " " + id,
+		Author:   post.Account{Platform: post.X, ID: a, Handle: "user" + a},
+		Text:     text,
 		Lang:     "ar",
 		PostedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
 		Raw:      []byte(`{"id":"` + id + `"}`),
 	}
 }
 
+// databaseBytes is the size of the SQLite database in dir, with its WAL.
+func databaseBytes(dir string) (int64, error) {
+	files, err := filepath.Glob(filepath.Join(dir, sqlite.FileName+"*"))
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return 0, fmt.Errorf("database size: %w", err)
+		}
+		n += st.Size()
+	}
+	return n, nil
+}
+
 // writeSyntheticTweets writes pages of 100 tweets, one API response per line,
 // as twarc saves them.
-func writeSyntheticTweets(path string, n int) (int64, error) {
+func writeSyntheticTweets(path string, n int, gen func(int) post.Post) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
@@ -216,7 +292,7 @@ func writeSyntheticTweets(path string, n int) (int64, error) {
 	for page := 0; page*100 < n; page++ {
 		var data, users []string
 		for i := page * 100; i < min(n, (page+1)*100); i++ {
-			p := syntheticPost(i)
+			p := gen(i)
 			data = append(data, fmt.Sprintf(`{"id":%q,"text":%q,"author_id":%q,"created_at":%q,"lang":"ar","edit_history_tweet_ids":[%q]}`,
 				p.ID, p.Text, p.Author.ID, p.PostedAt.Format(time.RFC3339), p.ID))
 			users = append(users, fmt.Sprintf(`{"id":%q,"username":%q,"name":"مستخدم"}`, p.Author.ID, p.Author.Handle))

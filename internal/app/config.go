@@ -36,6 +36,7 @@ type Config struct {
 	CPUProfile    string
 	ActionQuota   int
 	RecycledTexts int
+	Texts         string
 
 	// Detection evaluation and training (eval, train).
 	Datasets []string
@@ -160,8 +161,9 @@ func (c *Config) settings() []setting {
 		{"model", "", "classifier model file used instead of the built-in model", str(&c.Model), "", ""},
 		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout), "", ""},
 		{"action-quota", "1000", "how often each automated action (alerts) may run a day, across all workers: a circuit breaker", num(&c.ActionQuota), "", ""},
-		{"recycled-texts", "50000", "violating texts each worker keeps in memory to recognize their recycled copies (about 1.2 KB each)", num(&c.RecycledTexts), "", ""},
+		{"recycled-texts", "32768", "violating texts each worker keeps in memory to recognize their recycled copies (about 1.3 KB each)", num(&c.RecycledTexts), "", ""},
 		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},
+		{"texts", "varied", "text mix of bench ingest: varied (every text new) or recycled (6-30 words of a 33-word vocabulary by 50,000 authors, as a propaganda campaign re-posts)", str(&c.Texts), "RAQIB_BENCH_TEXTS", ""},
 		{name: "datasets", flag: "dataset", usage: "data set to evaluate or train on, `FORMAT:PATH` or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
 		{"holdout", "", "data set scored but never trained on (seed articles, hard negatives); repeatable", list(&c.Holdout), "", ""},
 		{"positive", "ISIS", "label values of CSV data sets that count as violating; comma-separated", list(&c.Positive), "", ""},

@@ -79,7 +79,7 @@ func (s *system) openWorker(ctx context.Context) error {
 	if s.known, err = newKnownContent(ctx, s.store, s.log); err != nil {
 		return fmt.Errorf("load known content: %w", err)
 	}
-	texts := recycled.New(neardup.NewIndex(0))
+	texts := recycled.New(neardup.New(neardup.Options{Capacity: s.cfg.RecycledTexts}))
 	if s.det, err = newDetection(s.cfg, s.log, s.known.det, texts); err != nil {
 		return err
 	}

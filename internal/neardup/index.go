@@ -12,10 +12,27 @@ import (
 // count as the same message.
 const DefaultThreshold = 0.6
 
-// Errors of Index.Add.
+// Defaults of Options. An indexed text costs about 1.3 KB at most: its
+// signature (512 bytes), its key, its links in the LSH buckets and, when
+// its band values are unlike any other's, 32 bucket heads. DefaultCapacity
+// texts thus keep the index under about 45 MB.
+const (
+	DefaultCapacity = 32_768
+	// DefaultBucketWalk is how many entries of one LSH bucket a query
+	// reads, newest first. Buckets of texts that share nothing but common
+	// words grow with the corpus; a true near-duplicate shares about 20 of
+	// the 32 bands with its original, and some of them are rare.
+	DefaultBucketWalk = 8
+	// DefaultVerify is how many candidates a query compares by signature,
+	// those sharing the most bands first.
+	DefaultVerify = 32
+)
+
+// Errors of Index.Add, Index.Index and Signature.UnmarshalBinary.
 var (
 	ErrDuplicateKey = errors.New("duplicate key")
 	ErrNoWords      = errors.New("text has no words")
+	ErrBadSignature = errors.New("bad signature encoding")
 )
 
 // Candidate is an indexed text similar to a query.
@@ -24,37 +41,79 @@ type Candidate struct {
 	Similarity float64
 }
 
-// Index holds signatures of texts for near-duplicate queries. It is safe
-// for concurrent use.
-type Index struct {
-	mu        sync.RWMutex
-	threshold float64
-	keys      []string
-	byKey     map[string]int32
-	sigs      []Signature
-	// LSH buckets as linked lists: heads maps a band key to the latest
-	// entry (doc*Bands+band) in its bucket, next links to the previous one.
-	// That costs 4 bytes per entry and no slice per bucket.
-	heads  map[uint64]int32
-	next   []int32
-	parent []int32 // union-find over docs
-	size   []int32
+// Options are the limits of an Index. Zero fields take the defaults.
+type Options struct {
+	// Threshold is the similarity from which a text is a candidate; outside
+	// (0,1] it is DefaultThreshold.
+	Threshold float64
+	// Capacity is how many texts the index holds; adding one more evicts
+	// the oldest, so memory stays bounded however long the stream.
+	Capacity int
+	// BucketWalk and Verify bound the cost of a query whatever the
+	// duplication rate: entries read per LSH bucket and signatures compared.
+	BucketWalk int
+	Verify     int
 }
 
-// NewIndex returns an empty index; a threshold outside (0,1] means
-// DefaultThreshold.
+// Index holds signatures of the newest texts for near-duplicate queries, in
+// a ring of Options.Capacity slots. It is safe for concurrent use.
+type Index struct {
+	mu  sync.RWMutex
+	opt Options
+	// added counts the texts ever added; text number n (from 0) lives in
+	// slot n % Capacity while it is among the newest Capacity.
+	added int64
+	seqs  []int64 // per slot: the number of the text in it
+	keys  []string
+	sigs  []Signature
+	links [][]int64 // per slot: numbers of the older texts it near-duplicates
+	byKey map[string]int32
+	// LSH buckets as linked lists: heads maps a band key to the latest
+	// entry (slot*Bands+band) in its bucket, next links to the previous one.
+	// That costs 4 bytes per entry and no slice per bucket. A link into a
+	// slot that was reused since is recognized by its text number, which is
+	// then not older than the text linking to it.
+	heads map[uint64]int32
+	next  []int32
+	pool  sync.Pool // *scratch
+}
+
+// scratch is the memory of one query.
+type scratch struct {
+	walked []int32 // slots read in the buckets, once per band they share
+	cands  []hit
+}
+
+type hit struct {
+	slot  int32
+	bands int32
+}
+
+// NewIndex returns an empty index with the default limits; a threshold
+// outside (0,1] means DefaultThreshold.
 func NewIndex(threshold float64) *Index {
-	if threshold <= 0 || threshold > 1 {
-		threshold = DefaultThreshold
+	return New(Options{Threshold: threshold})
+}
+
+// New returns an empty index with the limits of o.
+func New(o Options) *Index {
+	if o.Threshold <= 0 || o.Threshold > 1 {
+		o.Threshold = DefaultThreshold
 	}
-	return &Index{threshold: threshold, byKey: map[string]int32{}, heads: map[uint64]int32{}}
+	o.Capacity = cmp.Or(max(o.Capacity, 0), DefaultCapacity)
+	o.BucketWalk = cmp.Or(max(o.BucketWalk, 0), DefaultBucketWalk)
+	o.Verify = cmp.Or(max(o.Verify, 0), DefaultVerify)
+	return &Index{
+		opt: o, byKey: map[string]int32{}, heads: map[uint64]int32{},
+		pool: sync.Pool{New: func() any { return &scratch{} }},
+	}
 }
 
 // Len returns the number of indexed texts.
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.keys)
+	return len(ix.byKey)
 }
 
 // Add indexes text under key and links it to the indexed texts it
@@ -64,37 +123,62 @@ func (ix *Index) Add(key, text string) ([]Candidate, error) {
 	if !ok {
 		return nil, fmt.Errorf("add %q: %w", key, ErrNoWords)
 	}
+	return ix.Index(key, sig)
+}
+
+// Index indexes a known signature under key, as Add does a text: a worker
+// fills its index with the signatures a store keeps.
+func (ix *Index) Index(key string, sig Signature) ([]Candidate, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if _, dup := ix.byKey[key]; dup {
 		return nil, fmt.Errorf("add %q: %w", key, ErrDuplicateKey)
 	}
-	found := ix.query(&sig)
-	doc := ix.insert(key, &sig)
-	for _, c := range found {
-		ix.union(doc, ix.byKey[c.Key])
+	found, slots := ix.query(&sig)
+	links := make([]int64, len(slots))
+	for i, s := range slots {
+		links[i] = ix.seqs[s]
 	}
-	return found, nil
-}
-
-// insert adds a signature; ix.mu is held.
-func (ix *Index) insert(key string, sig *Signature) int32 {
-	doc := int32(len(ix.keys))
-	ix.keys = append(ix.keys, key)
-	ix.byKey[key] = doc
-	ix.sigs = append(ix.sigs, *sig)
-	ix.parent = append(ix.parent, doc)
-	ix.size = append(ix.size, 1)
+	slot := int32(ix.added % int64(ix.opt.Capacity))
+	if int(slot) == len(ix.keys) {
+		ix.seqs = append(ix.seqs, 0)
+		ix.keys = append(ix.keys, "")
+		ix.sigs = append(ix.sigs, Signature{})
+		ix.links = append(ix.links, nil)
+		ix.next = append(ix.next, make([]int32, Bands)...)
+	} else {
+		ix.evict(slot)
+	}
+	ix.seqs[slot] = ix.added
+	ix.added++
+	ix.keys[slot] = key
+	ix.byKey[key] = slot
+	ix.sigs[slot] = sig
+	ix.links[slot] = links
 	for j := range Bands {
-		k := bandKey(sig, j)
+		k := bandKey(&sig, j)
 		prev, ok := ix.heads[k]
 		if !ok {
 			prev = -1
 		}
-		ix.next = append(ix.next, prev)
-		ix.heads[k] = doc*Bands + int32(j)
+		e := slot*Bands + int32(j)
+		ix.next[e] = prev
+		ix.heads[k] = e
 	}
-	return doc
+	return found, nil
+}
+
+// evict forgets the text in slot, the oldest indexed. Its bucket entries
+// are the last of their lists: a bucket whose head it is holds nothing else
+// and is deleted, so the heads stay bounded too.
+func (ix *Index) evict(slot int32) {
+	for j := range Bands {
+		k := bandKey(&ix.sigs[slot], j)
+		if e, ok := ix.heads[k]; ok && e == slot*Bands+int32(j) {
+			delete(ix.heads, k)
+		}
+	}
+	delete(ix.byKey, ix.keys[slot])
 }
 
 // Query returns the indexed texts whose similarity to text reaches the
@@ -106,62 +190,104 @@ func (ix *Index) Query(text string) []Candidate {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.query(&sig)
+	out, _ := ix.query(&sig)
+	return out
 }
 
-func (ix *Index) query(sig *Signature) []Candidate {
-	seen := map[int32]bool{}
-	var out []Candidate
+// query returns the candidates and their slots. It reads at most
+// BucketWalk entries of each bucket and compares the Verify texts that
+// share the most bands with sig, newest first among equals: a true
+// near-duplicate shares many, a text that only shares common words few.
+func (ix *Index) query(sig *Signature) ([]Candidate, []int32) {
+	sc := ix.pool.Get().(*scratch)
+	defer ix.pool.Put(sc)
+	sc.walked = sc.walked[:0]
 	for j := range Bands {
 		e, ok := ix.heads[bandKey(sig, j)]
-		for ; ok && e >= 0; e = ix.next[e] {
-			doc := e / Bands
-			if seen[doc] {
-				continue
+		newer := ix.added
+		for n := 0; ok && e >= 0 && n < ix.opt.BucketWalk; n++ {
+			slot := e / Bands
+			if ix.seqs[slot] >= newer {
+				break // the slot was reused: the rest of the list is gone
 			}
-			seen[doc] = true
-			if s := Similarity(sig, &ix.sigs[doc]); s >= ix.threshold {
-				out = append(out, Candidate{Key: ix.keys[doc], Similarity: s})
-			}
+			newer = ix.seqs[slot]
+			sc.walked = append(sc.walked, slot)
+			e = ix.next[e]
+		}
+	}
+	slices.Sort(sc.walked)
+	sc.cands = sc.cands[:0]
+	for i := 0; i < len(sc.walked); {
+		j := i + 1
+		for j < len(sc.walked) && sc.walked[j] == sc.walked[i] {
+			j++
+		}
+		sc.cands = append(sc.cands, hit{slot: sc.walked[i], bands: int32(j - i)})
+		i = j
+	}
+	slices.SortFunc(sc.cands, func(a, b hit) int {
+		return cmp.Or(cmp.Compare(b.bands, a.bands), cmp.Compare(ix.seqs[b.slot], ix.seqs[a.slot]))
+	})
+	var (
+		out   []Candidate
+		slots []int32
+	)
+	for _, h := range sc.cands[:min(len(sc.cands), ix.opt.Verify)] {
+		if s := Similarity(sig, &ix.sigs[h.slot]); s >= ix.opt.Threshold {
+			out = append(out, Candidate{Key: ix.keys[h.slot], Similarity: s})
+			slots = append(slots, h.slot)
 		}
 	}
 	slices.SortFunc(out, func(a, b Candidate) int {
 		return cmp.Or(cmp.Compare(b.Similarity, a.Similarity), cmp.Compare(a.Key, b.Key))
 	})
-	return out
+	return out, slots
 }
 
-func (ix *Index) find(x int32) int32 {
-	for ix.parent[x] != x {
-		ix.parent[x] = ix.parent[ix.parent[x]]
-		x = ix.parent[x]
-	}
-	return x
-}
-
-func (ix *Index) union(a, b int32) {
-	a, b = ix.find(a), ix.find(b)
-	if a == b {
-		return
-	}
-	if ix.size[a] < ix.size[b] {
-		a, b = b, a
-	}
-	ix.parent[b] = a
-	ix.size[a] += ix.size[b]
-}
-
-// Clusters returns the groups of recycled texts: keys linked, directly or
-// through other texts, by near-duplicate pairs. Texts without a duplicate
-// are left out. Keys are in insertion order, groups by their first key.
+// Clusters returns the groups of recycled texts among the indexed ones:
+// keys linked, directly or through other indexed texts, by near-duplicate
+// pairs. Texts without a duplicate are left out. Keys are in insertion
+// order, groups by their first key.
 func (ix *Index) Clusters() [][]string {
-	ix.mu.Lock() // find compresses paths
-	defer ix.mu.Unlock()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	n := len(ix.keys)
+	first := ix.added - int64(n) // the oldest text still indexed
+	slotOf := func(seq int64) int32 { return int32(seq % int64(ix.opt.Capacity)) }
+	parent := make([]int32, n)
+	size := make([]int32, n)
+	for i := range parent {
+		parent[i], size[i] = int32(i), 1
+	}
+	find := func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for s := range int32(n) {
+		for _, l := range ix.links[s] {
+			if l < first {
+				continue // evicted
+			}
+			a, b := find(s), find(slotOf(l))
+			if a == b {
+				continue
+			}
+			if size[a] < size[b] {
+				a, b = b, a
+			}
+			parent[b] = a
+			size[a] += size[b]
+		}
+	}
 	groups := map[int32]int{}
 	var out [][]string
-	for doc := range int32(len(ix.keys)) {
-		root := ix.find(doc)
-		if ix.size[root] < 2 {
+	for seq := first; seq < ix.added; seq++ {
+		s := slotOf(seq)
+		root := find(s)
+		if size[root] < 2 {
 			continue
 		}
 		g, ok := groups[root]
@@ -170,7 +296,7 @@ func (ix *Index) Clusters() [][]string {
 			groups[root] = g
 			out = append(out, nil)
 		}
-		out[g] = append(out[g], ix.keys[doc])
+		out[g] = append(out[g], ix.keys[s])
 	}
 	return out
 }

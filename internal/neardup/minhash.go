@@ -1,6 +1,11 @@
 package neardup
 
-import "math"
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+)
 
 // Signature sizes. 128 hashes in 32 bands of 4 rows put the LSH threshold,
 // (1/32)^(1/4), at about 0.42: a pair with Jaccard 0.6 becomes a candidate
@@ -48,6 +53,10 @@ func Sign(text string) (sig Signature, ok bool) {
 	if len(sh) == 0 {
 		return sig, false
 	}
+	// A shingle that recurs changes no minimum: hashing each once saves a
+	// third of the work on tweets, more on recycled slogans.
+	slices.Sort(sh)
+	sh = slices.Compact(sh)
 	for i := range sig {
 		sig[i] = math.MaxUint32
 	}
@@ -82,4 +91,42 @@ func bandKey(sig *Signature, j int) uint64 {
 		h = mix(h ^ uint64(v))
 	}
 	return h
+}
+
+// sigVersion is the first byte of an encoded signature. It changes with
+// whatever changes signatures (shingles, permutations, sizes), so that a
+// stored signature of another version is refused rather than compared.
+const sigVersion = 1
+
+// EncodedSize is the length of an encoded signature.
+const EncodedSize = 1 + 4*NumHashes
+
+// AppendBinary implements encoding.BinaryAppender: a version byte, then the
+// hashes as little-endian uint32s.
+func (s *Signature) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, sigVersion)
+	for _, v := range s {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	return b, nil
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler.
+func (s *Signature) MarshalBinary() ([]byte, error) {
+	return s.AppendBinary(make([]byte, 0, EncodedSize))
+}
+
+// UnmarshalBinary implements encoding.BinaryUnmarshaler; it refuses data of
+// another length or version with ErrBadSignature.
+func (s *Signature) UnmarshalBinary(b []byte) error {
+	if len(b) != EncodedSize {
+		return fmt.Errorf("%w: %d bytes, want %d", ErrBadSignature, len(b), EncodedSize)
+	}
+	if b[0] != sigVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrBadSignature, b[0], sigVersion)
+	}
+	for i := range s {
+		s[i] = binary.LittleEndian.Uint32(b[1+4*i:])
+	}
+	return nil
 }

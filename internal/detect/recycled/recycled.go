@@ -67,17 +67,18 @@ func Sign(norm string) (sig []byte, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	return s.Bytes(), true
+	b, err := s.MarshalBinary()
+	return b, err == nil
 }
 
 // Add indexes a representative read from the shared log. A key indexed
 // already is not an error: a worker reads back what it wrote.
 func (d *Detector) Add(key string, label post.Label, sig []byte) error {
-	s, err := neardup.ParseSignature(sig)
-	if err != nil {
+	var s neardup.Signature
+	if err := s.UnmarshalBinary(sig); err != nil {
 		return fmt.Errorf("representative %s: %w", key, err)
 	}
-	if err := d.ix.AddSignature(indexKey(key, label), s); err != nil && !errors.Is(err, neardup.ErrDuplicateKey) {
+	if _, err := d.ix.Index(indexKey(key, label), s); err != nil && !errors.Is(err, neardup.ErrDuplicateKey) {
 		return fmt.Errorf("representative %s: %w", key, err)
 	}
 	return nil
