@@ -19,8 +19,8 @@ const (
 // page says around it, whatever element holds it. The marks (LRM, RLM,
 // ALM) open nothing and pass unchanged.
 //
-// The page is cut at '<', '>', '"' and '\”: html/template escapes all four
-// inside user text, so they appear raw only in markup.
+// The page is cut at angle brackets and quote marks: html/template escapes
+// them all inside user text, so they appear raw only in markup.
 func balanceBidi(page []byte) []byte {
 	if !hasBidiControl(page) {
 		return page
