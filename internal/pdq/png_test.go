@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"image/jpeg"
 	"image/png"
 	"testing"
 )
@@ -195,4 +196,47 @@ func TestPNGErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzHashBytes feeds the whole hashing path, the row-at-a-time PNG decoder
+// above all, with mutated images: it may refuse them, never panic, and the
+// hash of a PNG the standard decoder accepts is the hash of its image.
+func FuzzHashBytes(f *testing.F) {
+	sample := func(x, y, ch int) uint16 { return uint16(x*31 + y*17 + ch*5) }
+	plte := []byte{0, 0, 0, 255, 255, 255, 10, 200, 30, 90, 60, 250}
+	for _, r := range []rawPNG{
+		{w: 9, h: 7, depth: 8, colour: 2, sample: sample, filter: 4},
+		{w: 9, h: 7, depth: 16, colour: 6, interlaced: true, sample: sample, filter: 3},
+		{w: 11, h: 5, depth: 2, colour: 3, plte: plte, trns: []byte{0, 9}, sample: func(x, y, ch int) uint16 { return uint16(x+y) % 4 }, filter: 1},
+		{w: 13, h: 3, depth: 1, colour: 0, interlaced: true, sample: func(x, y, ch int) uint16 { return uint16(x^y) & 1 }, filter: 2},
+		{w: 5, h: 5, depth: 16, colour: 0, trns: []byte{0, 17}, sample: sample},
+	} {
+		f.Add(r.encode(f))
+	}
+	var jpgBuf bytes.Buffer
+	_ = jpeg.Encode(&jpgBuf, pattern(24, 16), nil)
+	f.Add(withAPP1(jpgBuf.Bytes(), exifAPP1(6, binary.LittleEndian)))
+	const limit = 1 << 16
+	h := NewHasher()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := h.HashBytes(data, limit)
+		if err != nil {
+			return
+		}
+		if res.Width*res.Height > limit {
+			t.Fatalf("hashed %dx%d beyond the %d-pixel limit", res.Width, res.Height, limit)
+		}
+		if !bytes.HasPrefix(data, []byte("\x89PNG")) {
+			return
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		want, _, err := h.HashImage(img)
+		interlaced := len(data) > 28 && data[28] == 1
+		if err == nil && want != res.PDQ && !(interlaced && res.Width > MaxSide) {
+			t.Fatalf("hash %v, the standard decoder's image hashes %v", res.PDQ, want)
+		}
+	})
 }
