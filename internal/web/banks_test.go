@@ -436,19 +436,6 @@ func TestMatchPanel(t *testing.T) {
 			t.Error("without the bank image the panel does not fall back to hash only with the partner")
 		}
 	})
-	t.Run("no banks yet", func(t *testing.T) {
-		st, err := sqlite.Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		for _, target := range []string{"/banks", "/banks?lang=en"} {
-			body := get(t, New(Options{Store: st, Banks: st}), target).Body.String()
-			if !strings.Contains(body, `<code dir="ltr">raqib bank import --bank NAME`) || strings.Contains(body, "raqib known") {
-				t.Errorf("%s does not point at raqib bank import:\n%s", target, body)
-			}
-		}
-	})
 	t.Run("store without banks", func(t *testing.T) {
 		h := New(Options{Store: f.st, MediaDir: f.mediaDir})
 		body := get(t, h, postURL(keyMatched)).Body.String()
