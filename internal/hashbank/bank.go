@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -184,7 +185,7 @@ func (m *Matcher) Load(banks []Bank, entries []Entry) error {
 		}
 	}
 	// Building the index once is much faster than adding hash by hash.
-	var hashes []Hash256
+	var hashes []pdq.Hash
 	for _, e := range entries {
 		h, err := m.prepare(&e)
 		if err != nil {
@@ -220,23 +221,23 @@ func (m *Matcher) Add(entries []Entry) error {
 	return errors.Join(errs...)
 }
 
-func (m *Matcher) prepare(e *Entry) (Hash256, error) {
+func (m *Matcher) prepare(e *Entry) (pdq.Hash, error) {
 	if err := e.Validate(); err != nil {
-		return Hash256{}, fmt.Errorf("entry %d: %w", e.ID, err)
+		return pdq.Hash{}, fmt.Errorf("entry %d: %w", e.ID, err)
 	}
 	if _, ok := m.banks[e.Bank]; !ok {
-		return Hash256{}, fmt.Errorf("entry %d: %w %q", e.ID, ErrUnknownBank, e.Bank)
+		return pdq.Hash{}, fmt.Errorf("entry %d: %w %q", e.ID, ErrUnknownBank, e.Bank)
 	}
 	if _, dup := m.byID[e.ID]; dup {
-		return Hash256{}, fmt.Errorf("entry %d: %w", e.ID, ErrDuplicateID)
+		return pdq.Hash{}, fmt.Errorf("entry %d: %w", e.ID, ErrDuplicateID)
 	}
 	e.Labels = slices.Clone(e.Labels)
 	if e.Algo != AlgoPDQ {
-		return Hash256{}, nil
+		return pdq.Hash{}, nil
 	}
-	h, err := ParseHex(e.Hash)
+	h, err := pdq.ParseHash(e.Hash)
 	if err != nil {
-		return Hash256{}, fmt.Errorf("entry %d: %w", e.ID, err)
+		return pdq.Hash{}, fmt.Errorf("entry %d: %w", e.ID, err)
 	}
 	return h, nil
 }
@@ -320,7 +321,7 @@ func (m *Matcher) Match(algo, hash string) (Result, error) {
 	defer m.mu.RUnlock()
 	var found []Match
 	if algo == AlgoPDQ {
-		q, err := ParseHex(h)
+		q, err := pdq.ParseHash(h)
 		if err != nil {
 			return Result{}, err
 		}

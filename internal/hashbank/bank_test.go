@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
 var (
 	t0      = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	pdqBase = Hash256{0x0123456789abcdef, 0xfedcba9876543210, 0x0f0f0f0f0f0f0f0f, 0xf0f0f0f0f0f0f0f0}
+	pdqBase = pdq.Hash{0x0123456789abcdef, 0xfedcba9876543210, 0x0f0f0f0f0f0f0f0f, 0xf0f0f0f0f0f0f0f0}
 	md5Hash = "d41d8cd98f00b204e9800998ecf8427e"
 )
 
@@ -26,7 +27,7 @@ func testBanks() []Bank {
 	}
 }
 
-func flip(h Hash256, n int) Hash256 {
+func flip(h pdq.Hash, n int) pdq.Hash {
 	return Perturb(h, n, rand.New(rand.NewPCG(uint64(n), 1)))
 }
 
@@ -36,7 +37,7 @@ func testEntries() []Entry {
 		{ID: 1, Bank: "own", Algo: AlgoPDQ, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda}, Entity: "isis", Source: "telegram", Provenance: prov, Enabled: true, AddedAt: t0},
 		{ID: 2, Bank: "tat", Algo: AlgoPDQ, Hash: flip(pdqBase, 10).String(), Labels: []post.Label{post.Propaganda, post.Recruitment}, Entity: "isis", Enabled: true, AddedAt: t0},
 		{ID: 3, Bank: "tat", Algo: AlgoMD5, Hash: strings.ToUpper(md5Hash), Labels: []post.Label{post.Instruction}, Enabled: true, AddedAt: t0},
-		{ID: 4, Bank: "benign", Algo: AlgoPDQ, Hash: Hash256{1, 2, 3, 4}.String(), Enabled: true, AddedAt: t0},
+		{ID: 4, Bank: "benign", Algo: AlgoPDQ, Hash: pdq.Hash{1, 2, 3, 4}.String(), Enabled: true, AddedAt: t0},
 	}
 }
 
@@ -67,7 +68,7 @@ func TestMatcherMatch(t *testing.T) {
 	}{
 		{name: "exact pdq hits own and tat", algo: AlgoPDQ, hash: pdqBase.String(), want: []int64{1, 2}},
 		{name: "pdq 20 bits off: own only (tat radius 16)", algo: AlgoPDQ, hash: flip(pdqBase, 20).String(), want: []int64{1}},
-		{name: "pdq far away", algo: AlgoPDQ, hash: Hash256{}.String()},
+		{name: "pdq far away", algo: AlgoPDQ, hash: pdq.Hash{}.String()},
 		{name: "md5 is case-insensitive", algo: AlgoMD5, hash: md5Hash, want: []int64{3}},
 		{name: "md5 miss", algo: AlgoMD5, hash: strings.Repeat("0", 32)},
 		{name: "bad hex", algo: AlgoMD5, hash: "xyz", err: ErrBadHash},
@@ -111,17 +112,17 @@ func TestMatcherProvenance(t *testing.T) {
 func TestMatcherNegativeBank(t *testing.T) {
 	m := newTestMatcher(t)
 	// A positive entry right beside the benign one: the negative bank must win.
-	if err := m.Add([]Entry{{ID: 9, Bank: "own", Algo: AlgoPDQ, Hash: flip(Hash256{1, 2, 3, 4}, 12).String(), Labels: []post.Label{post.Propaganda}, Enabled: true}}); err != nil {
+	if err := m.Add([]Entry{{ID: 9, Bank: "own", Algo: AlgoPDQ, Hash: flip(pdq.Hash{1, 2, 3, 4}, 12).String(), Labels: []post.Label{post.Propaganda}, Enabled: true}}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name             string
-		q                Hash256
+		q                pdq.Hash
 		want, suppressed []int64
 		vetoed           []int64
 	}{
-		{name: "inside the negative radius", q: flip(Hash256{1, 2, 3, 4}, 5), suppressed: []int64{4}, vetoed: []int64{9}},
-		{name: "outside the negative radius", q: flip(flip(Hash256{1, 2, 3, 4}, 12), 2), want: []int64{9}},
+		{name: "inside the negative radius", q: flip(pdq.Hash{1, 2, 3, 4}, 5), suppressed: []int64{4}, vetoed: []int64{9}},
+		{name: "outside the negative radius", q: flip(flip(pdq.Hash{1, 2, 3, 4}, 12), 2), want: []int64{9}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/raqib-project/raqib/internal/pdq"
 )
 
 // ErrBenchSize reports benchmark sizes that cannot be measured.
@@ -27,17 +29,17 @@ type BenchFigures struct {
 }
 
 // RandomHashes returns n uniformly random hashes from a seeded generator.
-func RandomHashes(n int, seed uint64) []Hash256 {
+func RandomHashes(n int, seed uint64) []pdq.Hash {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	hs := make([]Hash256, n)
+	hs := make([]pdq.Hash, n)
 	for i := range hs {
-		hs[i] = Hash256{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+		hs[i] = pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
 	}
 	return hs
 }
 
 // Perturb returns h with k distinct random bits flipped.
-func Perturb(h Hash256, k int, r *rand.Rand) Hash256 {
+func Perturb(h pdq.Hash, k int, r *rand.Rand) pdq.Hash {
 	for _, b := range r.Perm(256)[:k] {
 		h[b/64] ^= 1 << (b % 64)
 	}
@@ -59,7 +61,7 @@ func MeasureIndex(n, queries int) (BenchFigures, error) {
 
 // BuildMeasured indexes hashes and returns the build time and the heap the
 // index holds, the hashes included.
-func BuildMeasured(hashes []Hash256) (*Index, time.Duration, uint64) {
+func BuildMeasured(hashes []pdq.Hash) (*Index, time.Duration, uint64) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -76,7 +78,7 @@ func BuildMeasured(hashes []Hash256) (*Index, time.Duration, uint64) {
 // neighbour 0..31 bits away from one of hashes (the index's content),
 // against a brute-force scan of the same hashes on at most 20 of the
 // queries (a scan of ten million hashes takes tens of milliseconds).
-func MeasureQueries(ix *Index, hashes []Hash256, queries int) BenchFigures {
+func MeasureQueries(ix *Index, hashes []pdq.Hash, queries int) BenchFigures {
 	f := BenchFigures{N: len(hashes), Queries: queries, IndexBytes: ix.Bytes()}
 	qs := plantedQueries(hashes, queries)
 	times := make([]time.Duration, queries)
@@ -105,9 +107,9 @@ func MeasureQueries(ix *Index, hashes []Hash256, queries int) BenchFigures {
 // plantedQueries returns n queries, each a copy of a random element of
 // hashes with 0..31 bits flipped: every query has a match at radius 31, as
 // in production where most queries that matter are near a bank entry.
-func plantedQueries(hashes []Hash256, n int) []Hash256 {
+func plantedQueries(hashes []pdq.Hash, n int) []pdq.Hash {
 	r := rand.New(rand.NewPCG(2, 3))
-	qs := make([]Hash256, n)
+	qs := make([]pdq.Hash, n)
 	for i := range qs {
 		qs[i] = Perturb(hashes[r.IntN(len(hashes))], r.IntN(32), r)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -166,7 +167,7 @@ func (f tableFormat) read(r io.Reader, file, bank string) ([]Entry, []*RowError,
 }
 
 func looksLikeHash(s string) bool {
-	_, err := ParseHex(strings.TrimSpace(s))
+	_, err := pdq.ParseHash(strings.TrimSpace(s))
 	return err == nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+
+	"github.com/raqib-project/raqib/internal/pdq"
 )
 
 // Layouts of the multi-index. A segment's 256 bits are cut into m chunks;
@@ -88,7 +90,7 @@ func masksWithin(w, s int) []uint32 {
 	return m
 }
 
-func (l *layout) chunk(h *Hash256, c int) uint32 {
+func (l *layout) chunk(h *pdq.Hash, c int) uint32 {
 	o := l.start[c]
 	i, sh := o>>6, o&63
 	x := h[i] << sh
@@ -111,7 +113,7 @@ type Hit struct {
 // order of insertion, from 0. Queries may run concurrently with each other;
 // Add and SetEnabled need exclusive access (Matcher provides it).
 type Index struct {
-	hashes   []Hash256
+	hashes   []pdq.Hash
 	segments []*segment
 	indexed  int      // hashes[:indexed] are in segments, the rest is scanned
 	disabled []uint64 // tombstone bitset by id
@@ -129,11 +131,11 @@ type segment struct {
 // NewIndex indexes hashes, whose ids are their positions. The index keeps
 // the slice (it does not copy 320 MB for ten million hashes): the caller
 // must not modify it afterwards.
-func NewIndex(hashes []Hash256) *Index {
+func NewIndex(hashes []pdq.Hash) *Index {
 	return newIndex(hashes, defaultFlush, bigSegment)
 }
 
-func newIndex(hashes []Hash256, flushAt, big int) *Index {
+func newIndex(hashes []pdq.Hash, flushAt, big int) *Index {
 	ix := &Index{hashes: hashes, flushAt: flushAt, big: big}
 	for ix.indexed < len(hashes) {
 		n := min(len(hashes)-ix.indexed, maxSegment)
@@ -148,9 +150,9 @@ func newIndex(hashes []Hash256, flushAt, big int) *Index {
 func (ix *Index) Len() int { return len(ix.hashes) }
 
 // Hash returns the hash with the given id.
-func (ix *Index) Hash(id uint32) (Hash256, error) {
+func (ix *Index) Hash(id uint32) (pdq.Hash, error) {
 	if int(id) >= len(ix.hashes) {
-		return Hash256{}, fmt.Errorf("hash %d: %w", id, ErrNoID)
+		return pdq.Hash{}, fmt.Errorf("hash %d: %w", id, ErrNoID)
 	}
 	return ix.hashes[id], nil
 }
@@ -159,7 +161,7 @@ func (ix *Index) Hash(id uint32) (Hash256, error) {
 // tail reaches the flush size; then the tail becomes a segment, and
 // segments of similar size are merged so that their number stays
 // logarithmic.
-func (ix *Index) Add(h Hash256) uint32 {
+func (ix *Index) Add(h pdq.Hash) uint32 {
 	id := uint32(len(ix.hashes))
 	ix.hashes = append(ix.hashes, h)
 	if len(ix.disabled)*64 < len(ix.hashes) {
@@ -212,7 +214,7 @@ func (ix *Index) Bytes() int {
 	return n
 }
 
-func (ix *Index) buildSegment(hashes []Hash256, base int) *segment {
+func (ix *Index) buildSegment(hashes []pdq.Hash, base int) *segment {
 	l := smallLayout
 	if len(hashes) >= ix.big {
 		l = bigLayout
@@ -248,7 +250,7 @@ func (ix *Index) buildSegment(hashes []Hash256, base int) *segment {
 // costs nothing for the vast majority of candidates (they fail the distance
 // check first), keeps no 40 MB side array in cache, and leaves Query free
 // of shared scratch so concurrent readers need no lock between them.
-func (ix *Index) Query(h Hash256, radius int) []Hit {
+func (ix *Index) Query(h pdq.Hash, radius int) []Hit {
 	if radius < 0 {
 		return nil
 	}
@@ -261,7 +263,7 @@ func (ix *Index) Query(h Hash256, radius int) []Hit {
 	return out
 }
 
-func (ix *Index) querySegment(seg *segment, h *Hash256, radius int, out []Hit) []Hit {
+func (ix *Index) querySegment(seg *segment, h *pdq.Hash, radius int, out []Hit) []Hit {
 	l := seg.layout
 	s := radius / len(l.width)
 	if s > maxChunkRadius {
@@ -276,7 +278,7 @@ func (ix *Index) querySegment(seg *segment, h *Hash256, radius int, out []Hit) [
 			for p := 3 * off[v]; p < 3*off[v+1]; p += 3 {
 				id := seg.base + (int(post[p]) | int(post[p+1])<<8 | int(post[p+2])<<16)
 				x := &ix.hashes[id]
-				d := Distance(*x, *h)
+				d := x.Distance(*h)
 				if d > radius || ix.isDisabled(id) || l.foundEarlier(x, h, c, s) {
 					continue
 				}
@@ -287,7 +289,7 @@ func (ix *Index) querySegment(seg *segment, h *Hash256, radius int, out []Hit) [
 	return out
 }
 
-func (l *layout) foundEarlier(x, h *Hash256, c, s int) bool {
+func (l *layout) foundEarlier(x, h *pdq.Hash, c, s int) bool {
 	for j := range c {
 		if bits.OnesCount32(l.chunk(x, j)^l.chunk(h, j)) <= s {
 			return true
@@ -296,9 +298,9 @@ func (l *layout) foundEarlier(x, h *Hash256, c, s int) bool {
 	return false
 }
 
-func (ix *Index) scan(h Hash256, radius, from, to int, out []Hit) []Hit {
+func (ix *Index) scan(h pdq.Hash, radius, from, to int, out []Hit) []Hit {
 	for id := from; id < to; id++ {
-		if d := Distance(ix.hashes[id], h); d <= radius && !ix.isDisabled(id) {
+		if d := ix.hashes[id].Distance(h); d <= radius && !ix.isDisabled(id) {
 			out = append(out, Hit{ID: uint32(id), Distance: d})
 		}
 	}
@@ -316,10 +318,10 @@ func sortResults(r []Hit) {
 
 // BruteForce is the reference search: every hash within radius of h, in
 // the order Query uses. Ids are positions in hashes.
-func BruteForce(hashes []Hash256, h Hash256, radius int) []Hit {
+func BruteForce(hashes []pdq.Hash, h pdq.Hash, radius int) []Hit {
 	var out []Hit
 	for id, x := range hashes {
-		if d := Distance(x, h); d <= radius {
+		if d := x.Distance(h); d <= radius {
 			out = append(out, Hit{ID: uint32(id), Distance: d})
 		}
 	}

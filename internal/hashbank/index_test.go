@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/shareddata"
 )
 
-func readHashFile(t *testing.T, name string) []Hash256 {
+func readHashFile(t *testing.T, name string) []pdq.Hash {
 	t.Helper()
 	p := shareddata.Need(t, "pdq-vectors", "pdq", "data", "reg-test-input", name)
 	f, err := os.Open(p)
@@ -22,14 +23,14 @@ func readHashFile(t *testing.T, name string) []Hash256 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var hs []Hash256
+	var hs []pdq.Hash
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		s := strings.TrimSpace(sc.Text())
 		if s == "" {
 			continue
 		}
-		h, err := ParseHex(s)
+		h, err := pdq.ParseHash(s)
 		if err != nil {
 			t.Fatalf("%s:%d: %v", name, line, err)
 		}
@@ -44,46 +45,18 @@ func readHashFile(t *testing.T, name string) []Hash256 {
 	return hs
 }
 
-func TestParseHex(t *testing.T) {
-	tests := []struct {
-		name, in string
-		want     Hash256
-		bad      bool
-	}{
-		{name: "zero", in: strings.Repeat("0", 64)},
-		{name: "word order", in: "0000000000000001000000000000000200000000000000030000000000000004", want: Hash256{1, 2, 3, 4}},
-		{name: "upper case", in: strings.Repeat("F", 64), want: Hash256{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}},
-		{name: "short", in: "abc", bad: true},
-		{name: "not hex", in: strings.Repeat("g", 64), bad: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			h, err := ParseHex(tc.in)
-			if tc.bad {
-				if err == nil {
-					t.Fatalf("ParseHex(%q) = %v, want error", tc.in, h)
-				}
-				return
-			}
-			if err != nil || h != tc.want {
-				t.Fatalf("ParseHex(%q) = %v, %v; want %v", tc.in, h, err, tc.want)
-			}
-		})
-	}
-}
-
 // The upstream vectors: order256 pins the word order, short256 has pairs one
-// bit apart, and every file round-trips through ParseHex/String.
+// bit apart, and every file round-trips through pdq.ParseHash and String.
 func TestVectorFiles(t *testing.T) {
 	order := readHashFile(t, "order256.dat")
-	if order[0] != (Hash256{1, 2, 3, 4}) || order[1] != (Hash256{0, 0x10, 2, 0x12}) {
+	if order[0] != (pdq.Hash{1, 2, 3, 4}) || order[1] != (pdq.Hash{0, 0x10, 2, 0x12}) {
 		t.Errorf("order256.dat parsed as %v", order)
 	}
 	short := readHashFile(t, "short256.dat")
 	for _, tc := range []struct {
 		i, j, want int
 	}{{0, 1, 4}, {2, 3, 3}, {4, 5, 256}} {
-		if d := Distance(short[tc.i], short[tc.j]); d != tc.want {
+		if d := short[tc.i].Distance(short[tc.j]); d != tc.want {
 			t.Errorf("short256 %d-%d distance %d, want %d", tc.i, tc.j, d, tc.want)
 		}
 	}
@@ -134,11 +107,11 @@ func TestIndexMatchesBruteForceOnVectors(t *testing.T) {
 
 // randomCorpus plants, for every query, neighbours at several distances
 // around 31 so that both sides of each radius are exercised.
-func randomCorpus(n, queries int, seed uint64) (hashes, qs []Hash256) {
+func randomCorpus(n, queries int, seed uint64) (hashes, qs []pdq.Hash) {
 	r := rand.New(rand.NewPCG(seed, 7))
 	hashes = RandomHashes(n, seed)
 	for range queries {
-		q := Hash256{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+		q := pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
 		qs = append(qs, q)
 		for _, k := range []int{0, 1, 15, 16, 17, 30, 31, 32, 33, r.IntN(48)} {
 			hashes[r.IntN(n)] = Perturb(q, k, r)
@@ -234,14 +207,14 @@ func TestIndexConcurrentQueries(t *testing.T) {
 var (
 	bigOnce  sync.Once
 	bigIndex *Index
-	bigHash  []Hash256
+	bigHash  []pdq.Hash
 	bigBuild time.Duration
 	bigHeap  uint64
 )
 
 const bigN = 10_000_000
 
-func bigFixture(b *testing.B) (*Index, []Hash256) {
+func bigFixture(b *testing.B) (*Index, []pdq.Hash) {
 	if testing.Short() {
 		b.Skip("builds a 10,000,000-hash index; skipped under -short")
 	}

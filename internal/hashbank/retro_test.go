@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -22,12 +23,12 @@ func seqOf(items []stored) HashSeq {
 
 func TestRetro(t *testing.T) {
 	m := newTestMatcher(t)
-	fresh := Hash256{0xdead, 0xbeef, 0xcafe, 0xf00d}
+	fresh := pdq.Hash{0xdead, 0xbeef, 0xcafe, 0xf00d}
 	added := []Entry{
 		{ID: 50, Bank: "own", Algo: AlgoPDQ, Hash: fresh.String(), Labels: []post.Label{post.Propaganda}, Enabled: true},
 		{ID: 51, Bank: "tat", Algo: AlgoSHA256, Hash: "aa" + fresh.String()[2:], Enabled: true},
 		// Next to the benign entry 4: a stored copy of it must stay unmatched.
-		{ID: 52, Bank: "own", Algo: AlgoPDQ, Hash: flip(Hash256{1, 2, 3, 4}, 2).String(), Enabled: true},
+		{ID: 52, Bank: "own", Algo: AlgoPDQ, Hash: flip(pdq.Hash{1, 2, 3, 4}, 2).String(), Enabled: true},
 	}
 	if err := m.Add(added); err != nil {
 		t.Fatal(err)
@@ -37,7 +38,7 @@ func TestRetro(t *testing.T) {
 		{AlgoPDQ, flip(fresh, 40).String(), "post-too-far"},
 		{AlgoSHA256, "aa" + fresh.String()[2:], "post-sha"},
 		{AlgoPDQ, pdqBase.String(), "post-old-entry-only"},
-		{AlgoPDQ, Hash256{1, 2, 3, 4}.String(), "post-benign"},
+		{AlgoPDQ, pdq.Hash{1, 2, 3, 4}.String(), "post-benign"},
 		{AlgoMD5, "bogus", "post-corrupt"},
 	}
 	got, err := m.Retro(added, seqOf(old))

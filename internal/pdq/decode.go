@@ -40,18 +40,48 @@ func Decode(r io.Reader, maxPixels int) (image.Image, error) {
 }
 
 func decodeBytes(data []byte, maxPixels int) (image.Image, error) {
+	format, err := checkHeader(data, maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	img, err := decodeWhole(data, format, maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	if format == "jpeg" {
+		if o := jpegOrientation(data); o > 1 {
+			img = orient(img, o)
+		}
+	}
+	return img, nil
+}
+
+// checkHeader reads the image header and refuses images of more than
+// maxPixels pixels (0 means DefaultMaxPixels) before any pixel memory is
+// allocated. It returns the format name.
+func checkHeader(data []byte, maxPixels int) (string, error) {
 	if maxPixels <= 0 {
 		maxPixels = DefaultMaxPixels
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("pdq: decode image header: %w", err)
+		return "", fmt.Errorf("pdq: decode image header: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("pdq: image header declares %dx%d: %w", cfg.Width, cfg.Height, ErrEmptyImage)
+		return "", fmt.Errorf("pdq: image header declares %dx%d: %w", cfg.Width, cfg.Height, ErrEmptyImage)
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
-		return nil, fmt.Errorf("%w: %s %dx%d exceeds %d pixels", ErrTooLarge, format, cfg.Width, cfg.Height, maxPixels)
+		return "", fmt.Errorf("%w: %s %dx%d exceeds %d pixels", ErrTooLarge, format, cfg.Width, cfg.Height, maxPixels)
+	}
+	return format, nil
+}
+
+// decodeWhole decodes data with the standard decoder of its format, which
+// holds the whole image: at most maxPixels pixels (checkHeader), and at most
+// 4 bytes a pixel for the formats that reach it (JPEG, GIF, WebP).
+func decodeWhole(data []byte, format string, maxPixels int) (image.Image, error) {
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -59,11 +89,6 @@ func decodeBytes(data []byte, maxPixels int) (image.Image, error) {
 	}
 	if b := img.Bounds(); int64(b.Dx())*int64(b.Dy()) > int64(maxPixels) {
 		return nil, fmt.Errorf("%w: %s %dx%d exceeds %d pixels", ErrTooLarge, format, b.Dx(), b.Dy(), maxPixels)
-	}
-	if format == "jpeg" {
-		if o := jpegOrientation(data); o > 1 {
-			img = orient(img, o)
-		}
 	}
 	return img, nil
 }
@@ -91,17 +116,71 @@ func (h *Hasher) HashReader(r io.Reader, maxPixels int) (Result, error) {
 // HashBytes hashes an encoded image held in memory (see Decode for
 // maxPixels). When the image cannot be decoded the Result still carries
 // the digests, so exact matching works for files PDQ cannot read.
+//
+// The image is decoded once, straight into the hasher's luminance grid of at
+// most MaxSide x MaxSide: PNG a row at a time whatever its depth and colour
+// type, other formats through the standard decoder, whose image is dropped
+// as soon as its luminance is read. EXIF orientation is applied to the grid.
 func (h *Hasher) HashBytes(data []byte, maxPixels int) (Result, error) {
 	md := md5.Sum(data)
 	sh := sha256.Sum256(data)
 	res := Result{MD5: hex.EncodeToString(md[:]), SHA256: hex.EncodeToString(sh[:])}
-	img, err := decodeBytes(data, maxPixels)
+	format, err := checkHeader(data, maxPixels)
 	if err != nil {
 		return res, err
 	}
-	res.Width, res.Height = img.Bounds().Dx(), img.Bounds().Dy()
-	res.PDQ, res.Quality, err = h.HashImage(img)
-	return res, err
+	var rows, cols int
+	if format == "png" {
+		rows, cols, res.Width, res.Height, err = h.lumaPNG(data)
+	} else {
+		rows, cols, res.Width, res.Height, err = h.lumaDecoded(data, format, maxPixels)
+	}
+	if err != nil {
+		return res, err
+	}
+	if format == "jpeg" {
+		if o := jpegOrientation(data); o >= 5 {
+			rows, cols = h.orientLuma(o, rows, cols)
+			res.Width, res.Height = res.Height, res.Width
+		} else if o > 1 {
+			rows, cols = h.orientLuma(o, rows, cols)
+		}
+	}
+	h.fromLuma(rows, cols)
+	res.PDQ, res.Quality = h.bits(&h.dct), h.quality()
+	return res, nil
+}
+
+// lumaDecoded fills h.luma from the standard decoder's image of data.
+func (h *Hasher) lumaDecoded(data []byte, format string, maxPixels int) (rows, cols, w, ht int, err error) {
+	img, err := decodeWhole(data, format, maxPixels)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	h.src.set(img)
+	rows, cols = h.fillLuma()
+	h.src = source{} // drop the image before filtering
+	b := img.Bounds()
+	return rows, cols, b.Dx(), b.Dy(), nil
+}
+
+// orientLuma turns the rows x cols luminance grid for display as EXIF
+// orientation o (2-8) says, and returns its new size. Turning the small
+// grid rather than the decoded photo spares two full-size copies.
+func (h *Hasher) orientLuma(o, rows, cols int) (int, int) {
+	dw, dh := cols, rows
+	if o >= 5 {
+		dw, dh = rows, cols
+	}
+	out := h.tmp[:rows*cols]
+	for y := range rows {
+		for x, v := range h.luma[y*cols : (y+1)*cols] {
+			dx, dy := orientPoint(o, x, y, cols, rows)
+			out[dy*dw+dx] = v
+		}
+	}
+	h.luma, h.tmp = h.tmp, h.luma
+	return dh, dw
 }
 
 // HashFile hashes the image file at path (see HashBytes); errors name the

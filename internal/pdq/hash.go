@@ -8,6 +8,7 @@
 package pdq
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,18 +24,27 @@ const Bits = 8 * Size
 // ErrBadHash reports a string that is not 64 hexadecimal digits.
 var ErrBadHash = errors.New("pdq: hash must be 64 hexadecimal digits")
 
-// Hash is a 256-bit PDQ hash. Its bytes are in the order of the reference's
-// hexadecimal form: byte 0 holds DCT coefficients (15,15) down to (15,8), so
-// String and ParseHash round-trip with hashes from other implementations.
-type Hash [Size]byte
+// Hash is a 256-bit PDQ hash, the one 256-bit hash type of raqib (hash
+// banks index it as it is). Word 0 holds the first 16 digits of the
+// reference's 64-digit hexadecimal form, most significant first, so String
+// and ParseHash round-trip with hashes from other implementations; the last
+// digit holds DCT coefficients (0,3) down to (0,0).
+type Hash [4]uint64
 
 // String returns the hash as 64 lower-case hexadecimal digits.
-func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+func (h Hash) String() string {
+	b, _ := h.MarshalText()
+	return string(b)
+}
 
 // MarshalText implements encoding.TextMarshaler (hexadecimal form).
 func (h Hash) MarshalText() ([]byte, error) {
+	var raw [Size]byte
+	for w, x := range h {
+		binary.BigEndian.PutUint64(raw[8*w:], x)
+	}
 	out := make([]byte, 2*Size)
-	hex.Encode(out, h[:])
+	hex.Encode(out, raw[:])
 	return out, nil
 }
 
@@ -50,46 +60,45 @@ func (h *Hash) UnmarshalText(b []byte) error {
 
 // ParseHash parses 64 hexadecimal digits (either case).
 func ParseHash(s string) (Hash, error) {
-	var h Hash
 	if len(s) != 2*Size {
-		return h, fmt.Errorf("%w: got %d characters", ErrBadHash, len(s))
+		return Hash{}, fmt.Errorf("%w: got %d characters", ErrBadHash, len(s))
 	}
-	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
+	var raw [Size]byte
+	if _, err := hex.Decode(raw[:], []byte(s)); err != nil {
 		return Hash{}, fmt.Errorf("%w: %w", ErrBadHash, err)
+	}
+	var h Hash
+	for w := range h {
+		h[w] = binary.BigEndian.Uint64(raw[8*w:])
 	}
 	return h, nil
 }
 
 // Distance returns the Hamming distance between two hashes (0-256).
 func (h Hash) Distance(o Hash) int {
-	n := 0
-	for i := 0; i < Size; i += 8 {
-		n += bits.OnesCount64(le64(h[i:]) ^ le64(o[i:]))
-	}
-	return n
+	return bits.OnesCount64(h[0]^o[0]) + bits.OnesCount64(h[1]^o[1]) +
+		bits.OnesCount64(h[2]^o[2]) + bits.OnesCount64(h[3]^o[3])
 }
 
-func le64(b []byte) uint64 {
-	_ = b[7]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+// bitPos returns the word and mask of bit k: bit 0 is the lowest bit of
+// the last word.
+func bitPos(k int) (int, uint64) {
+	return 3 - k/64, 1 << (k % 64)
 }
 
 // Bit reports bit k (0-255), which is set when DCT coefficient (k/16, k%16)
 // lies above the median.
 func (h Hash) Bit(k int) bool {
-	return h[Size-1-k/8]&(1<<(k%8)) != 0
+	w, m := bitPos(k)
+	return h[w]&m != 0
 }
 
 func (h *Hash) setBit(k int) {
-	h[Size-1-k/8] |= 1 << (k % 8)
+	w, m := bitPos(k)
+	h[w] |= m
 }
 
 // OnesCount returns the number of set bits; PDQ sets about half of them.
 func (h Hash) OnesCount() int {
-	n := 0
-	for i := 0; i < Size; i += 8 {
-		n += bits.OnesCount64(le64(h[i:]))
-	}
-	return n
+	return bits.OnesCount64(h[0]) + bits.OnesCount64(h[1]) + bits.OnesCount64(h[2]) + bits.OnesCount64(h[3])
 }

@@ -40,6 +40,18 @@ func TestParseHash(t *testing.T) {
 	}
 }
 
+// TestWordOrder pins the layout hash banks index: word 0 holds the first 16
+// hexadecimal digits, most significant first.
+func TestWordOrder(t *testing.T) {
+	h, err := ParseHash("0000000000000001000000000000000200000000000000030000000000000004")
+	if err != nil || h != (Hash{1, 2, 3, 4}) {
+		t.Fatalf("parsed as %v, %v; want words 1, 2, 3, 4", h, err)
+	}
+	if h, _ := ParseHash(strings.Repeat("F", 64)); h != (Hash{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}) {
+		t.Errorf("all ones parsed as %#v", h)
+	}
+}
+
 func TestBitOrder(t *testing.T) {
 	// The reference prints 16-bit words from the last (coefficients of row
 	// 15) to the first, each most significant bit first.

@@ -83,6 +83,9 @@ type Hasher struct {
 	dct       [16 * 16]float32
 	aux       [16 * 16]float32
 	sel       [16 * 16]float32
+
+	// Source and target size of the luminance being filled (startLuma).
+	lumaW, lumaH, lumaRows, lumaCols int
 }
 
 // NewHasher returns a Hasher with empty buffers.
@@ -139,6 +142,12 @@ func (h *Hasher) transform(img image.Image) error {
 func (h *Hasher) fromSource() {
 	rows, cols := h.fillLuma()
 	h.src = source{} // drop the caller's image
+	h.fromLuma(rows, cols)
+}
+
+// fromLuma filters and decimates the rows x cols luminance in h.luma and
+// computes its DCT.
+func (h *Hasher) fromLuma(rows, cols int) {
 	h.jarosz(rows, cols)
 	h.dct64To16()
 }
@@ -147,18 +156,30 @@ func (h *Hasher) fromSource() {
 // at most MaxSide x MaxSide, and returns its dimensions.
 func (h *Hasher) fillLuma() (rows, cols int) {
 	r := h.src.rect
-	sw, sh := r.Dx(), r.Dy()
+	sw := r.Dx()
+	rows, cols = h.startLuma(sw, r.Dy())
+	h.row = grow(h.row, sw)
+	for y := range r.Dy() {
+		h.src.lumaRow(r.Min.Y+y, h.row[:sw])
+		h.addLuma(y, 0, 1, h.row[:sw])
+	}
+	h.finishLuma()
+	return rows, cols
+}
+
+// startLuma prepares h.luma for the luminance of a sw x sh image, which
+// addLuma then receives in any order of rows and pixels, and returns the
+// size it will have: at most MaxSide x MaxSide unless FullResolution.
+// Callers never hold the image itself, only a row of it at a time.
+func (h *Hasher) startLuma(sw, sh int) (rows, cols int) {
 	cols, rows = sw, sh
 	if !h.FullResolution {
 		cols, rows = fitSize(sw, sh)
 	}
+	h.lumaW, h.lumaH, h.lumaRows, h.lumaCols = sw, sh, rows, cols
 	h.luma = grow(h.luma, rows*cols)
 	h.tmp = grow(h.tmp, rows*cols)
-	h.row = grow(h.row, sw)
 	if sw == cols && sh == rows {
-		for y := range rows {
-			h.src.lumaRow(r.Min.Y+y, h.luma[y*cols:(y+1)*cols])
-		}
 		return rows, cols
 	}
 	h.binOf = growInt32(h.binOf, sw)
@@ -170,23 +191,51 @@ func (h *Hasher) fillLuma() (rows, cols int) {
 		h.binCount[b]++
 	}
 	clear(h.luma[:rows*cols])
-	for y := range sh {
-		ty := y * rows / sh
-		h.src.lumaRow(r.Min.Y+y, h.row[:sw])
-		dst := h.luma[ty*cols : (ty+1)*cols]
-		for x, v := range h.row[:sw] {
-			dst[h.binOf[x]] += v
+	return rows, cols
+}
+
+// addLuma adds the luminance of source pixels (x0, y), (x0+dx, y), ... in
+// vals.
+func (h *Hasher) addLuma(y, x0, dx int, vals []float32) {
+	cols := h.lumaCols
+	if h.lumaW == cols && h.lumaH == h.lumaRows {
+		dst := h.luma[y*cols : (y+1)*cols]
+		if dx == 1 {
+			copy(dst[x0:], vals)
+			return
 		}
+		for i, v := range vals {
+			dst[x0+i*dx] = v
+		}
+		return
+	}
+	ty := y * h.lumaRows / h.lumaH
+	dst := h.luma[ty*cols : (ty+1)*cols]
+	if dx == 1 {
+		for x, v := range vals {
+			dst[h.binOf[x0+x]] += v
+		}
+		return
+	}
+	for i, v := range vals {
+		dst[h.binOf[x0+i*dx]] += v
+	}
+}
+
+// finishLuma turns the sums of a shrunk image into means.
+func (h *Hasher) finishLuma() {
+	rows, cols, sh := h.lumaRows, h.lumaCols, h.lumaH
+	if h.lumaW == cols && sh == rows {
+		return
 	}
 	for ty := range rows {
-		// Source rows per target row, from the same floor mapping as above.
+		// Source rows per target row, from the same floor mapping as addLuma.
 		n := float32(ceilDiv((ty+1)*sh, rows) - ceilDiv(ty*sh, rows))
 		dst := h.luma[ty*cols : (ty+1)*cols]
 		for x := range dst {
 			dst[x] /= n * h.binCount[x]
 		}
 	}
-	return rows, cols
 }
 
 // fitSize returns the size an image of w x h pixels is area-averaged down

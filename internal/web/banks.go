@@ -237,7 +237,7 @@ func (s *server) handleBank(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bp := bankPage{page: s.newPage(w, r), Bank: b, Offset: offset}
-	bp.Title = bp.T("bank.title") + " " + b.Name
+	bp.Title = bp.T("bank.title") + " " + isolate(b.Name)
 	bp.Entries, bp.Total = set.entriesOf(b.Name, offset, entryPageSize)
 	if len(bp.Entries) > 0 {
 		bp.From, bp.To = offset+1, offset+len(bp.Entries)

@@ -230,6 +230,19 @@ func TestBanksPages(t *testing.T) {
 			}
 		})
 	}
+	t.Run("no banks yet", func(t *testing.T) {
+		st, err := sqlite.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		for _, target := range []string{"/banks", "/banks?lang=en"} {
+			body := get(t, New(Options{Store: st, Banks: st}), target).Body.String()
+			if !strings.Contains(body, `<code dir="ltr">raqib bank import --bank NAME`) || strings.Contains(body, "raqib known") {
+				t.Errorf("%s does not point at raqib bank import:\n%s", target, body)
+			}
+		}
+	})
 	t.Run("store without banks", func(t *testing.T) {
 		h := New(Options{Store: f.st})
 		if body := get(t, h, "/banks").Body.String(); !strings.Contains(body, catalogue["ar"]["banks.nostore"]) {

@@ -15,6 +15,7 @@ import (
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/ingest"
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -112,18 +113,18 @@ func ownMedia(p *post.Post, e hashbank.Entry) (*post.Media, int) {
 		}
 		return nil, 0
 	}
-	want, err := hashbank.ParseHex(e.Hash)
+	want, err := pdq.ParseHash(e.Hash)
 	if err != nil {
 		return nil, 0
 	}
 	var best *post.Media
 	bestD := 257
 	for i := range p.Media {
-		h, err := hashbank.ParseHex(p.Media[i].PDQ)
+		h, err := pdq.ParseHash(p.Media[i].PDQ)
 		if err != nil {
 			continue
 		}
-		if d := hashbank.Distance(h, want); d < bestD {
+		if d := h.Distance(want); d < bestD {
 			best, bestD = &p.Media[i], d
 		}
 	}

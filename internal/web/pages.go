@@ -245,7 +245,7 @@ func (s *server) render(w http.ResponseWriter, name, block string, status int, d
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Add("Vary", "Accept-Language, Cookie, HX-Request")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(balanceBidi(buf.Bytes()))
 }
 
 // errorPage is the data of the error template.
@@ -368,7 +368,7 @@ func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pp := postPage{page: s.newPage(w, r), Key: p.Key(), Post: p, Versions: versions, RawLen: len(p.Raw)}
-	pp.Title = pp.T("post.title") + " " + pp.Key
+	pp.Title = pp.T("post.title") + " " + isolate(pp.Key)
 	pp.Norm, pp.BadSpans = highlight(p.Norm, p.Signals)
 	pp.Raw, pp.RawCut = displayRaw(p.Raw)
 	pp.Matches, pp.NearDups = s.matchViews(r.Context(), &p)
