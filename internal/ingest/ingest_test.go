@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -197,5 +198,60 @@ func TestRunRecordsSources(t *testing.T) {
 		if read != int64(sum.Posts) || rejected != int64(sum.Rejected) || rejected == 0 {
 			t.Errorf("sources read %d rejected %d; summary %+v (the X fixture has a bad line)", read, rejected, sum)
 		}
+	}
+}
+
+// brokenZip is a WhatsApp export whose chat member fails its checksum.
+func brokenZip(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "_chat.txt", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat := "12/9/20, 23:55 - a: رسالة\n12/9/20, 23:56 - b: أخرى\n"
+	w.Write([]byte(chat))
+	zw.Close()
+	b := buf.Bytes()
+	i := bytes.Index(b, []byte("أخرى"))
+	b[i] ^= 1
+	return b
+}
+
+// TestBrokenFileInFolder checks that a file that cannot be read costs only
+// itself: the files after it are imported and the run names it.
+func TestBrokenFileInFolder(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../source/xapi/testdata/arabic_page.jsonl", filepath.Join(dir, "a.jsonl"))
+	os.WriteFile(filepath.Join(dir, "b.zip"), brokenZip(t), 0o600)
+	copyFile(t, "../source/whatsapp/testdata/android_ar.txt", filepath.Join(dir, "c.txt"))
+	sum, ps, err := collect(t, Options{}, dir)
+	if !errors.Is(err, ErrFilesFailed) || !strings.Contains(err.Error(), "b.zip") {
+		t.Errorf("err = %v, want ErrFilesFailed naming b.zip", err)
+	}
+	if sum.Files != 2 || len(sum.FailedFiles) != 1 || !strings.Contains(sum.FailedFiles[0], "b.zip") || !strings.Contains(sum.FailedFiles[0], "checksum") {
+		t.Errorf("summary %+v, want 2 files read and b.zip failed with its reason", sum)
+	}
+	formats := map[string]int{}
+	for _, p := range ps {
+		formats[p.Origin.Format]++
+	}
+	if formats["xapi"] == 0 || formats["whatsapp"] == 0 {
+		t.Errorf("posts by format %v: the files around the broken one were not all read", formats)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
