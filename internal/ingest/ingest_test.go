@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
 )
@@ -253,5 +257,62 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// pngOf encodes a 64×64 picture drawn by f.
+func pngOf(t *testing.T, f func(x, y int) uint8) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 64, 64))
+	for y := range 64 {
+		for x := range 64 {
+			img.SetGray(x, y, color.Gray{Y: f(x, y)})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestZipMediaHashedFromMember checks that an image inside a WhatsApp zip
+// is hashed from the member, not from a file of the same name beside the
+// zip (which gave the decoy's PDQ next to the member's SHA-256).
+func TestZipMediaHashedFromMember(t *testing.T) {
+	dir, store := t.TempDir(), t.TempDir()
+	member := pngOf(t, func(x, y int) uint8 { return uint8(x * 4) })
+	decoy := pngOf(t, func(x, y int) uint8 { return uint8(y*4) ^ uint8(x*16) })
+	const name = "IMG-20200803-WA0001.png"
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{{"_chat.txt", []byte("12/9/20, 23:55 - a: " + name + " (file attached)\n12/9/20, 23:56 - a: نص\n")}, {name, member}} {
+		w, _ := zw.Create(m.name)
+		w.Write(m.data)
+	}
+	zw.Close()
+	os.WriteFile(filepath.Join(dir, "chat.zip"), zbuf.Bytes(), 0o600)
+	os.WriteFile(filepath.Join(dir, name), decoy, 0o600)
+
+	_, ps, err := collect(t, Options{MediaDir: store}, filepath.Join(dir, "chat.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pdq.NewHasher().HashBytes(member, pdq.DefaultMaxPixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || len(ps[0].Media) != 1 {
+		t.Fatalf("posts %+v", ps)
+	}
+	m := ps[0].Media[0]
+	if m.PDQ != want.PDQ.String() || m.SHA256 != want.SHA256 {
+		t.Errorf("media PDQ %s SHA-256 %s, want the member's %s %s", m.PDQ, m.SHA256, want.PDQ, want.SHA256)
+	}
+	if kept, err := os.ReadFile(MediaPath(store, m.SHA256)); err != nil || !bytes.Equal(kept, member) {
+		t.Errorf("kept file is not the member (%v)", err)
 	}
 }
