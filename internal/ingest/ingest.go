@@ -33,6 +33,10 @@ import (
 // line.
 var ErrUnknownFormat = errors.New("cannot tell the format")
 
+// ErrSymlink refuses a symbolic link inside an export folder: an export is
+// outside data, and a link in it may point anywhere (/etc/passwd).
+var ErrSymlink = errors.New("symbolic link not followed")
+
 // ErrFilesFailed is wrapped by Run's error when some files could not be
 // read (or read to their end); the others were imported all the same and
 // Summary.FailedFiles names them.
@@ -152,10 +156,11 @@ func Run(ctx context.Context, opts Options, paths []string, stdin io.Reader) (Su
 		}
 		*pick.dst = d
 	}
-	files, total, err := listFiles(paths)
+	files, total, links, err := listFiles(paths)
 	if err != nil {
 		return Summary{}, err
 	}
+	r.sum.Skipped = links
 	if opts.Progress != nil {
 		r.bar = newBar(opts.Progress, total)
 		defer r.bar.finish()
@@ -202,11 +207,9 @@ type file struct {
 	explicit bool
 }
 
-func listFiles(paths []string) ([]file, int64, error) {
-	var (
-		files []file
-		total int64
-	)
+// listFiles returns the files to read, their total size, and the links
+// found in folders, which are not followed.
+func listFiles(paths []string) (files []file, total int64, skipped []string, err error) {
 	for _, p := range paths {
 		if p == "-" {
 			files = append(files, file{path: p, explicit: true})
@@ -214,7 +217,7 @@ func listFiles(paths []string) ([]file, int64, error) {
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, 0, fmt.Errorf("input: %w", err)
+			return nil, 0, nil, fmt.Errorf("input: %w", err)
 		}
 		if !st.IsDir() {
 			files = append(files, file{path: p, explicit: true})
@@ -232,21 +235,24 @@ func listFiles(paths []string) ([]file, int64, error) {
 				}
 				return nil
 			}
-			if d.Type().IsRegular() {
+			switch {
+			case d.Type().IsRegular():
 				if info, err := d.Info(); err == nil {
 					total += info.Size()
 				}
 				found = append(found, file{path: path})
+			case d.Type()&fs.ModeSymlink != 0:
+				skipped = append(skipped, path+" ("+ErrSymlink.Error()+")")
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, 0, fmt.Errorf("walk %s: %w", p, err)
+			return nil, 0, nil, fmt.Errorf("walk %s: %w", p, err)
 		}
 		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
 		files = append(files, found...)
 	}
-	return files, total, nil
+	return files, total, skipped, nil
 }
 
 type run struct {
@@ -418,14 +424,32 @@ func (r *run) flush(ctx context.Context) error {
 }
 
 // openBeside opens files referenced by an export relative to its folder,
-// refusing paths that climb out of it (an export is outside data).
+// refusing paths that climb out of it and symbolic links (an export is
+// outside data).
 func openBeside(dir string) func(string) (io.ReadCloser, error) {
 	return func(rel string) (io.ReadCloser, error) {
 		rel = filepath.FromSlash(rel)
 		if !filepath.IsLocal(rel) {
 			return nil, fmt.Errorf("open %q: path leaves the export folder", rel)
 		}
-		return os.Open(filepath.Join(dir, rel))
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		// Every component is checked, so that no link is followed, not even
+		// one that stays inside the folder; the root still confines a link
+		// swapped in after the check.
+		for p := rel; p != "."; p = filepath.Dir(p) {
+			st, err := root.Lstat(p)
+			if err != nil {
+				return nil, err
+			}
+			if st.Mode()&fs.ModeSymlink != 0 {
+				return nil, fmt.Errorf("open %q: %s: %w", rel, p, ErrSymlink)
+			}
+		}
+		return root.Open(rel)
 	}
 }
 

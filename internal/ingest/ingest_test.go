@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -314,5 +315,49 @@ func TestZipMediaHashedFromMember(t *testing.T) {
 	}
 	if kept, err := os.ReadFile(MediaPath(store, m.SHA256)); err != nil || !bytes.Equal(kept, member) {
 		t.Errorf("kept file is not the member (%v)", err)
+	}
+}
+
+// TestSymlinksNotFollowed checks that links inside an export folder are
+// neither read as inputs nor as media: one to /etc/passwd was copied into
+// the media store.
+func TestSymlinksNotFollowed(t *testing.T) {
+	outside, dir, store := t.TempDir(), t.TempDir(), t.TempDir()
+	copyFile(t, "../source/telegram/testdata/channel/result.json", filepath.Join(dir, "export", "result.json"))
+	photo := filepath.Join(outside, "secret.jpg")
+	copyFile(t, "../source/telegram/testdata/channel/photos/photo_1@01-03-2024_10-00-00.jpg", photo)
+	os.MkdirAll(filepath.Join(dir, "export", "photos"), 0o750)
+	if err := os.Symlink(photo, filepath.Join(dir, "export", "photos", "photo_1@01-03-2024_10-00-00.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(outside, "tweets.jsonl")
+	copyFile(t, "../source/xapi/testdata/arabic_page.jsonl", secret)
+	os.Symlink(secret, filepath.Join(dir, "linked.jsonl"))
+	// A linked folder inside the export hides a real file behind it.
+	os.Symlink(outside, filepath.Join(dir, "export", "video_files"))
+
+	var warnings []string
+	sum, ps, err := collect(t, Options{MediaDir: store, Warn: func(w source.Rejection) { warnings = append(warnings, w.Error()) }}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Origin.Format != "telegram" {
+			t.Errorf("post %s read through a link from %s", p.ID, p.Origin.File)
+		}
+		for _, m := range p.Media {
+			if m.SHA256 != "" || m.PDQ != "" {
+				t.Errorf("media %s hashed through a link: %+v", m.Path, m)
+			}
+		}
+	}
+	if kept, _ := os.ReadDir(store); len(kept) != 0 {
+		t.Errorf("media store holds %d entries read through links", len(kept))
+	}
+	if !slices.ContainsFunc(sum.Skipped, func(s string) bool { return strings.Contains(s, "linked.jsonl") && strings.Contains(s, "link") }) {
+		t.Errorf("skipped %q, want linked.jsonl named as a link", sum.Skipped)
+	}
+	if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, "photo_1") && strings.Contains(w, "symbolic link") }) {
+		t.Errorf("warnings %q, want the linked photo named", warnings)
 	}
 }
