@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -35,11 +36,25 @@ func runIngest(ctx context.Context, c *Config) error {
 	}
 	defer s.close()
 	rep, err := s.importFiles(ctx, c.Args, c.Stdin)
-	if err != nil {
-		return err
+	// Files that failed do not stop the others: what was imported is
+	// reported, then the error.
+	if err == nil || errors.Is(err, ingest.ErrFilesFailed) {
+		rep.print(c.Stdout)
 	}
-	rep.print(c.Stdout)
-	return nil
+	return err
+}
+
+// maxShownFiles bounds how many skipped or failed files the report names.
+const maxShownFiles = 5
+
+// someFiles names the first few of files and counts the rest.
+func someFiles(files []string) string {
+	shown := files[:min(len(files), maxShownFiles)]
+	s := strings.Join(shown, ", ")
+	if n := len(files) - len(shown); n > 0 {
+		s += fmt.Sprintf(" and %d more", n)
+	}
+	return s
 }
 
 // report is the outcome of one import run.
@@ -58,7 +73,15 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "%d images perceptually hashed; %d warnings\n", r.Images, r.Warnings)
 	}
 	if len(r.Skipped) > 0 {
-		fmt.Fprintf(w, "skipped %d files of no known format (media files of an export are expected here)\n", len(r.Skipped))
+		fmt.Fprintf(w, "skipped %d files of no known format (media files of an export are expected here; --format reads them as one): %s\n",
+			len(r.Skipped), someFiles(r.Skipped))
+	}
+	for i, f := range r.FailedFiles {
+		if i == maxShownFiles {
+			fmt.Fprintf(w, "and %d more failed files\n", len(r.FailedFiles)-i)
+			break
+		}
+		fmt.Fprintf(w, "failed: %s\n", f)
 	}
 	if r.Failed > 0 {
 		fmt.Fprintf(w, "%d batches failed and were not stored: see the log; re-run the import to retry them\n", r.Failed)
@@ -105,10 +128,12 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 		<-inFlight
 	}
 	opts := ingest.Options{
-		Format:    s.cfg.Format,
-		Batch:     s.cfg.Batch,
-		MediaDir:  s.mediaDir(),
-		MaxPixels: s.cfg.MaxPixels,
+		Format:      s.cfg.Format,
+		Batch:       s.cfg.Batch,
+		MaxRecord:   s.cfg.MaxRecord,
+		MaxUnpacked: s.cfg.MaxUnpacked,
+		MediaDir:    s.mediaDir(),
+		MaxPixels:   s.cfg.MaxPixels,
 		Publish: func(ctx context.Context, ps []post.Post) error {
 			for {
 				select {

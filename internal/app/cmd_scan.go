@@ -41,9 +41,11 @@ func runScan(ctx context.Context, c *Config) error {
 		paths = []string{"-"}
 	}
 	sum, err := ingest.Run(ctx, ingest.Options{
-		Format:   c.Format,
-		Fallback: "text",
-		Batch:    256,
+		Format:      c.Format,
+		Fallback:    "text",
+		Batch:       256,
+		MaxRecord:   c.MaxRecord,
+		MaxUnpacked: c.MaxUnpacked,
 		Publish: func(_ context.Context, ps []post.Post) error {
 			for i := range ps {
 				p := &ps[i]

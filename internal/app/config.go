@@ -37,6 +37,8 @@ type Config struct {
 	ActionQuota   int
 	RecycledTexts int
 	Texts         string
+	MaxRecord     int64
+	MaxUnpacked   int64
 
 	// Detection evaluation and training (eval, train).
 	Datasets []string
@@ -135,6 +137,12 @@ func (c *Config) settings() []setting {
 			fs.BoolVar(p, n, v, u)
 		}
 	}
+	size := func(p *int64) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, u string) {
+			*p, _ = parseSize(d)
+			fs.Var(sizeValue{p}, n, u)
+		}
+	}
 	dur := func(p *time.Duration) func(*flag.FlagSet, string, string, string) {
 		return func(fs *flag.FlagSet, n, d, u string) {
 			v, _ := time.ParseDuration(d)
@@ -162,6 +170,8 @@ func (c *Config) settings() []setting {
 		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout), "", ""},
 		{"action-quota", "1000", "how often each automated action (alerts) may run a day, across all workers: a circuit breaker", num(&c.ActionQuota), "", ""},
 		{"recycled-texts", "32768", "violating texts each worker keeps in memory to recognize their recycled copies (about 1.3 KB each)", num(&c.RecycledTexts), "", ""},
+		{"max-record", "64MiB", "largest single record (message, line, item) an import reads; a larger one is rejected with its size", size(&c.MaxRecord), "", ""},
+		{"max-unpacked", "4GiB", "most bytes an import unpacks from one zip; the rest is rejected", size(&c.MaxUnpacked), "", ""},
 		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},
 		{"texts", "varied", "text mix of bench ingest: varied (every text new) or recycled (6-30 words of a 33-word vocabulary by 50,000 authors, as a propaganda campaign re-posts)", str(&c.Texts), "RAQIB_BENCH_TEXTS", ""},
 		{name: "datasets", flag: "dataset", usage: "data set to evaluate or train on, `FORMAT:PATH` or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
@@ -239,6 +249,49 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 		return fmt.Errorf("--progress must be auto, always or never, got %q", c.Progress)
 	}
 	return nil
+}
+
+// parseSize reads a byte count with an optional unit (KiB, MiB, GiB; KB,
+// MB, GB are taken as the same powers of two).
+func parseSize(v string) (int64, error) {
+	num := strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("size %q: want a positive number of bytes, e.g. 64MiB", v)
+	}
+	return n * mult, nil
+}
+
+// sizeValue is a flag of a byte count written with parseSize's units.
+type sizeValue struct{ p *int64 }
+
+func (s sizeValue) String() string {
+	if s.p == nil {
+		return ""
+	}
+	n := *s.p
+	for _, u := range []string{"B", "KiB", "MiB", "GiB"} {
+		if n%1024 != 0 || u == "GiB" {
+			return strconv.FormatInt(n, 10) + u
+		}
+		n /= 1024
+	}
+	return ""
+}
+
+func (s sizeValue) Set(v string) (err error) {
+	*s.p, err = parseSize(v)
+	return err
 }
 
 // replacingList makes the first value given on the command line replace the

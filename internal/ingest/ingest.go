@@ -33,6 +33,15 @@ import (
 // line.
 var ErrUnknownFormat = errors.New("cannot tell the format")
 
+// ErrSymlink refuses a symbolic link inside an export folder: an export is
+// outside data, and a link in it may point anywhere (/etc/passwd).
+var ErrSymlink = errors.New("symbolic link not followed")
+
+// ErrFilesFailed is wrapped by Run's error when some files could not be
+// read (or read to their end); the others were imported all the same and
+// Summary.FailedFiles names them.
+var ErrFilesFailed = errors.New("files could not be read")
+
 // Decoders lists every importer, in the order formats are tried when
 // sniffing: the most specific first, plain JSONL last.
 func Decoders() []source.Decoder {
@@ -92,6 +101,9 @@ type Options struct {
 	Progress io.Writer
 	// Now stamps CollectedAt; time.Now when nil.
 	Now func() time.Time
+	// MaxRecord bounds one record's size in bytes (source.Input.MaxRecord);
+	// MaxUnpacked the bytes unpacked from one archive.
+	MaxRecord, MaxUnpacked int64
 	// MaxPixels bounds images decoded for perceptual hashing (decompression
 	// bombs); pdq.DefaultMaxPixels when zero.
 	MaxPixels int
@@ -106,12 +118,15 @@ type Options struct {
 
 // Summary counts what a Run read.
 type Summary struct {
-	Files    int      `json:"files"`    // files decoded
-	Posts    int      `json:"posts"`    // well-formed records handed on
-	Rejected int      `json:"rejected"` // malformed records skipped
-	Warnings int      `json:"warnings"` // records kept with a problem (see Options.Warn)
-	Images   int      `json:"images"`   // images perceptually hashed
-	Skipped  []string `json:"skipped,omitempty"`
+	Files    int `json:"files"`    // files decoded
+	Posts    int `json:"posts"`    // well-formed records handed on
+	Rejected int `json:"rejected"` // malformed records skipped
+	Warnings int `json:"warnings"` // records kept with a problem (see Options.Warn)
+	Images   int `json:"images"`   // images perceptually hashed
+	// Skipped names the files of no known format found in folders.
+	Skipped []string `json:"skipped,omitempty"`
+	// Failed says, per file, why it could not be read or read to its end.
+	FailedFiles []string `json:"failed_files,omitempty"`
 }
 
 // Run imports every path (a file, a directory walked recursively, or "-" for
@@ -141,27 +156,49 @@ func Run(ctx context.Context, opts Options, paths []string, stdin io.Reader) (Su
 		}
 		*pick.dst = d
 	}
-	files, total, err := listFiles(paths)
+	files, total, links, err := listFiles(paths)
 	if err != nil {
 		return Summary{}, err
 	}
+	r.sum.Skipped = links
 	if opts.Progress != nil {
 		r.bar = newBar(opts.Progress, total)
 		defer r.bar.finish()
 	}
+	// A file that cannot be read costs only itself: the run goes on and
+	// says at the end which files failed. Errors of the sink (the queue,
+	// the store) and cancellation stop it.
+	var failed []error
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return r.sum, err
 		}
-		if err := r.file(ctx, f, stdin); err != nil {
+		err := r.file(ctx, f, stdin)
+		var fe *fileError
+		if errors.As(err, &fe) {
+			failed = append(failed, fe.err)
+			r.sum.FailedFiles = append(r.sum.FailedFiles, fe.err.Error())
+			continue
+		}
+		if err != nil {
 			return r.sum, err
 		}
 	}
 	if err := r.flush(ctx); err != nil {
 		return r.sum, err
 	}
+	if len(failed) > 0 {
+		return r.sum, fmt.Errorf("%w (%d of %d): %w", ErrFilesFailed, len(failed), len(files), errors.Join(failed...))
+	}
 	return r.sum, nil
 }
+
+// fileError is a failure of one input file, as opposed to one of the sink
+// or the context, which ends the run.
+type fileError struct{ err error }
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
 
 // file is one input to import; explicit says the user named it, so an
 // unknown format is an error rather than a skip.
@@ -170,11 +207,9 @@ type file struct {
 	explicit bool
 }
 
-func listFiles(paths []string) ([]file, int64, error) {
-	var (
-		files []file
-		total int64
-	)
+// listFiles returns the files to read, their total size, and the links
+// found in folders, which are not followed.
+func listFiles(paths []string) (files []file, total int64, skipped []string, err error) {
 	for _, p := range paths {
 		if p == "-" {
 			files = append(files, file{path: p, explicit: true})
@@ -182,7 +217,7 @@ func listFiles(paths []string) ([]file, int64, error) {
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, 0, fmt.Errorf("input: %w", err)
+			return nil, 0, nil, fmt.Errorf("input: %w", err)
 		}
 		if !st.IsDir() {
 			files = append(files, file{path: p, explicit: true})
@@ -200,21 +235,24 @@ func listFiles(paths []string) ([]file, int64, error) {
 				}
 				return nil
 			}
-			if d.Type().IsRegular() {
+			switch {
+			case d.Type().IsRegular():
 				if info, err := d.Info(); err == nil {
 					total += info.Size()
 				}
 				found = append(found, file{path: path})
+			case d.Type()&fs.ModeSymlink != 0:
+				skipped = append(skipped, path+" ("+ErrSymlink.Error()+")")
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, 0, fmt.Errorf("walk %s: %w", p, err)
+			return nil, 0, nil, fmt.Errorf("walk %s: %w", p, err)
 		}
 		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
 		files = append(files, found...)
 	}
-	return files, total, nil
+	return files, total, skipped, nil
 }
 
 type run struct {
@@ -253,7 +291,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 	} else {
 		fh, err := os.Open(f.path)
 		if err != nil {
-			return fmt.Errorf("input: %w", err)
+			return &fileError{fmt.Errorf("input: %w", err)}
 		}
 		defer fh.Close()
 		rd, dir = fh, filepath.Dir(f.path)
@@ -265,7 +303,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 	head := make([]byte, 4096)
 	n, err := io.ReadFull(rd, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read %s: %w", name, err)
+		return &fileError{fmt.Errorf("read %s: %w", name, err)}
 	}
 	head = head[:n]
 	d := r.forced
@@ -277,7 +315,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 	}
 	if d == nil {
 		if f.explicit {
-			return fmt.Errorf("%s: %w (use --format)", name, ErrUnknownFormat)
+			return &fileError{fmt.Errorf("%s: %w (use --format)", name, ErrUnknownFormat)}
 		}
 		r.sum.Skipped = append(r.sum.Skipped, name)
 		if r.bar != nil && f.path != "-" {
@@ -288,7 +326,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 		}
 		return nil
 	}
-	in := source.Input{Name: name, R: io.MultiReader(bytes.NewReader(head), rd)}
+	in := source.Input{Name: name, R: io.MultiReader(bytes.NewReader(head), rd), MaxRecord: r.opts.MaxRecord, MaxUnpacked: r.opts.MaxUnpacked}
 	if dir != "" {
 		in.Open = openBeside(dir)
 	}
@@ -297,6 +335,12 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 	if err != nil {
 		return err
 	}
+	// sinkErr tells the sink's own failures, which end the run, from the
+	// file's.
+	var sinkErr error
+	// media reaches the attachments: beside the file, unless the decoder
+	// says they are inside it.
+	media := in
 	err = d.Decode(in, source.SinkFuncs{
 		OnPost: func(p post.Post) error {
 			if p.CollectedAt.IsZero() {
@@ -307,21 +351,22 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 				src.Platform = p.Platform
 			}
 			src.Read++
-			r.media.hash(in, &p)
+			r.media.hash(media, &p)
 			r.batch = append(r.batch, p)
 			r.sum.Posts++
 			if r.bar != nil {
 				r.bar.posts.Add(1)
 			}
 			if len(r.batch) >= r.opts.Batch {
-				return r.flush(ctx)
+				sinkErr = r.flush(ctx)
 			}
-			return nil
+			return sinkErr
 		},
 		OnReject: func(rej source.Rejection) error {
 			src.Rejected++
 			return r.reject(rej)
 		},
+		OnOpen: func(open func(string) (io.ReadCloser, error)) { media.Open = open },
 	})
 	// What was read of a file that failed half way was handed on: its
 	// source is recorded too.
@@ -330,15 +375,17 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 			return errors.Join(err, serr)
 		}
 	}
-	if err != nil {
-		if errors.Is(err, source.ErrFormat) && !f.explicit && r.forced == nil {
-			r.sum.Skipped = append(r.sum.Skipped, name)
-			return nil
-		}
+	switch {
+	case err == nil:
+		r.sum.Files++
+		return nil
+	case sinkErr != nil, ctx.Err() != nil:
 		return fmt.Errorf("%s (%s): %w", name, d.Name(), err)
+	case errors.Is(err, source.ErrFormat) && !f.explicit && r.forced == nil && src.Read == 0 && src.Rejected == 0:
+		r.sum.Skipped = append(r.sum.Skipped, name)
+		return nil
 	}
-	r.sum.Files++
-	return nil
+	return &fileError{fmt.Errorf("%s (%s): %w", name, d.Name(), err)}
 }
 
 // newSource is the source of a file read by the named importer; the
@@ -377,14 +424,32 @@ func (r *run) flush(ctx context.Context) error {
 }
 
 // openBeside opens files referenced by an export relative to its folder,
-// refusing paths that climb out of it (an export is outside data).
+// refusing paths that climb out of it and symbolic links (an export is
+// outside data).
 func openBeside(dir string) func(string) (io.ReadCloser, error) {
 	return func(rel string) (io.ReadCloser, error) {
 		rel = filepath.FromSlash(rel)
 		if !filepath.IsLocal(rel) {
 			return nil, fmt.Errorf("open %q: path leaves the export folder", rel)
 		}
-		return os.Open(filepath.Join(dir, rel))
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		// Every component is checked, so that no link is followed, not even
+		// one that stays inside the folder; the root still confines a link
+		// swapped in after the check.
+		for p := rel; p != "."; p = filepath.Dir(p) {
+			st, err := root.Lstat(p)
+			if err != nil {
+				return nil, err
+			}
+			if st.Mode()&fs.ModeSymlink != 0 {
+				return nil, fmt.Errorf("open %q: %s: %w", rel, p, ErrSymlink)
+			}
+		}
+		return root.Open(rel)
 	}
 }
 

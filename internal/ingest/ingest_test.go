@@ -1,15 +1,21 @@
 package ingest
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
 )
@@ -197,5 +203,161 @@ func TestRunRecordsSources(t *testing.T) {
 		if read != int64(sum.Posts) || rejected != int64(sum.Rejected) || rejected == 0 {
 			t.Errorf("sources read %d rejected %d; summary %+v (the X fixture has a bad line)", read, rejected, sum)
 		}
+	}
+}
+
+// brokenZip is a WhatsApp export whose chat member fails its checksum.
+func brokenZip(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "_chat.txt", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat := "12/9/20, 23:55 - a: رسالة\n12/9/20, 23:56 - b: أخرى\n"
+	w.Write([]byte(chat))
+	zw.Close()
+	b := buf.Bytes()
+	i := bytes.Index(b, []byte("أخرى"))
+	b[i] ^= 1
+	return b
+}
+
+// TestBrokenFileInFolder checks that a file that cannot be read costs only
+// itself: the files after it are imported and the run names it.
+func TestBrokenFileInFolder(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, "../source/xapi/testdata/arabic_page.jsonl", filepath.Join(dir, "a.jsonl"))
+	os.WriteFile(filepath.Join(dir, "b.zip"), brokenZip(t), 0o600)
+	copyFile(t, "../source/whatsapp/testdata/android_ar.txt", filepath.Join(dir, "c.txt"))
+	sum, ps, err := collect(t, Options{}, dir)
+	if !errors.Is(err, ErrFilesFailed) || !strings.Contains(err.Error(), "b.zip") {
+		t.Errorf("err = %v, want ErrFilesFailed naming b.zip", err)
+	}
+	if sum.Files != 2 || len(sum.FailedFiles) != 1 || !strings.Contains(sum.FailedFiles[0], "b.zip") || !strings.Contains(sum.FailedFiles[0], "checksum") {
+		t.Errorf("summary %+v, want 2 files read and b.zip failed with its reason", sum)
+	}
+	formats := map[string]int{}
+	for _, p := range ps {
+		formats[p.Origin.Format]++
+	}
+	if formats["xapi"] == 0 || formats["whatsapp"] == 0 {
+		t.Errorf("posts by format %v: the files around the broken one were not all read", formats)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pngOf encodes a 64×64 picture drawn by f.
+func pngOf(t *testing.T, f func(x, y int) uint8) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 64, 64))
+	for y := range 64 {
+		for x := range 64 {
+			img.SetGray(x, y, color.Gray{Y: f(x, y)})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestZipMediaHashedFromMember checks that an image inside a WhatsApp zip
+// is hashed from the member, not from a file of the same name beside the
+// zip (which gave the decoy's PDQ next to the member's SHA-256).
+func TestZipMediaHashedFromMember(t *testing.T) {
+	dir, store := t.TempDir(), t.TempDir()
+	member := pngOf(t, func(x, y int) uint8 { return uint8(x * 4) })
+	decoy := pngOf(t, func(x, y int) uint8 { return uint8(y*4) ^ uint8(x*16) })
+	const name = "IMG-20200803-WA0001.png"
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{{"_chat.txt", []byte("12/9/20, 23:55 - a: " + name + " (file attached)\n12/9/20, 23:56 - a: نص\n")}, {name, member}} {
+		w, _ := zw.Create(m.name)
+		w.Write(m.data)
+	}
+	zw.Close()
+	os.WriteFile(filepath.Join(dir, "chat.zip"), zbuf.Bytes(), 0o600)
+	os.WriteFile(filepath.Join(dir, name), decoy, 0o600)
+
+	_, ps, err := collect(t, Options{MediaDir: store}, filepath.Join(dir, "chat.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pdq.NewHasher().HashBytes(member, pdq.DefaultMaxPixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || len(ps[0].Media) != 1 {
+		t.Fatalf("posts %+v", ps)
+	}
+	m := ps[0].Media[0]
+	if m.PDQ != want.PDQ.String() || m.SHA256 != want.SHA256 {
+		t.Errorf("media PDQ %s SHA-256 %s, want the member's %s %s", m.PDQ, m.SHA256, want.PDQ, want.SHA256)
+	}
+	if kept, err := os.ReadFile(MediaPath(store, m.SHA256)); err != nil || !bytes.Equal(kept, member) {
+		t.Errorf("kept file is not the member (%v)", err)
+	}
+}
+
+// TestSymlinksNotFollowed checks that links inside an export folder are
+// neither read as inputs nor as media: one to /etc/passwd was copied into
+// the media store.
+func TestSymlinksNotFollowed(t *testing.T) {
+	outside, dir, store := t.TempDir(), t.TempDir(), t.TempDir()
+	copyFile(t, "../source/telegram/testdata/channel/result.json", filepath.Join(dir, "export", "result.json"))
+	photo := filepath.Join(outside, "secret.jpg")
+	copyFile(t, "../source/telegram/testdata/channel/photos/photo_1@01-03-2024_10-00-00.jpg", photo)
+	os.MkdirAll(filepath.Join(dir, "export", "photos"), 0o750)
+	if err := os.Symlink(photo, filepath.Join(dir, "export", "photos", "photo_1@01-03-2024_10-00-00.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(outside, "tweets.jsonl")
+	copyFile(t, "../source/xapi/testdata/arabic_page.jsonl", secret)
+	os.Symlink(secret, filepath.Join(dir, "linked.jsonl"))
+	// A linked folder inside the export hides a real file behind it.
+	os.Symlink(outside, filepath.Join(dir, "export", "video_files"))
+
+	var warnings []string
+	sum, ps, err := collect(t, Options{MediaDir: store, Warn: func(w source.Rejection) { warnings = append(warnings, w.Error()) }}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Origin.Format != "telegram" {
+			t.Errorf("post %s read through a link from %s", p.ID, p.Origin.File)
+		}
+		for _, m := range p.Media {
+			if m.SHA256 != "" || m.PDQ != "" {
+				t.Errorf("media %s hashed through a link: %+v", m.Path, m)
+			}
+		}
+	}
+	if kept, _ := os.ReadDir(store); len(kept) != 0 {
+		t.Errorf("media store holds %d entries read through links", len(kept))
+	}
+	if !slices.ContainsFunc(sum.Skipped, func(s string) bool { return strings.Contains(s, "linked.jsonl") && strings.Contains(s, "link") }) {
+		t.Errorf("skipped %q, want linked.jsonl named as a link", sum.Skipped)
+	}
+	if !slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, "photo_1") && strings.Contains(w, "symbolic link") }) {
+		t.Errorf("warnings %q, want the linked photo named", warnings)
 	}
 }

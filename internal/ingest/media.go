@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path"
@@ -53,6 +54,10 @@ func (mh *mediaHasher) hash(in source.Input, p *post.Post) {
 			continue
 		}
 		f, err := in.Open(m.Path)
+		if errors.Is(err, ErrSymlink) {
+			mh.warn(source.Rejection{File: in.Name, Line: p.Origin.Line, Offset: p.Origin.Offset,
+				Reason: "media " + m.Path + " not read: " + err.Error()})
+		}
 		if err != nil {
 			continue // the importer already recorded the file as referenced but absent
 		}

@@ -19,6 +19,11 @@ import (
 // opposed to a single bad record inside a file that is).
 var ErrFormat = errors.New("not in this format")
 
+// ErrDamaged means the input is in the decoder's format but broken so that
+// the rest of it cannot be read (a corrupt zip member). What was read
+// before was reported; the caller names the file as failed.
+var ErrDamaged = errors.New("damaged input")
+
 // Input is one file handed to a decoder.
 type Input struct {
 	// Name is the file's path as the user gave it; it is copied into
@@ -30,6 +35,43 @@ type Input struct {
 	// export folder, or the members of a zip). It may be nil when the input
 	// has no surroundings (stdin); decoders must cope.
 	Open func(rel string) (io.ReadCloser, error)
+	// MaxRecord bounds the size in bytes of one record (a message, a line,
+	// an item): a larger one is rejected with its size, and the decoder
+	// goes on with the next. Zero means DefaultMaxRecord.
+	MaxRecord int64
+	// MaxUnpacked bounds the bytes decompressed from an archive input (a
+	// WhatsApp .zip) in all; what lies beyond is rejected. Zero means
+	// DefaultMaxUnpacked.
+	MaxUnpacked int64
+}
+
+// DefaultMaxRecord is the record size limit when Input.MaxRecord is zero:
+// far above any real message, far below what would exhaust memory.
+const DefaultMaxRecord = 64 << 20
+
+// DefaultMaxUnpacked is the archive size limit when Input.MaxUnpacked is
+// zero.
+const DefaultMaxUnpacked = 4 << 30
+
+// RecordLimit is MaxRecord or its default.
+func (in Input) RecordLimit() int64 {
+	if in.MaxRecord > 0 {
+		return in.MaxRecord
+	}
+	return DefaultMaxRecord
+}
+
+// UnpackedLimit is MaxUnpacked or its default.
+func (in Input) UnpackedLimit() int64 {
+	if in.MaxUnpacked > 0 {
+		return in.MaxUnpacked
+	}
+	return DefaultMaxUnpacked
+}
+
+// TooLarge is the reason given for a record over the limit.
+func TooLarge(what string, size, limit int64) string {
+	return fmt.Sprintf("%s of %d bytes is larger than the limit of %d bytes (--max-record)", what, size, limit)
 }
 
 // Sink receives what a decoder finds. Post is called once per well-formed
@@ -50,8 +92,9 @@ type Decoder interface {
 	// and the file name look like this format.
 	Sniff(name string, head []byte) bool
 	// Decode reads in and reports every record to sink. It returns an error
-	// wrapping ErrFormat when the file is not in this format, and other
-	// errors only when reading cannot go on (I/O, sink errors).
+	// wrapping ErrFormat when the file is not in this format, one wrapping
+	// ErrDamaged when it is but cannot be read to its end, and other errors
+	// only when reading cannot go on (I/O, sink errors).
 	Decode(in Input, sink Sink) error
 }
 
@@ -73,10 +116,26 @@ func (r Rejection) Error() string {
 	return fmt.Sprintf("%s: %s", r.File, r.Reason)
 }
 
-// SinkFuncs adapts two functions to a Sink.
+// MediaOpener is implemented by a Sink that reads attached files after the
+// decoder (ingest computes perceptual hashes). A decoder whose attachments
+// are not reached through Input.Open, as the members of a zip, tells the
+// sink how to open them before its first post.
+type MediaOpener interface {
+	OpenMedia(open func(name string) (io.ReadCloser, error))
+}
+
+// SinkFuncs adapts functions to a Sink and a MediaOpener.
 type SinkFuncs struct {
 	OnPost   func(post.Post) error
 	OnReject func(Rejection) error
+	OnOpen   func(open func(name string) (io.ReadCloser, error))
+}
+
+// OpenMedia implements MediaOpener.
+func (s SinkFuncs) OpenMedia(open func(name string) (io.ReadCloser, error)) {
+	if s.OnOpen != nil {
+		s.OnOpen(open)
+	}
 }
 
 // Post implements Sink.

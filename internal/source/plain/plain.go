@@ -10,14 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"path"
 	"strconv"
+	"strings"
 
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
 )
-
-// maxLine bounds one record; a longer line is rejected, not buffered.
-const maxLine = 16 << 20
 
 // Text reads one post per non-empty line.
 type Text struct{}
@@ -31,9 +31,25 @@ func (Text) Name() string { return "text" }
 // Name implements source.Decoder.
 func (JSONL) Name() string { return "jsonl" }
 
-// Sniff implements source.Decoder. Text is the fallback format and is never
-// guessed.
-func (Text) Sniff(string, []byte) bool { return false }
+// Sniff implements source.Decoder: a file named .txt or .md whose head is
+// text. Other files are text only as the fallback (`raqib scan`) or when
+// --format says so.
+func (Text) Sniff(name string, head []byte) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".txt", ".md":
+		return binaryType(head) == ""
+	}
+	return false
+}
+
+// binaryType names the type of head when it is not text (an image, an
+// archive, a program), or returns "".
+func binaryType(head []byte) string {
+	if t := http.DetectContentType(head); !strings.HasPrefix(t, "text/") {
+		return t
+	}
+	return ""
+}
 
 // Sniff implements source.Decoder: JSON objects with a "text" field on the
 // first line.
@@ -45,40 +61,42 @@ func (JSONL) Sniff(_ string, head []byte) bool {
 	return len(line) > 0 && line[0] == '{' && json.Unmarshal(line, &probe) == nil && probe.Text != nil
 }
 
-// lines calls fn for every non-blank line with its 1-based number; an
-// over-long line is rejected.
+// lines calls fn for every non-blank line with its 1-based number; a line
+// over the record limit is rejected with its size.
 func lines(in source.Input, sink source.Sink, fn func(n int, line []byte) error) error {
-	r := bufio.NewReaderSize(in.R, 64<<10)
-	var buf []byte
-	for n := 1; ; n++ {
-		chunk, err := r.ReadSlice('\n')
-		buf = append(buf[:0], chunk...)
-		for err == bufio.ErrBufferFull {
-			chunk, err = r.ReadSlice('\n')
-			if len(buf) < maxLine {
-				buf = append(buf, chunk...)
+	limit := in.RecordLimit()
+	ls := source.NewLines(in.R, int(limit))
+	for ls.Next() {
+		if ls.TooLong() {
+			if err := sink.Reject(source.Rejection{File: in.Name, Line: ls.Line(), Reason: source.TooLarge("line", ls.Size(), limit)}); err != nil {
+				return err
 			}
+			continue
 		}
-		if len(buf) >= maxLine {
-			if rerr := sink.Reject(source.Rejection{File: in.Name, Line: n, Reason: "line longer than " + strconv.Itoa(maxLine) + " bytes"}); rerr != nil {
-				return rerr
+		if line := bytes.TrimSpace(ls.Bytes()); len(line) > 0 {
+			if err := fn(ls.Line(), line); err != nil {
+				return err
 			}
-		} else if line := bytes.TrimSpace(buf); len(line) > 0 {
-			if ferr := fn(n, line); ferr != nil {
-				return ferr
-			}
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("read %s: %w", in.Name, err)
 		}
 	}
+	if err := ls.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", in.Name, err)
+	}
+	return nil
 }
 
-// Decode implements source.Decoder.
+// Decode implements source.Decoder. Binary input (a photo given to `raqib
+// scan`) is refused as a whole rather than read as lines of garbage.
 func (Text) Decode(in source.Input, sink source.Sink) error {
+	br := bufio.NewReaderSize(in.R, 64<<10)
+	head, err := br.Peek(512)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read %s: %w", in.Name, err)
+	}
+	if t := binaryType(head); t != "" {
+		return fmt.Errorf("%s: binary data (%s), not text: %w", in.Name, t, source.ErrFormat)
+	}
+	in.R = br
 	return lines(in, sink, func(n int, line []byte) error {
 		return sink.Post(post.Post{
 			Platform: "text",

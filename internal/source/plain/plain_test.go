@@ -1,6 +1,7 @@
 package plain
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -51,12 +52,12 @@ not json
 }
 
 func TestLongLineRejected(t *testing.T) {
-	in := strings.Repeat("a", maxLine+10) + "\nshort\n"
-	ps, rs, err := source.Collect(Text{}, source.Input{Name: "big.txt", R: strings.NewReader(in)})
+	in := strings.Repeat("a", 1010) + "\nshort\n"
+	ps, rs, err := source.Collect(Text{}, source.Input{Name: "big.txt", R: strings.NewReader(in), MaxRecord: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 1 || ps[0].Text != "short" || len(rs) != 1 || rs[0].Line != 1 {
+	if len(ps) != 1 || ps[0].Text != "short" || len(rs) != 1 || rs[0].Line != 1 || !strings.Contains(rs[0].Reason, "1011 bytes") {
 		t.Errorf("posts %d rejections %+v", len(ps), rs)
 	}
 }
@@ -91,4 +92,30 @@ func FuzzJSONL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTextRefusesBinary checks that a photo given as text is refused with
+// its type rather than read as lines of garbage and scored.
+func TestTextRefusesBinary(t *testing.T) {
+	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
+	_, _, err := source.Collect(Text{}, source.Input{Name: "photo.png", R: strings.NewReader(png)})
+	if !errors.Is(err, source.ErrFormat) || !strings.Contains(err.Error(), "photo.png") || !strings.Contains(err.Error(), "image/png") {
+		t.Errorf("err = %v, want ErrFormat naming the file and its type", err)
+	}
+}
+
+func TestTextSniff(t *testing.T) {
+	for _, tt := range []struct {
+		name, head string
+		want       bool
+	}{
+		{"notes.txt", "سطر\n", true},
+		{"README.MD", "# عنوان\n", true},
+		{"notes.txt", "\x89PNG\r\n\x1a\n\x00\x00", false},
+		{"notes.csv", "a,b\n", false},
+	} {
+		if got := (Text{}).Sniff(tt.name, []byte(tt.head)); got != tt.want {
+			t.Errorf("Sniff(%s, %q) = %v, want %v", tt.name, tt.head, got, tt.want)
+		}
+	}
 }

@@ -21,7 +21,7 @@ import (
 func (d *textDecoder) run(r io.Reader, rewind func() (io.Reader, error)) error {
 	if rewind != nil {
 		if err := d.scanFacts(r); err != nil {
-			return err
+			return d.broken(err)
 		}
 		var err error
 		if r, err = rewind(); err != nil {
@@ -34,7 +34,7 @@ func (d *textDecoder) run(r io.Reader, rewind func() (io.Reader, error)) error {
 			return fmt.Errorf("read %s: %w", d.in.Name, err)
 		}
 		if err := d.scanFacts(bytes.NewReader(head)); err != nil {
-			return err
+			return d.broken(err)
 		}
 		r = br
 	}
@@ -46,14 +46,20 @@ func (d *textDecoder) run(r io.Reader, rewind func() (io.Reader, error)) error {
 	if d.facts.isGroup() {
 		d.channel.Kind = "group"
 	}
-	sc := newLineScanner(r)
-	for sc.Scan() {
-		if err := d.line(sc.Bytes()); err != nil {
+	sc := source.NewLines(r, int(d.in.RecordLimit()))
+	for sc.Next() {
+		var err error
+		if sc.TooLong() {
+			err = d.longLine(sc.Head(), sc.Size())
+		} else {
+			err = d.line(sc.Bytes())
+		}
+		if err != nil {
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s:%d: %w", d.in.Name, d.lineNo+1, damaged(err))
+		return d.broken(err)
 	}
 	return d.flush()
 }
@@ -61,44 +67,39 @@ func (d *textDecoder) run(r io.Reader, rewind func() (io.Reader, error)) error {
 // scanFacts reads headers only. It gives up on a file whose first 4 KiB
 // hold no header, so that a wrong file is not read to its end.
 func (d *textDecoder) scanFacts(r io.Reader) error {
-	sc := newLineScanner(r)
-	var off int64
-	first := true
-	for sc.Scan() {
-		raw := sc.Bytes()
+	sc := source.NewLines(r, int(d.in.RecordLimit()))
+	for sc.Next() {
+		// The head of an over-long line still holds its header, if any.
+		raw := sc.Head()
 		line := string(bytes.TrimRight(raw, "\r\n"))
-		if first {
-			line, first = strings.TrimPrefix(line, "\ufeff"), false
+		if sc.Line() == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
 		}
 		if h, ok := parseHeader(line); ok {
-			d.facts.add(&h, classify(&h), off)
-		} else if d.facts.headers == 0 && off >= sniffSize {
+			d.facts.add(&h, classify(&h), sc.Offset())
+		} else if d.facts.headers == 0 && sc.Offset() >= sniffSize {
 			return nil
 		}
-		off += int64(len(raw))
 	}
-	// Without a header yet, a read error (a binary file's endless "line")
-	// just means the file is not ours; run reports ErrFormat.
-	if err := sc.Err(); err != nil && d.facts.headers > 0 {
-		return fmt.Errorf("%s: %w", d.in.Name, damaged(err))
+	// Without a header yet, a read error just means the file is not ours;
+	// run reports ErrFormat.
+	if err := sc.Err(); err != nil && (d.facts.headers > 0 || errors.Is(err, errUnpackedLimit)) {
+		return err
 	}
 	return nil
 }
 
-func newLineScanner(r io.Reader) *bufio.Scanner {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	// Lines keep their terminators so that Raw is the file's bytes.
-	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			return i + 1, data[:i+1], nil
+// broken is the outcome of a chat text that cannot be read to its end (a
+// damaged zip member, or the zip's unpacked-size limit): what was read is
+// kept, the rest is rejected once at the line where reading stopped.
+func (d *textDecoder) broken(err error) error {
+	if errors.Is(err, errUnpackedLimit) {
+		if ferr := d.flush(); ferr != nil {
+			return ferr
 		}
-		if atEOF && len(data) > 0 {
-			return len(data), data, nil
-		}
-		return 0, nil, nil
-	})
-	return sc
+		return d.reject(d.lineNo+1, err.Error()+"; rest of the chat skipped")
+	}
+	return fmt.Errorf("%s:%d: %w", d.in.Name, d.lineNo+1, damaged(err))
 }
 
 func (d *textDecoder) reject(line int, reason string) error {
@@ -122,9 +123,8 @@ func (d *textDecoder) line(raw []byte) error {
 	r := &d.rec
 	switch {
 	case r.active:
-		if r.raw.Len()+len(raw) > maxRecord {
-			r.active, r.skip = false, true
-			return d.reject(r.line, fmt.Sprintf("message longer than %d bytes", maxRecord))
+		if limit := d.in.RecordLimit(); int64(r.raw.Len()+len(raw)) > limit {
+			return d.tooLarge(int64(r.raw.Len() + len(raw)))
 		}
 		r.raw.Write(raw)
 		r.body.WriteByte('\n')
@@ -134,6 +134,37 @@ func (d *textDecoder) line(raw []byte) error {
 		return d.reject(d.lineNo, "text before the first message header")
 	}
 	return nil
+}
+
+// longLine handles a line over the record limit, of which only the head
+// was kept: the message it starts, or the one it continues, is rejected.
+func (d *textDecoder) longLine(head []byte, size int64) error {
+	d.lineNo++
+	if _, ok := parseHeader(string(bytes.TrimRight(head, "\r\n"))); ok {
+		if err := d.flush(); err != nil {
+			return err
+		}
+		d.rec.active, d.rec.skip = false, true
+		return d.reject(d.lineNo, source.TooLarge("message", size, d.in.RecordLimit()))
+	}
+	if d.rec.active {
+		return d.tooLarge(int64(d.rec.raw.Len()) + size)
+	}
+	if d.rec.skip {
+		return nil
+	}
+	return d.reject(d.lineNo, source.TooLarge("text before the first message header", size, d.in.RecordLimit()))
+}
+
+// tooLarge rejects the current message, which has grown to at least size
+// bytes, and skips the rest of its lines.
+func (d *textDecoder) tooLarge(size int64) error {
+	r := &d.rec
+	r.active, r.skip = false, true
+	r.raw.Reset()
+	r.body.Reset()
+	return d.reject(r.line, fmt.Sprintf("message larger than the limit of %d bytes (--max-record): %d bytes by line %d, rest skipped",
+		d.in.RecordLimit(), size, d.lineNo))
 }
 
 func (d *textDecoder) start(h header, raw []byte) error {

@@ -43,10 +43,11 @@ const (
 	// lookahead is how much of a stream that cannot be read twice is
 	// examined to decide the file's facts.
 	lookahead = 1 << 20
-	// maxLine and maxRecord bound memory on hostile input.
-	maxLine   = 16 << 20
-	maxRecord = 16 << 20
 )
+
+// errUnpackedLimit ends the reading of a zip whose members unpacked to more
+// than Input.MaxUnpacked bytes (a zip bomb, or a huge export).
+var errUnpackedLimit = errors.New("zip unpacked beyond the limit (--max-unpacked)")
 
 // Sniff implements source.Decoder. A text file is WhatsApp when a line of
 // head is a message header; a zip when it is named .zip and its first member
@@ -149,12 +150,22 @@ func decodeZip(in source.Input, ra io.ReaderAt, size int64, sink source.Sink) er
 			members[path.Base(f.Name)] = f
 		}
 	}
+	budget := &unpacked{left: in.UnpackedLimit(), limit: in.UnpackedLimit()}
 	open := func(name string) (io.ReadCloser, error) {
 		f, ok := members[name]
 		if !ok {
 			return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
 		}
-		return f.Open()
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("%s in %s: %w", name, in.Name, err)
+		}
+		return budget.reader(rc), nil
+	}
+	// Media are members of the zip, not files beside it: whoever hashes
+	// them after the decoder must read them here.
+	if mo, ok := sink.(source.MediaOpener); ok {
+		mo.OpenMedia(open)
 	}
 	var rc io.ReadCloser
 	defer func() {
@@ -169,6 +180,7 @@ func decodeZip(in source.Input, ra io.ReaderAt, size int64, sink source.Sink) er
 		if rc, err = chat.Open(); err != nil {
 			return nil, fmt.Errorf("%s: open %s: %w", in.Name, chat.Name, damaged(err))
 		}
+		rc = budget.reader(rc)
 		return rc, nil
 	}
 	r, err := reopen()
@@ -179,7 +191,29 @@ func decodeZip(in source.Input, ra io.ReaderAt, size int64, sink source.Sink) er
 	return d.run(r, reopen)
 }
 
-// damaged adds ErrFormat to the errors archive/zip and compress/flate give
+// unpacked is what is left of the bytes a zip may unpack to, shared by the
+// readers of all its members.
+type unpacked struct{ left, limit int64 }
+
+func (u *unpacked) reader(rc io.ReadCloser) io.ReadCloser {
+	return &budgetReader{ReadCloser: rc, u: u}
+}
+
+type budgetReader struct {
+	io.ReadCloser
+	u *unpacked
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.u.left <= 0 {
+		return 0, fmt.Errorf("%w: %d bytes", errUnpackedLimit, b.u.limit)
+	}
+	n, err := b.ReadCloser.Read(p[:min(int64(len(p)), b.u.left)])
+	b.u.left -= int64(n)
+	return n, err
+}
+
+// damaged adds ErrDamaged to the errors archive/zip and compress/flate give
 // for a broken archive, so that callers can tell a bad file from failing
 // I/O.
 func damaged(err error) error {
@@ -187,7 +221,7 @@ func damaged(err error) error {
 	switch {
 	case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrAlgorithm),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.As(err, &corrupt):
-		return fmt.Errorf("damaged zip: %w: %w", source.ErrFormat, err)
+		return fmt.Errorf("%w zip: %w", source.ErrDamaged, err)
 	}
 	return err
 }

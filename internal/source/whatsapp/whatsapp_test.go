@@ -1,11 +1,13 @@
 package whatsapp
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -551,7 +553,7 @@ func TestSniff(t *testing.T) {
 }
 
 // FuzzDecode checks that any input decodes without panicking, that posts
-// are well formed, and that the only error is ErrFormat.
+// are well formed, and that the only errors are ErrFormat and ErrDamaged.
 func FuzzDecode(f *testing.F) {
 	sourcetest.AddFixtures(f, "android_ar.txt", "ios_ar.txt", "arabic_media.zip")
 	f.Add([]byte("12/9/20, 23:55 - Alice: hi\ncontinued\n12/9/20, 23:56 - Alice left\n"))
@@ -559,8 +561,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("13.6.2018 klo 21.25.15 - a: m\n32/1/20, 10:00 - a: m\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "fuzz.txt", R: bytes.NewReader(data)})
-		if err != nil && !errors.Is(err, source.ErrFormat) {
-			t.Fatalf("error %v does not wrap ErrFormat", err)
+		if err != nil && !errors.Is(err, source.ErrFormat) && !errors.Is(err, source.ErrDamaged) {
+			t.Fatalf("error %v wraps neither ErrFormat nor ErrDamaged", err)
 		}
 		for _, p := range ps {
 			if p.ID == "" || p.Origin.Line < 1 || len(p.Raw) == 0 || p.PostedAt.Location() != time.UTC {
@@ -583,4 +585,87 @@ func BenchmarkDecode(b *testing.B) {
 		buf.WriteString("https://t.me/x #وسم\n")
 	}
 	sourcetest.BenchDecode(b, Decoder{}, "bench.txt", buf.Bytes(), 20000)
+}
+
+// TestRecordLimit checks that a line or message over the record limit is
+// rejected with its line and size, and the messages around it kept: a line
+// over the old scanner limit lost the whole chat.
+func TestRecordLimit(t *testing.T) {
+	long := strings.Repeat("ب", 600) // 1200 bytes
+	tests := []struct {
+		name, text string
+		wantTexts  []string
+		wantLine   int
+	}{
+		{"long header line", "12/9/20, 23:55 - a: أول\n12/9/20, 23:56 - a: " + long + "\n12/9/20, 23:57 - a: آخر\n",
+			[]string{"أول", "آخر"}, 2},
+		{"long continuation line", "12/9/20, 23:55 - a: أول\n12/9/20, 23:56 - a: ثان\n" + long + "\nتتمة\n12/9/20, 23:57 - a: آخر\n",
+			[]string{"أول", "آخر"}, 2},
+		{"long message of short lines", "12/9/20, 23:55 - a: أول\n12/9/20, 23:56 - a: ثان\n" + strings.Repeat("سطر قصير\n", 100) + "12/9/20, 23:57 - a: آخر\n",
+			[]string{"أول", "آخر"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, seekable := range []bool{true, false} {
+				var r io.Reader = strings.NewReader(tt.text)
+				if !seekable {
+					r = stream{r}
+				}
+				ps, rs := sourcetest.Decode(t, Decoder{}, source.Input{Name: "chat.txt", R: r, MaxRecord: 1000})
+				var texts []string
+				for _, p := range ps {
+					texts = append(texts, p.Text)
+				}
+				if !reflect.DeepEqual(texts, tt.wantTexts) {
+					t.Errorf("seekable=%v: posts %q, want %q", seekable, texts, tt.wantTexts)
+				}
+				if len(rs) != 1 || rs[0].Line != tt.wantLine || !strings.Contains(rs[0].Reason, "limit of 1000 bytes") {
+					t.Errorf("seekable=%v: rejections %+v, want one at line %d naming the limit", seekable, rs, tt.wantLine)
+				}
+			}
+		})
+	}
+}
+
+// zipOf writes a zip of the given members, in order.
+func zipOf(t *testing.T, members ...[2]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, m := range members {
+		w, err := zw.Create(m[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(m[1]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestUnpackedLimit checks that a zip stops being read at --max-unpacked
+// with a rejection, keeping what came before.
+func TestUnpackedLimit(t *testing.T) {
+	var chat strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&chat, "12/9/20, 23:%02d - a: رسالة %d\n", i%60, i)
+	}
+	z := zipOf(t, [2]string{"_chat.txt", chat.String()})
+	ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "big.zip", R: bytes.NewReader(z), MaxUnpacked: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || !strings.Contains(rs[0].Reason, "--max-unpacked") || rs[0].File != "big.zip" {
+		t.Fatalf("rejections %+v, want one naming the limit", rs)
+	}
+	// The facts pass reads the chat once before the posts pass.
+	if len(ps) != 0 {
+		t.Errorf("%d posts past the limit", len(ps))
+	}
+	ps, rs, err = source.Collect(Decoder{}, source.Input{Name: "big.zip", R: bytes.NewReader(z), MaxUnpacked: int64(2*chat.Len() + 4096)})
+	if err != nil || len(ps) != 200 || len(rs) != 0 {
+		t.Errorf("within the limit: %d posts, %v, %v", len(ps), rs, err)
+	}
 }

@@ -147,6 +147,7 @@ func archivePost(raw json.RawMessage, author post.Account) (post.Post, string) {
 	if text == "" {
 		text = t.Text
 	}
+	text = unescape(text)
 	edits := t.EditInfo.Initial.EditTweetIDs
 	if len(edits) == 0 {
 		edits = t.EditInfo.Edit.Control.EditTweetIDs

@@ -43,6 +43,19 @@ type tweet struct {
 	Withheld    withheld `json:"withheld"`
 }
 
+// unescaper undoes the only escaping X applies to tweet text (&, < and >
+// as HTML entities, in the v2 API and the archive alike); one pass, so
+// that "&amp;lt;", what a user typed as "&lt;", comes back as "&lt;".
+var unescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+
+// unescape gives the text as its author typed it; post.Raw keeps X's form.
+func unescape(text string) string {
+	if !strings.Contains(text, "&") {
+		return text
+	}
+	return unescaper.Replace(text)
+}
+
 type withheld struct {
 	CountryCodes []string `json:"country_codes"`
 }
@@ -161,6 +174,7 @@ func (pg page) post(t tweet, raw json.RawMessage, origin post.Origin) post.Post 
 	if t.NoteTweet.Text != "" {
 		p.Text = t.NoteTweet.Text
 	}
+	p.Text = unescape(p.Text)
 	for _, r := range t.ReferencedTweets {
 		switch r.Type {
 		case "replied_to":

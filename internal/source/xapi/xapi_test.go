@@ -2,6 +2,7 @@ package xapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -362,4 +363,49 @@ func BenchmarkDecode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestEntitiesUnescaped checks that the &amp;, &lt; and &gt; X writes in
+// tweet text are undone once, in the text only: Raw stays X's bytes.
+func TestEntitiesUnescaped(t *testing.T) {
+	in := `{"data":{"id":"1","text":"خبر &amp; تعليق &lt;3 &gt; كتب &amp;lt; حرفيا"}}`
+	ps, _ := sourcetest.Decode(t, Decoder{}, source.Input{Name: "x.jsonl", R: strings.NewReader(in)})
+	if len(ps) != 1 || ps[0].Text != "خبر & تعليق <3 > كتب &lt; حرفيا" || !bytes.Contains(ps[0].Raw, []byte("&amp; تعليق")) {
+		t.Errorf("posts %+v", ps)
+	}
+	arch := `window.YTD.tweets.part0 = [{"tweet":{"id_str":"2","full_text":"أ &amp; ب"}}]`
+	ps, _ = sourcetest.Decode(t, ArchiveDecoder{}, source.Input{Name: "tweets.js", R: strings.NewReader(arch)})
+	if len(ps) != 1 || ps[0].Text != "أ & ب" {
+		t.Errorf("archive posts %+v", ps)
+	}
+}
+
+// TestSharedDataEntities checks the shared X data, where 37 of the posts
+// carry entities in their text.
+func TestSharedDataEntities(t *testing.T) {
+	dir := shareddata.Need(t, "x-api-v2-twarc")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	escaped := 0
+	for _, f := range files {
+		ps, _, _ := sourcetest.DecodeFile(t, Decoder{}, f)
+		for _, p := range ps {
+			var raw struct {
+				Text      string `json:"text"`
+				NoteTweet struct {
+					Text string `json:"text"`
+				} `json:"note_tweet"`
+			}
+			json.Unmarshal(p.Raw, &raw)
+			if strings.Contains(raw.Text+raw.NoteTweet.Text, "&amp;") || strings.Contains(raw.Text+raw.NoteTweet.Text, "&lt;") || strings.Contains(raw.Text+raw.NoteTweet.Text, "&gt;") {
+				escaped++
+			}
+			if unescape(p.Text) != p.Text && !strings.Contains(raw.Text+raw.NoteTweet.Text, "&amp;amp;") {
+				t.Errorf("%s: post %s keeps entities: %q", filepath.Base(f), p.ID, p.Text)
+			}
+		}
+	}
+	if escaped == 0 {
+		t.Error("no post of the shared data carries entities; the test checks nothing")
+	}
+	t.Logf("%d posts had entities in their text", escaped)
 }
