@@ -26,9 +26,24 @@ func Corpus() fs.FS {
 
 // WriteCorpus copies the sample files into dir, which importers need as
 // real files (exports reference media beside them).
+// Only the exports are written: the corpus's README and its expected
+// labels would otherwise be imported as plain-text posts.
 func WriteCorpus(dir string) error {
-	if err := os.CopyFS(dir, Corpus()); err != nil {
-		return fmt.Errorf("write demo corpus to %s: %w", filepath.Clean(dir), err)
+	top, err := fs.ReadDir(Corpus(), ".")
+	if err != nil {
+		return fmt.Errorf("read demo corpus: %w", err)
+	}
+	for _, e := range top {
+		if !e.IsDir() {
+			continue
+		}
+		sub, err := fs.Sub(Corpus(), e.Name())
+		if err != nil {
+			return fmt.Errorf("read demo corpus: %w", err)
+		}
+		if err := os.CopyFS(filepath.Join(dir, e.Name()), sub); err != nil {
+			return fmt.Errorf("write demo corpus to %s: %w", filepath.Clean(dir), err)
+		}
 	}
 	return nil
 }
