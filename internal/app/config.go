@@ -56,6 +56,9 @@ type Config struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// shareQueue lets other raqib processes on the same data directory use
+	// this one's embedded queue: set by the long-running commands.
+	shareQueue bool
 }
 
 // setting describes one Config field for flags, env and help.
