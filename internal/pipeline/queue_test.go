@@ -2,15 +2,21 @@ package pipeline
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
@@ -119,6 +125,178 @@ func TestBatchesFitTheQueue(t *testing.T) {
 				t.Errorf("the 20 MB post was not stored whole (err %v)", err)
 			}
 			assertDrained(t, b)
+		})
+	}
+}
+
+// waitStored waits until the store holds n posts.
+func waitStored(t *testing.T, s *sqlite.Store, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st, err := s.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Posts == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d posts stored", st.Posts, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDeadWorkerLeavesNothing: a worker takes batches and dies without
+// acknowledging them (kill -9); the next worker stores them within seconds,
+// and then neither batches nor the results nobody waits for stay in the
+// queue.
+func TestDeadWorkerLeavesNothing(t *testing.T) {
+	for name, cfg := range configs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := cfg(t)
+			dead, err := Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dead.ackWait = 2 * time.Second
+			pub := dead.NewPublisher("killed")
+			for i := range 3 {
+				if _, err := pub.Publish(ctx, batchOf(i*10, 10)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := pub.Wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+			stream, err := dead.js.Stream(ctx, dead.postsStream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cons, err := stream.CreateOrUpdateConsumer(ctx, dead.consumerConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := cons.FetchNoWait(3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken := 0
+			for range got.Messages() {
+				taken++
+			}
+			if taken != 3 {
+				t.Fatalf("the dying worker took %d batches, want 3", taken)
+			}
+			dead.Close()
+
+			s, err := sqlite.Open(ctx, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			b, err := Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if cfg.URL != "" {
+				// Other workers may be alive: the dead one's batches come back
+				// after the ack wait, shortened here. The embedded queue's
+				// owner knows they are dead and takes them back at once.
+				b.ackWait = 2 * time.Second
+			}
+			go b.Work(ctx, 1, storeHandler(s))
+			waitStored(t, s, 30)
+			assertDrained(t, b)
+		})
+	}
+}
+
+// fullDatabase returns the error a real SQLite database gives when it is
+// full: its pages are limited to what it already holds.
+func fullDatabase(t *testing.T) error {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "full.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{"CREATE TABLE t (x BLOB)", "PRAGMA max_page_count = 2"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = db.Exec("INSERT INTO t VALUES (zeroblob(100000))")
+	if err == nil {
+		t.Fatal("a database of two pages took 100 KB")
+	}
+	return err
+}
+
+func TestPermanent(t *testing.T) {
+	full := fullDatabase(t)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"sqlite full", fmt.Errorf("commit: %w", full), true},
+		{"no space", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}, true},
+		{"marked", fmt.Errorf("post 3: %w", ErrPermanent), true},
+		{"busy", errors.New("database is locked"), false},
+		{"stopped", context.Canceled, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Permanent(tc.err); got != tc.want {
+				t.Errorf("Permanent(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestPermanentFailureReportedAtOnce: a batch the store refuses for good is
+// tried once, reported with the store's error, and leaves the queue.
+func TestPermanentFailureReportedAtOnce(t *testing.T) {
+	full := fullDatabase(t)
+	for name, cfg := range configs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			b, err := Open(ctx, cfg(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			var tries atomic.Int32
+			go b.Work(ctx, 1, func(context.Context, []post.Post) (store.Counts, error) {
+				tries.Add(1)
+				return store.Counts{}, fmt.Errorf("commit: %w", full)
+			})
+			results, stop, err := b.Results(ctx, "full")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			if _, err := b.NewPublisher("full").Publish(ctx, batchOf(0, 3)); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case r := <-results:
+				if !strings.Contains(r.Err, "full") || r.Posts != 3 {
+					t.Errorf("result %+v, want the store's error for 3 posts", r)
+				}
+			case <-ctx.Done():
+				t.Fatal("no result")
+			}
+			assertDrained(t, b)
+			if n := tries.Load(); n != 1 {
+				t.Errorf("tried %d times, want once", n)
+			}
 		})
 	}
 }

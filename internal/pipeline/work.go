@@ -69,15 +69,7 @@ func (b *Bus) Work(ctx context.Context, n int, handler Handler) error {
 			return fmt.Errorf("reset consumer: %w", err)
 		}
 	}
-	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:   workerConsumer,
-		AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait:   b.ackWait,
-		// No server-side limit: a message past it would stay in the work
-		// queue for ever. handle counts deliveries and terminates instead.
-		MaxDeliver:    -1,
-		MaxAckPending: 64,
-	})
+	cons, err := stream.CreateOrUpdateConsumer(ctx, b.consumerConfig())
 	if err != nil {
 		return fmt.Errorf("create consumer: %w", err)
 	}
@@ -92,6 +84,19 @@ func (b *Bus) Work(ctx context.Context, n int, handler Handler) error {
 		}
 	}
 	return first
+}
+
+// consumerConfig is the workers' shared durable consumer.
+func (b *Bus) consumerConfig() jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:   workerConsumer,
+		AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait:   b.ackWait,
+		// No server-side limit: a message past it would stay in the work
+		// queue for ever. handle counts deliveries and terminates instead.
+		MaxDeliver:    -1,
+		MaxAckPending: 64,
+	}
 }
 
 func (b *Bus) workLoop(ctx context.Context, cons jetstream.Consumer, handler Handler) error {
