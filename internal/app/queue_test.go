@@ -5,10 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	sqlitedrv "modernc.org/sqlite"
 )
 
 // arabicText is about n characters of made-up Arabic news text.
@@ -102,5 +108,71 @@ func TestIngestBatchesFitTheQueue(t *testing.T) {
 				t.Errorf("%d posts stored (err %v), want %d", stats.Posts, err, tc.n)
 			}
 		})
+	}
+}
+
+// freezeDir, when set, names a data directory whose SQLite connections may
+// not grow the database: a full disk, with SQLite's own limit.
+var (
+	freezeDir  atomic.Value
+	freezeOnce sync.Once
+)
+
+func freezeDatabase(t *testing.T, dir string) {
+	t.Helper()
+	freezeOnce.Do(func() {
+		sqlitedrv.RegisterConnectionHook(func(conn sqlitedrv.ExecQuerierContext, dsn string) error {
+			if d, _ := freezeDir.Load().(string); d == "" || !strings.Contains(dsn, d) {
+				return nil
+			}
+			// SQLite raises a limit below the current size to that size.
+			_, err := conn.ExecContext(context.Background(), "PRAGMA max_page_count = 1", nil)
+			return err
+		})
+	})
+	freezeDir.Store(dir)
+	t.Cleanup(func() { freezeDir.Store("") })
+}
+
+// TestIngestDiskFull imports into a database that cannot grow: the import
+// stops with the store's error instead of hanging, and once there is room
+// again a re-run stores everything.
+func TestIngestDiskFull(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	export := writeTelegramExport(t, 1000, 1000)
+	c := testConfig(t, "ingest", "--progress", "never", "--batch", "100", "../source/telegram/testdata/channel")
+	if err := Run(ctx, "ingest", c); err != nil {
+		t.Fatal(err)
+	}
+	first := parseSummary(t, c.Stdout.(*bytes.Buffer).String())["imported"]
+
+	freezeDatabase(t, c.Data)
+	c.Args, c.Stdout, c.Stderr = []string{export}, &bytes.Buffer{}, &bytes.Buffer{}
+	err := Run(ctx, "ingest", c)
+	if err == nil || !strings.Contains(err.Error(), "database or disk is full") || ctx.Err() != nil {
+		t.Fatalf("import into a full database: err = %v (context %v), want the store's error\n%s", err, ctx.Err(), c.Stderr)
+	}
+	if code := ExitCode(io.Discard, err); code == 0 {
+		t.Errorf("exit code %d", code)
+	}
+
+	freezeDir.Store("")
+	c.Stdout, c.Stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	if err := Run(ctx, "ingest", c); err != nil {
+		t.Fatalf("re-run after space was freed: %v\n%s", err, c.Stderr)
+	}
+	got := parseSummary(t, c.Stdout.(*bytes.Buffer).String())
+	if got["imported"]+got["duplicates"] != 1000 {
+		t.Errorf("re-run: %v, want 1000 posts imported or already there", got)
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stats, err := st.Stats(ctx)
+	if err != nil || stats.Posts != int64(first+1000) {
+		t.Errorf("%d posts stored (err %v), want %d", stats.Posts, err, first+1000)
 	}
 }
