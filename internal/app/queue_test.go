@@ -176,3 +176,70 @@ func TestIngestDiskFull(t *testing.T) {
 		t.Errorf("%d posts stored (err %v), want %d", stats.Posts, err, first+1000)
 	}
 }
+
+// TestIngestIntoServe imports into a data directory a running `raqib serve`
+// owns: the import hands its batches to the server's queue, whose workers
+// store them, and reports their counts.
+func TestIngestIntoServe(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := testConfig(t, "serve", "--addr", "127.0.0.1:0", "--log-level", "debug")
+	serveCtx, stopServe := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- Run(serveCtx, "serve", srv) }()
+	share := filepath.Join(srv.Data, "nats", "share.json")
+	for {
+		if _, err := os.Stat(share); err == nil {
+			break
+		}
+		select {
+		case err := <-served:
+			t.Fatalf("serve stopped: %v\n%s", err, srv.Stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	fi, err := os.Stat(share)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("share file: %v, mode %v, want 0600", err, fi.Mode())
+	}
+	secret, err := os.ReadFile(share)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sh struct{ Token string }
+	if err := json.Unmarshal(secret, &sh); err != nil || len(sh.Token) < 32 {
+		t.Fatalf("share file holds no token: %v", err)
+	}
+
+	in := testConfig(t, "ingest", "--progress", "never", "--log-level", "debug", writeTelegramExport(t, 300, 200))
+	in.Data = srv.Data
+	if err := Run(ctx, "ingest", in); err != nil {
+		t.Fatalf("ingest while serving: %v\n%s", err, in.Stderr)
+	}
+	got := parseSummary(t, in.Stdout.(*bytes.Buffer).String())
+	if got["imported"] != 300 {
+		t.Errorf("summary %v, want 300 imported", got)
+	}
+	st, err := openStore(ctx, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats, err := st.Stats(ctx)
+	st.Close()
+	if err != nil || stats.Posts != 300 {
+		t.Errorf("%d posts stored (err %v), want 300", stats.Posts, err)
+	}
+
+	stopServe()
+	if err := <-served; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	for name, log := range map[string]string{"serve": srv.Stderr.(*bytes.Buffer).String(), "ingest": in.Stderr.(*bytes.Buffer).String()} {
+		if strings.Contains(log, sh.Token) {
+			t.Errorf("%s logged the queue token", name)
+		}
+	}
+	if _, err := os.Stat(share); !os.IsNotExist(err) {
+		t.Errorf("share file left behind after serve stopped: %v", err)
+	}
+}
