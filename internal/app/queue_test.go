@@ -72,25 +72,47 @@ func writeTelegramExport(t *testing.T, n, size int) string {
 	return dir
 }
 
-// TestIngestBatchesFitTheQueue imports, at default settings, a 15 MB
-// Telegram export whose 500-post batches are over the queue's message size
-// limit, and an export of one message that alone is over it (5 MB: the
-// pipeline's own test stores a 20 MB post; here the lexicon detector's time
-// grows faster than linearly with a post's length).
+// writeRSS writes an RSS 2.0 feed (hand-made test data) of n items of about
+// size characters each, and returns its path.
+func writeRSS(t *testing.T, n, size int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>أخبار المثال</title><link>https://news.example.org/</link>
+`)
+	text := arabicText(size)
+	for i := range n {
+		fmt.Fprintf(&b, "<item><title>خبر %d</title><link>https://news.example.org/%d</link><guid>https://news.example.org/%d</guid><pubDate>Fri, 01 Mar 2024 10:00:00 +0300</pubDate><description>%d %s</description></item>\n", i, i, i, i, text)
+	}
+	b.WriteString("</channel></rss>\n")
+	path := filepath.Join(t.TempDir(), "feed.xml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestIngestBatchesFitTheQueue imports, at default settings, exports whose
+// 500-post batches are far over the queue's message size limit (a 15 MB
+// Telegram export, 600 RSS articles of 20 KB), and an export of one message
+// that alone is over it (3 MB of text, encoded with its normal form and raw
+// record to 9 MB; the pipeline's own test stores a 20 MB post: here the
+// lexicon detector's time grows faster than linearly with a post's length).
 func TestIngestBatchesFitTheQueue(t *testing.T) {
 	if testing.Short() {
-		t.Skip("imports 20 MB")
+		t.Skip("imports 40 MB")
 	}
 	for _, tc := range []struct {
-		name    string
-		n, size int
+		name   string
+		n      int
+		export func(t *testing.T) string
 	}{
-		{"1000 posts of 4000 characters", 1000, 4000},
-		{"one post of 5 MB", 1, 10 << 18},
+		{"telegram, 1000 posts of 4000 characters", 1000, func(t *testing.T) string { return writeTelegramExport(t, 1000, 4000) }},
+		{"rss, 600 articles of 20 KB", 600, func(t *testing.T) string { return writeRSS(t, 600, 10000) }},
+		{"telegram, one post of 3 MB", 1, func(t *testing.T) string { return writeTelegramExport(t, 1, 3<<19) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writeTelegramExport(t, tc.n, tc.size)
-			c := testConfig(t, "ingest", "--progress", "never", dir)
+			c := testConfig(t, "ingest", "--progress", "never", tc.export(t))
 			if err := Run(context.Background(), "ingest", c); err != nil {
 				t.Fatalf("%v\n%s", err, c.Stderr)
 			}
