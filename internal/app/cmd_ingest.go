@@ -132,12 +132,21 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 					drained = true
 				}
 			}
-			for published-len(seen) >= maxInFlight && failure == nil {
+			for failure == nil {
+				refused, err := pub.Refused()
+				if err != nil {
+					failure = err
+					break
+				}
+				if published-refused-len(seen) < maxInFlight {
+					break
+				}
 				select {
 				case r := <-results:
 					receive(r)
 				case <-ctx.Done():
 					return ctx.Err()
+				case <-time.After(100 * time.Millisecond): // a refusal brings no result
 				}
 			}
 			if failure != nil {
@@ -165,10 +174,10 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 	}
 	// Whatever was published before an error is stored all the same: wait
 	// for it, then report the error.
-	if werr := pub.Wait(ctx); werr != nil && err == nil {
-		err = fmt.Errorf("queue: %w", werr)
+	if werr := pub.Wait(ctx); werr != nil && failure == nil {
+		failure = fmt.Errorf("queue: %w", werr)
 	}
-	for len(seen) < published {
+	for refused, _ := pub.Refused(); len(seen) < published-refused; refused, _ = pub.Refused() {
 		select {
 		case r := <-results:
 			receive(r)
@@ -176,6 +185,8 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 			return rep, fmt.Errorf("waiting for workers: %d of %d batches stored: %w", len(seen), published, ctx.Err())
 		}
 	}
+	refused, _ := pub.Refused()
+	rep.Failed += refused
 	rep.Summary = sum
 	rep.Duration = time.Since(start)
 	if failure != nil {

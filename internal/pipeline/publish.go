@@ -51,6 +51,12 @@ type Publisher struct {
 	b   *Bus
 	run string
 	seq int
+	// pending are the messages JetStream has not confirmed yet; refused
+	// counts those it refused (they bring no result), err is the first
+	// refusal.
+	pending []jetstream.PubAckFuture
+	refused int
+	err     error
 }
 
 // NewPublisher starts an import run with the given id; results of the run's
@@ -111,8 +117,10 @@ func (p *Publisher) send(ctx context.Context, data []byte, object string) error 
 		msg.Header.Set(headerObject, object)
 	}
 	for {
-		_, err := p.b.js.PublishMsgAsync(msg)
+		f, err := p.b.js.PublishMsgAsync(msg)
 		if err == nil {
+			p.pending = append(p.pending, f)
+			p.collect()
 			return nil
 		}
 		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
@@ -128,17 +136,42 @@ func (p *Publisher) send(ctx context.Context, data []byte, object string) error 
 	}
 }
 
-// Wait blocks until every published batch was stored by JetStream.
+// collect forgets the messages JetStream confirmed and counts those it
+// refused (a full disk, a lost server).
+func (p *Publisher) collect() {
+	keep := p.pending[:0]
+	for _, f := range p.pending {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			p.refused++
+			if p.err == nil {
+				p.err = fmt.Errorf("publish batch %s: %w", f.Msg().Header.Get(headerSeq), err)
+			}
+		default:
+			keep = append(keep, f)
+		}
+	}
+	p.pending = keep
+}
+
+// Refused returns how many published messages JetStream refused, so that
+// no result will come for them, and the first refusal's error.
+func (p *Publisher) Refused() (int, error) {
+	p.collect()
+	return p.refused, p.err
+}
+
+// Wait blocks until JetStream confirmed or refused every published batch,
+// and returns the first refusal.
 func (p *Publisher) Wait(ctx context.Context) error {
 	select {
 	case <-p.b.js.PublishAsyncComplete():
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if n := p.b.js.PublishAsyncPending(); n > 0 {
-		return fmt.Errorf("%d batches not acknowledged by nats", n)
-	}
-	return nil
+	_, err := p.Refused()
+	return err
 }
 
 // Results subscribes to the results of one run until stop is called.

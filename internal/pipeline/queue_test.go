@@ -300,3 +300,35 @@ func TestPermanentFailureReportedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedBatchIsReported: a batch JetStream refuses (here over a
+// stream limit; in real life a full disk) brings no result, and the
+// publisher says so instead of letting the importer wait for ever.
+func TestRefusedBatchIsReported(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := Open(ctx, Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	stream, err := b.js.Stream(ctx, b.postsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := stream.CachedInfo().Config
+	cfg.MaxMsgSize = 1000
+	if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	pub := b.NewPublisher("refused")
+	if _, err := pub.Publish(ctx, batchOf(0, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Wait(ctx); err == nil || !strings.Contains(err.Error(), "publish batch 1") {
+		t.Errorf("Wait = %v, want batch 1 refused", err)
+	}
+	if n, _ := pub.Refused(); n != 1 {
+		t.Errorf("%d refused, want 1", n)
+	}
+}
