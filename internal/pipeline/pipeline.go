@@ -256,6 +256,15 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 	// A result is for the importer of its run alone, which reads it through
 	// its own consumer: with interest retention it is removed once read, and
 	// a result nobody waits for (its importer died) is not kept at all.
+	// Results streams of earlier versions kept everything for a week; the
+	// retention of a stream cannot change, and results matter only to
+	// running imports: replace them.
+	if st, err := b.js.Stream(ctx, b.resultsStream); err == nil && st.CachedInfo().Config.Retention != jetstream.InterestPolicy {
+		b.log.Info("replacing the results stream of an earlier version", "stream", b.resultsStream)
+		if err := b.js.DeleteStream(ctx, b.resultsStream); err != nil {
+			return fmt.Errorf("replace stream %s: %w", b.resultsStream, err)
+		}
+	}
 	if _, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:      b.resultsStream,
 		Subjects:  []string{b.resultsPrefix + ">"},

@@ -332,3 +332,32 @@ func TestRefusedBatchIsReported(t *testing.T) {
 		t.Errorf("%d refused, want 1", n)
 	}
 }
+
+// TestUpgradeResultsStream opens a queue whose results stream an earlier
+// version created (keeping every result for a week): it is replaced by one
+// that keeps results only for their readers.
+func TestUpgradeResultsStream(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	b, err := Open(ctx, Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.js.DeleteStream(ctx, b.resultsStream); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: b.resultsStream, Subjects: []string{b.resultsPrefix + ">"}, Storage: jetstream.FileStorage, MaxAge: 7 * 24 * time.Hour,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if b, err = Open(ctx, Config{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	st, err := b.js.Stream(ctx, b.resultsStream)
+	if err != nil || st.CachedInfo().Config.Retention != jetstream.InterestPolicy {
+		t.Errorf("results stream after upgrade: %v", err)
+	}
+}
