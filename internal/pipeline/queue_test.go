@@ -335,29 +335,34 @@ func TestRefusedBatchIsReported(t *testing.T) {
 
 // TestUpgradeResultsStream opens a queue whose results stream an earlier
 // version created (keeping every result for a week): it is replaced by one
-// that keeps results only for their readers.
+// that keeps results only for their readers. Servers before 2.12 refuse to
+// change a stream's retention.
 func TestUpgradeResultsStream(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	b, err := Open(ctx, Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.js.DeleteStream(ctx, b.resultsStream); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.js.CreateStream(ctx, jetstream.StreamConfig{
-		Name: b.resultsStream, Subjects: []string{b.resultsPrefix + ">"}, Storage: jetstream.FileStorage, MaxAge: 7 * 24 * time.Hour,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.Close()
-	if b, err = Open(ctx, Config{Dir: dir}); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	st, err := b.js.Stream(ctx, b.resultsStream)
-	if err != nil || st.CachedInfo().Config.Retention != jetstream.InterestPolicy {
-		t.Errorf("results stream after upgrade: %v", err)
+	for name, cfg := range configs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := cfg(t)
+			b, err := Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.js.DeleteStream(ctx, b.resultsStream); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.js.CreateStream(ctx, jetstream.StreamConfig{
+				Name: b.resultsStream, Subjects: []string{b.resultsPrefix + ">"}, Storage: jetstream.FileStorage, MaxAge: 7 * 24 * time.Hour,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			b.Close()
+			if b, err = Open(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			st, err := b.js.Stream(ctx, b.resultsStream)
+			if err != nil || st.CachedInfo().Config.Retention != jetstream.InterestPolicy {
+				t.Errorf("results stream after upgrade: %v", err)
+			}
+		})
 	}
 }
