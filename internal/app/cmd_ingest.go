@@ -90,17 +90,24 @@ func (r report) print(w io.Writer) {
 
 // importFiles publishes everything in paths to the queue and waits until the
 // workers committed it. With the embedded queue the workers run here; with an
-// external one they are `raqib worker` or `raqib serve` processes.
+// external one (or the queue of a `raqib serve` on the same data directory)
+// they run in those processes. The first batch the workers give up on stops
+// the import: the rest would most likely fail the same way (a full disk).
 func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reader) (report, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if s.bus.Embedded() {
-		go s.work(ctx)
-	} else {
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	switch {
+	case s.bus.Embedded():
+		go s.work(workCtx)
+	case s.bus.Joined():
+		s.log.Info("handing the batches to the raqib process running on the data directory")
+	default:
 		s.log.Info("publishing to external NATS; waiting for `raqib worker` or `raqib serve` processes to store the posts")
 	}
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
 	run := newRunID()
-	results, stop, err := s.bus.Results(run)
+	results, stop, err := s.bus.Results(ctx, run)
 	if err != nil {
 		return report{}, err
 	}
@@ -110,22 +117,26 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 	pub := s.bus.NewPublisher(run)
 	var (
 		rep       report
-		published int
+		published int // queue messages; each brings back one result
 		shown     int
-		// inFlight bounds the batches published but not yet stored, so that
-		// a fast reader cannot pile the whole import up in the queue.
-		inFlight = make(chan struct{}, maxInFlight)
+		failure   error
+		// seen holds the sequence numbers of the results received: a batch
+		// redelivered after its worker died may report twice.
+		seen = map[int]bool{}
 	)
-	// receive counts a stored batch's result, read while the import still
-	// publishes, and frees its in-flight slot.
-	received := 0
 	receive := func(r pipeline.Result) {
+		if seen[r.Seq] {
+			return
+		}
+		seen[r.Seq] = true
 		rep.Counts.Add(r.Counts)
 		if r.Err != "" {
 			rep.Failed++
+			if failure == nil {
+				failure = fmt.Errorf("batch %d (%d posts) was not stored: %s", r.Seq, r.Posts, r.Err)
+				stopReading()
+			}
 		}
-		received++
-		<-inFlight
 	}
 	opts := ingest.Options{
 		Format:      s.cfg.Format,
@@ -135,20 +146,40 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 		MediaDir:    s.mediaDir(),
 		MaxPixels:   s.cfg.MaxPixels,
 		Publish: func(ctx context.Context, ps []post.Post) error {
-			for {
+			// Bound the batches published but not yet stored, so that a
+			// fast reader cannot pile the whole import up in the queue; and
+			// read the results that came in, to stop at the first failure.
+			for drained := false; !drained; {
 				select {
-				case inFlight <- struct{}{}:
-					if _, err := pub.Publish(ctx, ps); err != nil {
-						return err
-					}
-					published++
-					return nil
+				case r := <-results:
+					receive(r)
+				default:
+					drained = true
+				}
+			}
+			for failure == nil {
+				refused, err := pub.Refused()
+				if err != nil {
+					failure = err
+					break
+				}
+				if published-refused-len(seen) < maxInFlight {
+					break
+				}
+				select {
 				case r := <-results:
 					receive(r)
 				case <-ctx.Done():
 					return ctx.Err()
+				case <-time.After(100 * time.Millisecond): // a refusal brings no result
 				}
 			}
+			if failure != nil {
+				return failure
+			}
+			n, err := pub.Publish(ctx, ps)
+			published += n
+			return err
 		},
 		Reject: func(r source.Rejection) {
 			shown++
@@ -162,30 +193,32 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 		Progress: s.progressWriter(),
 		Source:   s.store.SaveSource,
 	}
-	sum, err := ingest.Run(ctx, opts, paths, stdin)
+	sum, err := ingest.Run(readCtx, opts, paths, stdin)
 	if shown > maxShownRejections {
 		fmt.Fprintf(s.cfg.Stderr, "(%d more rejected records not shown)\n", shown-maxShownRejections)
 	}
 	// Whatever was published before an error is stored all the same: wait
 	// for it, then report the error.
-	if werr := pub.Wait(ctx); werr != nil && err == nil {
-		err = fmt.Errorf("queue: %w", werr)
+	if werr := pub.Wait(ctx); werr != nil && failure == nil {
+		failure = fmt.Errorf("queue: %w", werr)
 	}
-	for received < published {
+	for refused, _ := pub.Refused(); len(seen) < published-refused; refused, _ = pub.Refused() {
 		select {
 		case r := <-results:
 			receive(r)
 		case <-ctx.Done():
-			return rep, fmt.Errorf("waiting for workers: %d of %d batches stored: %w", received, published, ctx.Err())
+			return rep, fmt.Errorf("waiting for workers: %d of %d batches stored: %w", len(seen), published, ctx.Err())
 		}
 	}
+	refused, _ := pub.Refused()
+	rep.Failed += refused
 	rep.Summary = sum
 	rep.Duration = time.Since(start)
+	if failure != nil {
+		return rep, fmt.Errorf("%w; import stopped: %d of %d batches failed (posts of the others are stored; re-run the import once the cause is fixed)", failure, rep.Failed, published)
+	}
 	if err != nil {
 		return rep, err
-	}
-	if rep.Failed > 0 {
-		return rep, fmt.Errorf("%d of %d batches failed", rep.Failed, published)
 	}
 	return rep, nil
 }
@@ -203,13 +236,14 @@ func (s *system) progressWriter() io.Writer {
 }
 
 func runWorker(ctx context.Context, c *Config) error {
+	c.shareQueue = true
 	s, err := openSystem(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if s.bus.Embedded() && c.NATSListen == "" {
-		s.log.Warn("worker runs on its own embedded queue: nothing can publish to it; use --nats to join a server")
+	if s.bus.Embedded() {
+		s.log.Info("worker runs the embedded queue of its data directory: `raqib ingest` there hands its batches to it")
 	}
 	s.log.Info("worker started", "workers", c.Workers)
 	err = s.work(ctx)

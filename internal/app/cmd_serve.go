@@ -15,6 +15,8 @@ import (
 )
 
 func runServe(ctx context.Context, c *Config) error {
+	// `raqib ingest` on the same data directory hands its batches to us.
+	c.shareQueue = true
 	s, err := openSystem(ctx, c)
 	if err != nil {
 		return err
@@ -50,7 +52,7 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	go func() { errc <- s.work(ctx) }()
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String() + "/"
-	s.log.Info("raqib is serving", "url", url, "data", s.cfg.Data, "embedded_nats", s.bus.Embedded())
+	s.log.Info("raqib is serving", "url", url, "data", s.cfg.Data, "embedded_nats", s.bus.Embedded(), "joined_nats", s.bus.Joined())
 	if ready != nil {
 		ready(url)
 	}

@@ -62,6 +62,9 @@ type Config struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// shareQueue lets other raqib processes on the same data directory use
+	// this one's embedded queue: set by the long-running commands.
+	shareQueue bool
 }
 
 // setting describes one Config field for flags, env and help.
@@ -161,7 +164,7 @@ func (c *Config) settings() []setting {
 		{"nats-namespace", "raqib", "prefix of stream and subject names, to share one NATS cluster", str(&c.NATSNamespace), "", ""},
 		{"workers", strconv.Itoa(runtime.NumCPU()), "concurrent pipeline workers in this process", num(&c.Workers), "", ""},
 		{"format", "", "input format (telegram, whatsapp, xapi, xarchive, rocketchat, feed, text, jsonl); empty detects it per file", str(&c.Format), "", ""},
-		{"batch", "500", "posts per queue message", num(&c.Batch), "", ""},
+		{"batch", "500", "most posts per queue message (batches are split further to fit the queue's message size)", num(&c.Batch), "", ""},
 		{"log-level", "info", "log level: debug, info, warn, error", str(&c.LogLevel), "", ""},
 		{"log-format", "text", "log format: text or json", str(&c.LogFormat), "", ""},
 		{"progress", "auto", "progress bar on stderr: auto (when a terminal), always, never", str(&c.Progress), "", ""},

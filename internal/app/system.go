@@ -45,7 +45,7 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 		return nil, err
 	}
 	s.bus, err = pipeline.Open(ctx, pipeline.Config{
-		URL: c.NATS, Dir: c.Data, Listen: c.NATSListen, Namespace: c.NATSNamespace, Log: s.log,
+		URL: c.NATS, Dir: c.Data, Listen: c.NATSListen, Share: c.shareQueue, Namespace: c.NATSNamespace, Log: s.log,
 	})
 	if err != nil {
 		s.store.Close()

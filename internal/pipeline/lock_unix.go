@@ -21,7 +21,7 @@ func lockDir(dir string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: %w (stop it, or point both at one NATS server with --nats)", dir, ErrDataDirInUse)
+			return nil, fmt.Errorf("%s: %w", dir, ErrDataDirInUse)
 		}
 		return nil, fmt.Errorf("lock queue directory: %w", err)
 	}

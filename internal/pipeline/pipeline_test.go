@@ -41,22 +41,25 @@ func runImport(t *testing.T, b *Bus, run string, batches [][]post.Post) store.Co
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	results, stop, err := b.Results(run)
+	results, stop, err := b.Results(ctx, run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
 	pub := b.NewPublisher(run)
+	messages := 0
 	for _, ps := range batches {
-		if _, err := pub.Publish(ctx, ps); err != nil {
+		n, err := pub.Publish(ctx, ps)
+		if err != nil {
 			t.Fatal(err)
 		}
+		messages += n
 	}
 	if err := pub.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var total store.Counts
-	for range batches {
+	for range messages {
 		select {
 		case r := <-results:
 			if r.Err != "" {
@@ -113,23 +116,36 @@ func TestEmbedded(t *testing.T) {
 }
 
 func TestExternal(t *testing.T) {
+	testEndToEnd(t, externalConfig(t))
+}
+
+// externalConfig is a namespace of its own on the test NATS server, whose
+// streams are deleted when the test ends.
+func externalConfig(t *testing.T) Config {
+	t.Helper()
 	url := os.Getenv("RAQIB_TEST_NATS")
 	if url == "" {
 		t.Skip("RAQIB_TEST_NATS is not set (e.g. nats://127.0.0.1:4222); skipping the external NATS test")
 	}
-	ns := fmt.Sprintf("raqibtest%d", time.Now().UnixNano())
-	cfg := Config{URL: url, Namespace: ns}
-	testEndToEnd(t, cfg)
-	b, err := Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	for _, name := range []string{b.postsStream, b.resultsStream} {
-		if err := b.js.DeleteStream(context.Background(), name); err != nil {
-			t.Errorf("delete %s: %v", name, err)
+	cfg := Config{URL: url, Namespace: fmt.Sprintf("raqibtest%d", time.Now().UnixNano())}
+	t.Cleanup(func() {
+		b, err := Open(context.Background(), cfg)
+		if err != nil {
+			t.Error(err)
+			return
 		}
-	}
+		defer b.Close()
+		ctx := context.Background()
+		if err := b.js.DeleteObjectStore(ctx, b.objectBucket); err != nil {
+			t.Errorf("delete %s: %v", b.objectBucket, err)
+		}
+		for _, name := range []string{b.postsStream, b.resultsStream} {
+			if err := b.js.DeleteStream(ctx, name); err != nil {
+				t.Errorf("delete %s: %v", name, err)
+			}
+		}
+	})
+	return cfg
 }
 
 // TestCrashLosesNothing publishes an import, "crashes" before any worker
