@@ -2,6 +2,8 @@ package hashbank
 
 import (
 	"errors"
+	"github.com/raqib-project/raqib/internal/hashbank/mih"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -14,7 +16,7 @@ import (
 
 var (
 	t0      = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	pdqBase = Hash256{0x0123456789abcdef, 0xfedcba9876543210, 0x0f0f0f0f0f0f0f0f, 0xf0f0f0f0f0f0f0f0}
+	pdqBase = mih.Hash256{0x0123456789abcdef, 0xfedcba9876543210, 0x0f0f0f0f0f0f0f0f, 0xf0f0f0f0f0f0f0f0}
 	md5Hash = "d41d8cd98f00b204e9800998ecf8427e"
 )
 
@@ -26,17 +28,17 @@ func testBanks() []Bank {
 	}
 }
 
-func flip(h Hash256, n int) Hash256 {
-	return Perturb(h, n, rand.New(rand.NewPCG(uint64(n), 1)))
+func flip(h mih.Hash256, n int) mih.Hash256 {
+	return mih.Perturb(h, n, rand.New(rand.NewPCG(uint64(n), 1)))
 }
 
 func testEntries() []Entry {
 	prov := Provenance{SharedBy: "unit-7", SharedAt: t0, CaseRef: "CASE-12"}
 	return []Entry{
-		{ID: 1, Bank: "own", Algo: AlgoPDQ, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda}, Entity: "isis", Source: "telegram", Provenance: prov, Enabled: true, AddedAt: t0},
-		{ID: 2, Bank: "tat", Algo: AlgoPDQ, Hash: flip(pdqBase, 10).String(), Labels: []post.Label{post.Propaganda, post.Recruitment}, Entity: "isis", Enabled: true, AddedAt: t0},
-		{ID: 3, Bank: "tat", Algo: AlgoMD5, Hash: strings.ToUpper(md5Hash), Labels: []post.Label{post.Instruction}, Enabled: true, AddedAt: t0},
-		{ID: 4, Bank: "benign", Algo: AlgoPDQ, Hash: Hash256{1, 2, 3, 4}.String(), Enabled: true, AddedAt: t0},
+		{ID: 1, Bank: "own", Type: signaltype.PDQ.Name, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda}, Entity: "isis", Source: "telegram", Provenance: prov, Enabled: true, AddedAt: t0},
+		{ID: 2, Bank: "tat", Type: signaltype.PDQ.Name, Hash: flip(pdqBase, 10).String(), Labels: []post.Label{post.Propaganda, post.Recruitment}, Entity: "isis", Enabled: true, AddedAt: t0},
+		{ID: 3, Bank: "tat", Type: signaltype.MD5.Name, Hash: strings.ToUpper(md5Hash), Labels: []post.Label{post.Instruction}, Enabled: true, AddedAt: t0},
+		{ID: 4, Bank: "benign", Type: signaltype.PDQ.Name, Hash: mih.Hash256{1, 2, 3, 4}.String(), Enabled: true, AddedAt: t0},
 	}
 }
 
@@ -65,13 +67,13 @@ func TestMatcherMatch(t *testing.T) {
 		want, suppressed []int64
 		err              error
 	}{
-		{name: "exact pdq hits own and tat", algo: AlgoPDQ, hash: pdqBase.String(), want: []int64{1, 2}},
-		{name: "pdq 20 bits off: own only (tat radius 16)", algo: AlgoPDQ, hash: flip(pdqBase, 20).String(), want: []int64{1}},
-		{name: "pdq far away", algo: AlgoPDQ, hash: Hash256{}.String()},
-		{name: "md5 is case-insensitive", algo: AlgoMD5, hash: md5Hash, want: []int64{3}},
-		{name: "md5 miss", algo: AlgoMD5, hash: strings.Repeat("0", 32)},
-		{name: "bad hex", algo: AlgoMD5, hash: "xyz", err: ErrBadHash},
-		{name: "unknown algo", algo: "sha1", hash: md5Hash, err: ErrUnknownAlgo},
+		{name: "exact pdq hits own and tat", algo: signaltype.PDQ.Name, hash: pdqBase.String(), want: []int64{1, 2}},
+		{name: "pdq 20 bits off: own only (tat radius 16)", algo: signaltype.PDQ.Name, hash: flip(pdqBase, 20).String(), want: []int64{1}},
+		{name: "pdq far away", algo: signaltype.PDQ.Name, hash: mih.Hash256{}.String()},
+		{name: "md5 is case-insensitive", algo: signaltype.MD5.Name, hash: md5Hash, want: []int64{3}},
+		{name: "md5 miss", algo: signaltype.MD5.Name, hash: strings.Repeat("0", 32)},
+		{name: "bad hex", algo: signaltype.MD5.Name, hash: "xyz", err: signaltype.ErrBadValue},
+		{name: "unknown algo", algo: "sha1", hash: md5Hash, err: signaltype.ErrUnknown},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +90,7 @@ func TestMatcherMatch(t *testing.T) {
 
 func TestMatcherProvenance(t *testing.T) {
 	m := newTestMatcher(t)
-	r, err := m.Match(AlgoPDQ, flip(pdqBase, 3).String())
+	r, err := m.Match(signaltype.PDQ.Name, flip(pdqBase, 3).String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +104,7 @@ func TestMatcherProvenance(t *testing.T) {
 		t.Fatalf("match lacks provenance: %+v", got)
 	}
 	got.Entry.Labels[0] = post.News
-	again, _ := m.Match(AlgoPDQ, flip(pdqBase, 3).String())
+	again, _ := m.Match(signaltype.PDQ.Name, flip(pdqBase, 3).String())
 	if again.Matches[i].Entry.Labels[0] != post.Propaganda {
 		t.Fatal("a caller changed the matcher's labels through a result")
 	}
@@ -111,21 +113,21 @@ func TestMatcherProvenance(t *testing.T) {
 func TestMatcherNegativeBank(t *testing.T) {
 	m := newTestMatcher(t)
 	// A positive entry right beside the benign one: the negative bank must win.
-	if err := m.Add([]Entry{{ID: 9, Bank: "own", Algo: AlgoPDQ, Hash: flip(Hash256{1, 2, 3, 4}, 12).String(), Labels: []post.Label{post.Propaganda}, Enabled: true}}); err != nil {
+	if err := m.Add([]Entry{{ID: 9, Bank: "own", Type: signaltype.PDQ.Name, Hash: flip(mih.Hash256{1, 2, 3, 4}, 12).String(), Labels: []post.Label{post.Propaganda}, Enabled: true}}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name             string
-		q                Hash256
+		q                mih.Hash256
 		want, suppressed []int64
 		vetoed           []int64
 	}{
-		{name: "inside the negative radius", q: flip(Hash256{1, 2, 3, 4}, 5), suppressed: []int64{4}, vetoed: []int64{9}},
-		{name: "outside the negative radius", q: flip(flip(Hash256{1, 2, 3, 4}, 12), 2), want: []int64{9}},
+		{name: "inside the negative radius", q: flip(mih.Hash256{1, 2, 3, 4}, 5), suppressed: []int64{4}, vetoed: []int64{9}},
+		{name: "outside the negative radius", q: flip(flip(mih.Hash256{1, 2, 3, 4}, 12), 2), want: []int64{9}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := m.Match(AlgoPDQ, tc.q.String())
+			r, err := m.Match(signaltype.PDQ.Name, tc.q.String())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +160,7 @@ func TestMatcherEnableDisable(t *testing.T) {
 			if err := s.do(); err != nil {
 				t.Fatal(err)
 			}
-			r, _ := m.Match(AlgoPDQ, q)
+			r, _ := m.Match(signaltype.PDQ.Name, q)
 			if got := ids(r.Matches); !slices.Equal(got, s.want) {
 				t.Fatalf("matches %v, want %v", got, s.want)
 			}
@@ -175,18 +177,18 @@ func TestMatcherEnableDisable(t *testing.T) {
 func TestMatcherLoadSkipsBadEntries(t *testing.T) {
 	m := NewMatcher()
 	entries := append(testEntries(),
-		Entry{ID: 10, Bank: "own", Algo: AlgoPDQ, Hash: "zz", Enabled: true},
-		Entry{ID: 11, Bank: "ghost", Algo: AlgoMD5, Hash: md5Hash, Enabled: true},
-		Entry{ID: 12, Bank: "own", Algo: AlgoMD5, Hash: md5Hash, Labels: []post.Label{"jihad"}, Enabled: true},
-		Entry{ID: 1, Bank: "own", Algo: AlgoMD5, Hash: md5Hash, Enabled: true},
+		Entry{ID: 10, Bank: "own", Type: signaltype.PDQ.Name, Hash: "zz", Enabled: true},
+		Entry{ID: 11, Bank: "ghost", Type: signaltype.MD5.Name, Hash: md5Hash, Enabled: true},
+		Entry{ID: 12, Bank: "own", Type: signaltype.MD5.Name, Hash: md5Hash, Labels: []post.Label{"jihad"}, Enabled: true},
+		Entry{ID: 1, Bank: "own", Type: signaltype.MD5.Name, Hash: md5Hash, Enabled: true},
 	)
 	err := m.Load(testBanks(), entries)
-	for _, want := range []error{ErrBadHash, ErrUnknownBank, ErrBadLabel, ErrDuplicateID} {
+	for _, want := range []error{signaltype.ErrBadValue, ErrUnknownBank, ErrBadLabel, ErrDuplicateID} {
 		if !errors.Is(err, want) {
 			t.Errorf("Load error %v does not report %v", err, want)
 		}
 	}
-	r, _ := m.Match(AlgoPDQ, pdqBase.String())
+	r, _ := m.Match(signaltype.PDQ.Name, pdqBase.String())
 	if !slices.Equal(ids(r.Matches), []int64{1, 2}) {
 		t.Fatalf("good entries not loaded: %v", ids(r.Matches))
 	}
@@ -198,7 +200,7 @@ func TestMatcherConcurrent(t *testing.T) {
 	for i := range 4 {
 		wg.Go(func() {
 			for j := range 200 {
-				if _, err := m.Match(AlgoPDQ, flip(pdqBase, j%40).String()); err != nil {
+				if _, err := m.Match(signaltype.PDQ.Name, flip(pdqBase, j%40).String()); err != nil {
 					t.Error(err)
 				}
 			}
@@ -206,7 +208,7 @@ func TestMatcherConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for j := range 200 {
 				_ = m.SetBankEnabled("tat", j%2 == 0)
-				if err := m.Add([]Entry{{ID: int64(1000 + i*1000 + j), Bank: "own", Algo: AlgoPDQ, Hash: flip(pdqBase, j%50).String(), Enabled: true}}); err != nil {
+				if err := m.Add([]Entry{{ID: int64(1000 + i*1000 + j), Bank: "own", Type: signaltype.PDQ.Name, Hash: flip(pdqBase, j%50).String(), Enabled: true}}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -221,7 +223,7 @@ func TestMatcherPutBank(t *testing.T) {
 		t.Fatal(err)
 	}
 	far := flip(pdqBase, 40)
-	if err := m.Add([]Entry{{ID: 70, Bank: "partner", Algo: AlgoPDQ, Hash: far.String(), Enabled: true}}); err != nil {
+	if err := m.Add([]Entry{{ID: 70, Bank: "partner", Type: signaltype.PDQ.Name, Hash: far.String(), Enabled: true}}); err != nil {
 		t.Fatal(err)
 	}
 	q := flip(far, 6).String()
@@ -238,7 +240,7 @@ func TestMatcherPutBank(t *testing.T) {
 			if err := m.PutBank(Bank{Name: "partner", Kind: KindPartner, Enabled: true, Distance: s.distance}); err != nil {
 				t.Fatal(err)
 			}
-			r, _ := m.Match(AlgoPDQ, q)
+			r, _ := m.Match(signaltype.PDQ.Name, q)
 			if got := ids(r.Matches); !slices.Equal(got, s.want) {
 				t.Fatalf("matches %v, want %v", got, s.want)
 			}

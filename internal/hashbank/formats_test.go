@@ -3,6 +3,7 @@ package hashbank
 import (
 	"bytes"
 	"errors"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"io"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ func TestReadFixtures(t *testing.T) {
 				"text:c29tZSBub3JtYWxpemVkIHRleHQ",
 			},
 			wantBad: []wantBad{
-				{5, "hash", ErrBadHash}, {6, "labels", ErrBadLabel}, {7, "algo", ErrUnknownAlgo},
+				{5, "hash", signaltype.ErrBadValue}, {6, "labels", ErrBadLabel}, {7, "type", signaltype.ErrUnknown},
 				{8, "provenance", ErrBadTime}, {9, "hash", ErrMissingField},
 			},
 		},
@@ -48,7 +49,7 @@ func TestReadFixtures(t *testing.T) {
 				"f162eb9daab170c0567fe3632d9a5548c5612982dd5e374a7424ebbc8a835c95",
 				"b062eb9d2ab170c0567fcb672d9a5548c5612982dd5e374a7424ebbc8b135cb5",
 			},
-			wantBad: []wantBad{{4, "hash", ErrBadHash}, {5, "labels", ErrBadLabel}},
+			wantBad: []wantBad{{4, "hash", signaltype.ErrBadValue}, {5, "labels", ErrBadLabel}},
 		},
 		{
 			name: "hma csv without header", file: "hma-headerless.csv", read: ReadHMACSV,
@@ -56,7 +57,7 @@ func TestReadFixtures(t *testing.T) {
 				"f162eb9daab170c0567fe3632d9a5548c5612982dd5e374a7424ebbc8a835c95",
 				"b062eb9d2ab170c0567fcb672d9a5548c5612982dd5e374a7424ebbc8b135cb5",
 			},
-			wantBad: []wantBad{{3, "hash", ErrBadHash}},
+			wantBad: []wantBad{{3, "hash", signaltype.ErrBadValue}},
 		},
 		{
 			name: "tat json", file: "tat.json", read: ReadTATJSON,
@@ -65,7 +66,7 @@ func TestReadFixtures(t *testing.T) {
 				"0123456789abcdeffedcba98765432100f0f0f0f0f0f0f0ff0f0f0f0f0f0f0f0",
 			},
 			wantBad: []wantBad{
-				{17, "hash_type", ErrUnknownAlgo}, {21, "classification", ErrBadLabel},
+				{17, "hash_type", signaltype.ErrUnknown}, {21, "classification", ErrBadLabel},
 				{26, "", ErrBadRecord}, {27, "date_added", ErrBadTime}, {32, "hash", ErrBadRecord},
 			},
 		},
@@ -115,7 +116,7 @@ func TestReadDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Entry{
-		Bank: "tat", Algo: AlgoMD5, Hash: "d41d8cd98f00b204e9800998ecf8427e", Labels: []post.Label{post.Propaganda},
+		Bank: "tat", Type: signaltype.MD5.Name, Hash: "d41d8cd98f00b204e9800998ecf8427e", Labels: []post.Label{post.Propaganda},
 		Entity: "isis", Source: "archive.org", Enabled: true,
 		Provenance: Provenance{SharedAt: time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC), CaseRef: "TAT-2026-001"},
 	}
@@ -157,13 +158,13 @@ func TestReadFatal(t *testing.T) {
 func roundTripEntries() []Entry {
 	at := time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
 	return []Entry{
-		{Bank: "x", Algo: AlgoPDQ, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda, post.Threat}, Entity: "isis",
+		{Bank: "x", Type: signaltype.PDQ.Name, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda, post.Threat}, Entity: "isis",
 			Source: "telegram, channel \"A\"", Provenance: Provenance{SharedBy: "partner-3", SharedAt: at, CaseRef: "C-9"}, Enabled: true},
-		{Bank: "x", Algo: AlgoPDQ, Hash: flip(pdqBase, 9).String(), Enabled: true},
-		{Bank: "x", Algo: AlgoMD5, Hash: md5Hash, Labels: []post.Label{post.Instruction}, Entity: "aq", Enabled: true,
+		{Bank: "x", Type: signaltype.PDQ.Name, Hash: flip(pdqBase, 9).String(), Enabled: true},
+		{Bank: "x", Type: signaltype.MD5.Name, Hash: md5Hash, Labels: []post.Label{post.Instruction}, Entity: "aq", Enabled: true,
 			Provenance: Provenance{SharedBy: "وحدة ٧", CaseRef: "ملف-3"}},
-		{Bank: "x", Algo: AlgoSHA256, Hash: strings.Repeat("ab", 32), Source: "https://example.org/a?b=1", Enabled: true},
-		{Bank: "x", Algo: AlgoText, Hash: "txt:1f2e", Labels: []post.Label{post.News}, Enabled: true},
+		{Bank: "x", Type: signaltype.SHA256.Name, Hash: strings.Repeat("ab", 32), Source: "https://example.org/a?b=1", Enabled: true},
+		{Bank: "x", Type: signaltype.TextSHA256.Name, Hash: "txt:1f2e", Labels: []post.Label{post.News}, Enabled: true},
 	}
 }
 
@@ -206,8 +207,8 @@ func TestWriteRefuses(t *testing.T) {
 		e     Entry
 		err   error
 	}{
-		{name: "hma md5", write: WriteHMACSV, e: all[2], err: ErrNotPDQ},
-		{name: "tat text", write: WriteTATJSON, e: all[4], err: ErrUnknownAlgo},
+		{name: "hma md5", write: WriteHMACSV, e: all[2], err: ErrMixedTypes},
+		{name: "tat text", write: WriteTATJSON, e: all[4], err: signaltype.ErrUnknown},
 		{name: "csv pipe in provenance", write: WriteCSV, e: piped, err: ErrBadCell},
 	}
 	for _, tc := range tests {

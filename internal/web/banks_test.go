@@ -104,12 +104,12 @@ func newBankFixture(t testing.TB) *bankFixture {
 		}
 	}
 	es := []hashbank.Entry{
-		{Bank: bankPartner, Algo: hashbank.AlgoPDQ, Hash: pdqEntry, Labels: []post.Label{post.Propaganda}, Entity: "isis",
+		{Bank: bankPartner, Type: signaltype.PDQ.Name, Hash: pdqEntry, Labels: []post.Label{post.Propaganda}, Entity: "isis",
 			Source: "telegram", Enabled: true, Provenance: hashbank.Provenance{SharedBy: partnerName, SharedAt: shared, CaseRef: "CASE-7"}},
-		{Bank: bankOwn, Algo: hashbank.AlgoSHA256, Hash: f.unkeptSHA, Labels: []post.Label{post.Recruitment}, Enabled: true},
+		{Bank: bankOwn, Type: signaltype.SHA256.Name, Hash: f.unkeptSHA, Labels: []post.Label{post.Recruitment}, Enabled: true},
 	}
 	for i := range bigEntries {
-		es = append(es, hashbank.Entry{Bank: bankBig, Algo: hashbank.AlgoMD5, Hash: fmt.Sprintf("%032x", i+1), Enabled: true})
+		es = append(es, hashbank.Entry{Bank: bankBig, Type: signaltype.MD5.Name, Hash: fmt.Sprintf("%032x", i+1), Enabled: true})
 	}
 	added, err := st.AddEntries(ctx, es)
 	if err != nil {

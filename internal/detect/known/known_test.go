@@ -28,11 +28,11 @@ func matcher(t *testing.T) *hashbank.Matcher {
 		{Name: "partner", Kind: hashbank.KindPartner, Enabled: true, Distance: 31, Source: "hand-made test list"},
 		{Name: "benign", Kind: hashbank.KindNegative, Enabled: true, Distance: 10},
 	}, []hashbank.Entry{
-		{ID: 1, Bank: "partner", Algo: hashbank.AlgoPDQ, Hash: bankedPDQ, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
+		{ID: 1, Bank: "partner", Type: signaltype.PDQ.Name, Hash: bankedPDQ, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
 			Provenance: hashbank.Provenance{SharedBy: "partner unit", CaseRef: "P-7"}},
-		{ID: 2, Bank: "partner", Algo: hashbank.AlgoPDQ, Hash: benignPDQ, Labels: []post.Label{post.Propaganda}, Enabled: true},
-		{ID: 3, Bank: "benign", Algo: hashbank.AlgoPDQ, Hash: benignPDQ, Enabled: true},
-		{ID: 4, Bank: "partner", Algo: hashbank.AlgoText, Hash: known.TextHash(arabic.Normalize("نص دعائي محفوظ في البنك")), Labels: []post.Label{post.Recruitment}, Enabled: true},
+		{ID: 2, Bank: "partner", Type: signaltype.PDQ.Name, Hash: benignPDQ, Labels: []post.Label{post.Propaganda}, Enabled: true},
+		{ID: 3, Bank: "benign", Type: signaltype.PDQ.Name, Hash: benignPDQ, Enabled: true},
+		{ID: 4, Bank: "partner", Type: signaltype.TextSHA256.Name, Hash: known.TextHash(arabic.Normalize("نص دعائي محفوظ في البنك")), Labels: []post.Label{post.Recruitment}, Enabled: true},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,9 +27,9 @@ func RunBanks(t *testing.T, open func(t *testing.T) BankStore) {
 	}
 	pdqHash := "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 	entries := []hashbank.Entry{
-		{Bank: "own", Algo: hashbank.AlgoPDQ, Hash: pdqHash, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
+		{Bank: "own", Type: signaltype.PDQ.Name, Hash: pdqHash, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
 			Provenance: hashbank.Provenance{SharedBy: "unit", SharedAt: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), CaseRef: "C-1"}},
-		{Bank: "own", Algo: hashbank.AlgoSHA256, Hash: "AB" + pdqHash[2:], Enabled: true},
+		{Bank: "own", Type: signaltype.SHA256.Name, Hash: "AB" + pdqHash[2:], Enabled: true},
 	}
 	added, err := s.AddEntries(ctx, entries)
 	if err != nil {
@@ -41,7 +41,7 @@ func RunBanks(t *testing.T, open func(t *testing.T) BankStore) {
 	if again, err := s.AddEntries(ctx, entries); err != nil || len(again) != 0 {
 		t.Errorf("re-adding the same entries added %d (err %v), want 0", len(again), err)
 	}
-	if _, err := s.AddEntries(ctx, []hashbank.Entry{{Bank: "own", Algo: "pdq", Hash: "xyz"}}); err == nil {
+	if _, err := s.AddEntries(ctx, []hashbank.Entry{{Bank: "own", Type: "pdq", Hash: "xyz"}}); err == nil {
 		t.Error("a bad hash was stored")
 	}
 	if err := s.SetEntryEnabled(ctx, added[1].ID, false); err != nil {
@@ -73,7 +73,7 @@ func RunBanks(t *testing.T, open func(t *testing.T) BankStore) {
 		t.Fatal(err)
 	}
 	var got []string
-	if err := s.MediaHashes(ctx, hashbank.AlgoPDQ, func(h, key string) error {
+	if err := s.MediaHashes(ctx, signaltype.PDQ.Name, func(h, key string) error {
 		got = append(got, h+" "+key)
 		return nil
 	}); err != nil {

@@ -1,9 +1,7 @@
-// Package hashbank keeps banks of known content hashes (our own, partners',
-// imported lists such as Tech Against Terrorism's and negative lists of
-// known-benign content) and matches incoming hashes against them: exact
-// algorithms through maps, 256-bit PDQ hashes through a multi-index hashing
-// (MIH) index that answers Hamming-radius queries over millions of hashes.
-package hashbank
+// Package mih holds 256-bit perceptual hashes (PDQ, and the frames of vPDQ)
+// and a multi-index hashing (MIH) index that answers Hamming-radius
+// queries over millions of them.
+package mih
 
 import (
 	"encoding/hex"
