@@ -111,6 +111,7 @@ type Summary struct {
 	Rejected int      `json:"rejected"` // malformed records skipped
 	Warnings int      `json:"warnings"` // records kept with a problem (see Options.Warn)
 	Images   int      `json:"images"`   // images perceptually hashed
+	Videos   int      `json:"videos"`   // videos hashed with vPDQ
 	Skipped  []string `json:"skipped,omitempty"`
 }
 
@@ -127,7 +128,7 @@ func Run(ctx context.Context, opts Options, paths []string, stdin io.Reader) (Su
 		opts.MaxPixels = pdq.DefaultMaxPixels
 	}
 	r := &run{opts: opts}
-	r.media = mediaHasher{h: pdq.NewHasher(), maxPixels: opts.MaxPixels, dir: opts.MediaDir, warn: r.warn, hashed: &r.sum.Images}
+	r.media = mediaHasher{h: pdq.NewHasher(), maxPixels: opts.MaxPixels, dir: opts.MediaDir, warn: r.warn, hashed: &r.sum.Images, videos: &r.sum.Videos}
 	for _, pick := range []struct {
 		name string
 		dst  *source.Decoder
@@ -307,7 +308,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 				src.Platform = p.Platform
 			}
 			src.Read++
-			r.media.hash(in, &p)
+			r.media.hash(ctx, in, &p)
 			r.batch = append(r.batch, p)
 			r.sum.Posts++
 			if r.bar != nil {

@@ -65,12 +65,12 @@ func TestRunHashesImages(t *testing.T) {
 			t.Errorf("post %s has no CollectedAt", p.ID)
 		}
 		for _, m := range p.Media {
-			if m.PDQ != "" {
+			if pdq := m.Hash("pdq"); pdq != "" {
 				hashed++
-				if len(m.PDQ) != 64 || m.SHA256 == "" {
+				if len(pdq) != 64 || m.Hash("sha256") == "" {
 					t.Errorf("media %+v", m)
 				}
-				kept, err := os.ReadFile(MediaPath(media, m.SHA256))
+				kept, err := os.ReadFile(MediaPath(media, m.Hash("sha256")))
 				if err != nil || len(kept) == 0 {
 					t.Errorf("image %s not kept: %v", m.Path, err)
 				}
