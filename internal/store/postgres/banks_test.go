@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"reflect"
 	"slices"
 	"strings"
@@ -320,7 +321,7 @@ func TestStreamStopsOnError(t *testing.T) {
 	var ps []post.Post
 	for i := range 3 {
 		p := sample(fmt.Sprint(i), "نص")
-		p.Media[0].PDQ = fmt.Sprintf("%064x", i)
+		p.Media[0].SetHash(post.Hash{Type: "pdq", Value: fmt.Sprintf("%064x", i)})
 		ps = append(ps, p)
 	}
 	if _, err := s.SavePosts(ctx, ps); err != nil {
