@@ -61,8 +61,12 @@ func isVideo(m *post.Media) bool {
 		return true
 	}
 	return (m.Kind == "video" || m.Kind == "animation" || m.Kind == "video_message" || m.Kind == "file") &&
-		videoExts[strings.ToLower(path.Ext(m.Path))]
+		IsVideoFile(m.Path)
 }
+
+// IsVideoFile reports whether a file's name says it is a video that vPDQ
+// can hash.
+func IsVideoFile(name string) bool { return videoExts[strings.ToLower(path.Ext(name))] }
 
 // hash fills PDQ (and the digests when the importer had none) of every
 // image of p and vPDQ of every video that open can reach. A file that is
