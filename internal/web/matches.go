@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"os"
-	"math"
 	"slices"
 	"strings"
 
