@@ -250,3 +250,39 @@ func TestMatcherPutBank(t *testing.T) {
 		t.Fatalf("bad kind: %v", err)
 	}
 }
+
+// TestMatcherTypeThresholds: a bank's distance is a PDQ radius; the other
+// types with a distance keep their own threshold.
+func TestMatcherTypeThresholds(t *testing.T) {
+	m := NewMatcher()
+	sig := strings.Repeat("0123abcd", 128)
+	// 30 of 128 signature words differ: within minhash's 38 although the
+	// bank allows PDQ distance 4 only.
+	near := strings.Repeat("ffffffff", 30) + sig[8*30:]
+	far := strings.Repeat("ffffffff", 60) + sig[8*60:]
+	err := m.Load([]Bank{{Name: "strict", Kind: KindOwn, Enabled: true, Distance: 4}}, []Entry{
+		{ID: 1, Bank: "strict", Type: "minhash", Hash: sig, Enabled: true},
+		{ID: 2, Bank: "strict", Type: "PDQ", Hash: pdqBase.String(), Enabled: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		typ, value string
+		want       []int64
+	}{
+		{"minhash", near, []int64{1}},
+		{"minhash", far, nil},
+		{"pdq", flip(pdqBase, 4).String(), []int64{2}},
+		{"pdq", flip(pdqBase, 5).String(), nil},
+		{"md5", md5Hash, nil},
+	} {
+		r, err := m.Match(tc.typ, tc.value)
+		if err != nil || !slices.Equal(ids(r.Matches), tc.want) {
+			t.Errorf("%s: matches %v (%v), want %v", tc.typ, ids(r.Matches), err, tc.want)
+		}
+	}
+	if !m.Has("minhash") || !m.Has("pdq") || m.Has("vpdq") || m.Has("nope") {
+		t.Error("Has does not tell the loaded types")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,8 +166,13 @@ func roundTripEntries() []Entry {
 			Provenance: Provenance{SharedBy: "وحدة ٧", CaseRef: "ملف-3"}},
 		{Bank: "x", Type: signaltype.SHA256.Name, Hash: strings.Repeat("ab", 32), Source: "https://example.org/a?b=1", Enabled: true},
 		{Bank: "x", Type: signaltype.TextSHA256.Name, Hash: "txt:1f2e", Labels: []post.Label{post.News}, Enabled: true},
+		{Bank: "x", Type: signaltype.VPDQ.Name, Hash: vpdqValue, Labels: []post.Label{post.Propaganda}, Enabled: true},
+		{Bank: "x", Type: signaltype.TextMinHash.Name, Hash: strings.Repeat("0123abcd", 128), Enabled: true},
 	}
 }
+
+// vpdqValue is a canonical vPDQ value of three frames.
+var vpdqValue = "0,90," + pdqBase.String() + ",0.000;1,90," + flip(pdqBase, 40).String() + ",1.000;2,40," + flip(pdqBase, 80).String() + ",2.000"
 
 func TestRoundTrip(t *testing.T) {
 	all := roundTripEntries()
@@ -178,7 +184,8 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{name: "csv", entries: all, write: WriteCSV, read: ReadCSV},
 		{name: "hma csv", entries: all[:2], write: WriteHMACSV, read: ReadHMACSV},
-		{name: "tat json", entries: all[:4], write: WriteTATJSON, read: ReadTATJSON},
+		{name: "hma csv of videos", entries: all[5:6], write: WriteHMACSV, read: ReadHMACSV},
+		{name: "tat json", entries: append(slices.Clone(all[:4]), all[5]), write: WriteTATJSON, read: ReadTATJSON},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,12 +216,44 @@ func TestWriteRefuses(t *testing.T) {
 	}{
 		{name: "hma md5", write: WriteHMACSV, e: all[2], err: ErrMixedTypes},
 		{name: "tat text", write: WriteTATJSON, e: all[4], err: signaltype.ErrUnknown},
+		{name: "tat minhash", write: WriteTATJSON, e: all[6], err: signaltype.ErrUnknown},
 		{name: "csv pipe in provenance", write: WriteCSV, e: piped, err: ErrBadCell},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.write(io.Discard, []Entry{tc.e}); !errors.Is(err, tc.err) {
 				t.Fatalf("err %v, want %v", err, tc.err)
+			}
+		})
+	}
+	if err := WriteHMACSV(io.Discard, []Entry{all[0], all[5]}); !errors.Is(err, ErrMixedTypes) {
+		t.Errorf("hma pdq and vpdq in one file: %v, want ErrMixedTypes", err)
+	}
+}
+
+// TestReadHMATypes reads the type of HMA-style rows from the hash column's
+// name or from a signal_type column.
+func TestReadHMATypes(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+		bad      int
+	}{
+		{"vpdq_hash column", "vpdq_hash,labels\n\"" + vpdqValue + "\",propaganda\n", []string{"vpdq"}, 0},
+		{"signal_type column", "signal_type,signal_value\nvpdq,\"" + vpdqValue + "\"\npdq," + pdqBase.String() + "\nvideo_md5," + md5Hash + "\nphoto_sha1,ab\n", []string{"vpdq", "pdq", "md5"}, 1},
+		{"pdq by default", "hash\n" + pdqBase.String() + "\n", []string{"pdq"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			es, bad, err := ReadHMACSV(strings.NewReader(tc.in), "hma.csv", "b")
+			if err != nil || len(bad) != tc.bad {
+				t.Fatalf("read: %v, bad rows %v", err, bad)
+			}
+			var got []string
+			for _, e := range es {
+				got = append(got, e.Type)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("types %v, want %v", got, tc.want)
 			}
 		})
 	}
@@ -263,16 +302,20 @@ func addFixtures(f *testing.F, names ...string) {
 func FuzzReadCSV(f *testing.F) {
 	addFixtures(f, "bank.csv")
 	f.Add([]byte("hash,algo\n\"d41d8cd98f00b204e9800998ecf8427e\",md5\n\"unterminated"))
+	f.Add([]byte("hash,type\n\"" + vpdqValue + "\",vpdq\n" + strings.Repeat("0123abcd", 128) + ",minhash\n\"0,90,zz\",vpdq\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { checkImport(t, ReadCSV, WriteCSV, data) })
 }
 
 func FuzzReadHMACSV(f *testing.F) {
 	addFixtures(f, "hma.csv", "hma-headerless.csv")
+	f.Add([]byte("vpdq_hash,labels\n\"" + vpdqValue + "\",propaganda\n"))
+	f.Add([]byte("signal_type,signal_value\nvpdq,\"" + vpdqValue + "\"\npdq," + pdqBase.String() + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { checkImport(t, ReadHMACSV, WriteHMACSV, data) })
 }
 
 func FuzzReadTATJSON(f *testing.F) {
 	addFixtures(f, "tat.json")
 	f.Add([]byte(`[{"hash":"d41d8cd98f00b204e9800998ecf8427e","hash_type":"md5","classification":null}]`))
+	f.Add([]byte(`[{"hash":"` + vpdqValue + `","hash_type":"VPDQ"},{"hash":"` + md5Hash + `","hash_type":"text"}]`))
 	f.Fuzz(func(t *testing.T, data []byte) { checkImport(t, ReadTATJSON, WriteTATJSON, data) })
 }
