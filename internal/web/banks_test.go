@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/raqib-project/raqib/internal/signaltype"
+	"github.com/raqib-project/raqib/internal/store"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -69,6 +70,22 @@ func keepImage(t testing.TB, dir string, b []byte) string {
 		t.Fatal(err)
 	}
 	return sha
+}
+
+// countingBanks counts the calls that read whole banks or every media hash.
+type countingBanks struct {
+	store.Banks
+	loads, scans int
+}
+
+func (c *countingBanks) LoadBanks(ctx context.Context) ([]hashbank.Bank, []hashbank.Entry, error) {
+	c.loads++
+	return c.Banks.LoadBanks(ctx)
+}
+
+func (c *countingBanks) MediaHashes(ctx context.Context, typ string, fn func(value, postKey string) error) error {
+	c.scans++
+	return c.Banks.MediaHashes(ctx, typ, fn)
 }
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -425,6 +442,14 @@ func TestMatchPanel(t *testing.T) {
 		}
 		if w := get(t, f.h, "/banks/"+escKey(bankBig)+"?entry=x"); w.Code != 400 {
 			t.Errorf("bad entry id: status %d, want 400", w.Code)
+		}
+	})
+	t.Run("the page reads no bank whole", func(t *testing.T) {
+		c := &countingBanks{Banks: f.st}
+		h := New(Options{Store: f.st, Banks: c, MediaDir: f.mediaDir, Version: "test", Now: func() time.Time { return testNow }})
+		body := get(t, h, postURL(keyMatched)).Body.String()
+		if c.loads != 0 || c.scans != 0 || !strings.Contains(body, keyBankSide) {
+			t.Errorf("%d LoadBanks and %d MediaHashes calls for one post page", c.loads, c.scans)
 		}
 	})
 	t.Run("disabled bank side image is gone", func(t *testing.T) {
