@@ -300,5 +300,8 @@ func rescan(ctx context.Context, c *Config, st store.Store, added []hashbank.Ent
 	if _, err := st.SavePosts(ctx, ps); err != nil {
 		return 0, err
 	}
+	if _, err := st.ProposeCases(ctx, post.ProposedCases(ps)); err != nil {
+		return 0, err
+	}
 	return len(ps), nil
 }

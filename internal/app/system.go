@@ -82,6 +82,9 @@ func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, err
 		s.det.analyze(&ps[i])
 	}
 	c, err := s.store.SavePosts(ctx, ps)
+	if err == nil {
+		c.Cases, err = s.store.ProposeCases(ctx, post.ProposedCases(ps))
+	}
 	if err != nil {
 		s.metrics.batchErrors.Inc()
 		return c, err

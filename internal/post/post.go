@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -228,10 +229,38 @@ type Decision struct {
 	ProposeCase bool `json:"propose_case,omitempty"`
 }
 
-// Key identifies a post across the whole system: platform, channel and id.
-func (p *Post) Key() string {
-	return string(p.Platform) + ":" + p.Channel.ID + ":" + p.ID
+// ProposedCases returns a case proposal for each violating post whose
+// Decision.ProposeCase is set: what the stores opened inside SavePosts
+// before cases were proposed after the commit. It bridges until the rules
+// return proposals themselves.
+func ProposedCases(ps []Post) []CaseProposal {
+	var out []CaseProposal
+	for i := range ps {
+		if d := ps[i].Decision; d.ProposeCase && d.Violating {
+			out = append(out, CaseProposal{PostKey: ps[i].Key(), Label: d.Label, Tier: d.Tier, Entity: d.Entity,
+				Score: d.Score, Reason: strings.Join(d.Reasons, "; ")})
+		}
+	}
+	return out
 }
+
+// Key identifies a post across the whole system: platform, channel and id,
+// joined by ':'. '%' and ':' inside a part are percent-escaped, so that no
+// two posts share a key (a feed of channel "https://news.example:a" and
+// id "1" against channel "https://news.example" and id "a:1"), while the
+// keys of ordinary ids such as "telegram:-100123:5" read as before.
+func (p *Post) Key() string {
+	return KeyOf(string(p.Platform), p.Channel.ID, p.ID)
+}
+
+// KeyOf is the key of the post id in channel of platform; see Post.Key.
+func KeyOf(platform, channel, id string) string {
+	return keyEscaper.Replace(platform) + ":" + keyEscaper.Replace(channel) + ":" + keyEscaper.Replace(id)
+}
+
+// keyEscaper is mirrored by the stores' key migrations, which escape '%'
+// before ':' in SQL.
+var keyEscaper = strings.NewReplacer("%", "%25", ":", "%3A")
 
 // ContentHash fingerprints what a reader sees of the post, to tell an edit
 // from a plain re-import.

@@ -19,6 +19,9 @@ var (
 	// ErrBadSource is returned (wrapped, saying why) for a source that
 	// cannot be stored.
 	ErrBadSource = errors.New("bad source")
+	// ErrBadPost is returned (wrapped, saying why) for a post that cannot
+	// be stored; the whole batch is then rejected.
+	ErrBadPost = errors.New("bad post")
 )
 
 // Counts says what a SavePosts call did with each post.
@@ -26,7 +29,9 @@ type Counts struct {
 	Inserted   int `json:"inserted"`   // new posts
 	Duplicates int `json:"duplicates"` // already stored with the same content
 	Edited     int `json:"edited"`     // stored before with other content: a new version was kept
-	Cases      int `json:"cases"`      // review cases opened
+	// Cases counts the review cases opened. SavePosts leaves it 0: cases
+	// are opened by CaseProposer.ProposeCases once the batch is committed.
+	Cases int `json:"cases"`
 }
 
 // Add adds o to c.
@@ -74,6 +79,9 @@ type Stats struct {
 
 // Store is raqib's storage. Implementations must be safe for concurrent use.
 type Store interface {
+	Counters
+	TextIndex
+	CaseProposer
 	// SavePosts stores a batch atomically: either every post of it is
 	// committed or none. Re-saving a post with the same key and content is a
 	// no-op that refreshes its detection results; other content makes a new
@@ -86,6 +94,9 @@ type Store interface {
 	// Cases lists up to ListLimit(limit) review cases with the given status
 	// ("" for all), newest first.
 	Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error)
+	// CasePosts lists the keys of up to ListLimit(limit) posts of a case,
+	// the earliest added first; ErrNotFound when there is no such case.
+	CasePosts(ctx context.Context, caseID int64, limit int) ([]string, error)
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
 	// SaveSource records one import run of a source: the first creates it,

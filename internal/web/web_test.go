@@ -34,7 +34,7 @@ const (
 	keyPropaganda  = "telegram:-1001234567:1042"
 	keyNews        = "x:newsdesk:1860000000000000001"
 	keyXSS         = "telegram:-1009999:77"
-	keyArticle     = "web:https://example.org/feed.xml:https://example.org/2026/11/why-they-lie"
+	keyArticle     = "web:https%3A//example.org/feed.xml:https%3A//example.org/2026/11/why-they-lie"
 	keyUnrelated   = "whatsapp:family-group:3b1c2d"
 	earlierVersion = "بسم الله\nالدولة الإسلامية باقية"
 )
@@ -109,6 +109,9 @@ func newTestHandler(t testing.TB) http.Handler {
 	}
 	if c.Edited != 1 || c.Inserted != len(ps)-1 {
 		t.Fatalf("fixtures saved as %+v, want one edit", c)
+	}
+	if _, err := st.ProposeCases(ctx, post.ProposedCases(ps)); err != nil {
+		t.Fatal(err)
 	}
 	return New(Options{Store: st, Version: "test", Now: func() time.Time { return testNow }})
 }

@@ -249,6 +249,48 @@ var migrations = []string{
 	);
 	ALTER TABLE posts ADD COLUMN source text NOT NULL DEFAULT '';
 	CREATE INDEX posts_source ON posts (source, posted_at DESC NULLS LAST, id DESC);`,
+	// Post keys escape '%' and ':' in their parts (see post.KeyOf). Keys
+	// that change are first moved to a value without ':', which no key
+	// has, so that no row takes a key another still holds. Versions and
+	// media refer to posts by id.
+	`CREATE TEMP TABLE rekey ON COMMIT DROP AS SELECT id, old, new FROM (SELECT id, key AS old,
+		replace(replace(platform, '%', '%25'), ':', '%3A') || ':' ||
+		replace(replace(channel_id, '%', '%25'), ':', '%3A') || ':' ||
+		replace(replace(post_id, '%', '%25'), ':', '%3A') AS new FROM posts) k WHERE old <> new;
+	UPDATE posts p SET key = 'rekey ' || p.id FROM rekey k WHERE p.id = k.id;
+	UPDATE posts p SET key = k.new FROM rekey k WHERE p.id = k.id;
+	DROP INDEX cases_open_post;
+	UPDATE cases c SET post_key = k.new FROM rekey k WHERE c.post_key = k.old;
+	CREATE UNIQUE INDEX cases_open_post ON cases (post_key) WHERE status = 'open';`,
+	// The state workers share (see store.Counters, store.TextIndex,
+	// store.CaseProposer). A case gathers posts; a post is in at most one
+	// open case and a group has at most one. count_events is written for
+	// every flagged post, so it has one index besides its key.
+	`ALTER TABLE cases ADD COLUMN grp text NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN posts integer NOT NULL DEFAULT 0;
+	CREATE UNIQUE INDEX cases_open_group ON cases (grp) WHERE status = 'open' AND grp <> '';
+	CREATE TABLE case_posts (
+		case_id  bigint NOT NULL REFERENCES cases (id),
+		post_key text NOT NULL,
+		added_at timestamptz NOT NULL,
+		PRIMARY KEY (case_id, post_key)
+	);
+	CREATE INDEX case_posts_post ON case_posts (post_key);
+	INSERT INTO case_posts (case_id, post_key, added_at) SELECT id, post_key, created_at FROM cases;
+	UPDATE cases SET posts = 1;
+	CREATE TABLE count_events (
+		key text NOT NULL,
+		id  text NOT NULL,
+		at  timestamptz NOT NULL,
+		PRIMARY KEY (key, id)
+	);
+	CREATE INDEX count_events_at ON count_events (key, at);
+	CREATE TABLE texts (
+		seq   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		key   text NOT NULL UNIQUE,
+		sig   bytea NOT NULL,
+		label text NOT NULL
+	);`,
 	// Media hashes of every signal type, one row each, instead of a column
 	// per algorithm. vPDQ values run to kilobytes, beyond what a B-tree
 	// entry holds, so values are indexed, and bank entries kept unique, by
@@ -288,14 +330,16 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`, schema); err != nil {
 		return fmt.Errorf("lock: %w", err)
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return applyMigrations(ctx, tx, schema) })
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return applyMigrations(ctx, tx, schema, migrations) })
 	// A failed unlock (a broken connection) needs no handling: the server
 	// drops session locks with the session.
 	conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lockKey+`)`, schema)
 	return err
 }
 
-func applyMigrations(ctx context.Context, tx pgx.Tx, schema string) error {
+// applyMigrations applies the migrations of ms that the schema has not had
+// yet.
+func applyMigrations(ctx context.Context, tx pgx.Tx, schema string, ms []string) error {
 	if schema != "" {
 		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
 			return fmt.Errorf("create schema %s: %w", schema, err)
@@ -310,11 +354,11 @@ func applyMigrations(ctx context.Context, tx pgx.Tx, schema string) error {
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if have > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this raqib (%d): upgrade raqib", have, len(migrations))
+	if have > len(ms) {
+		return fmt.Errorf("database schema version %d is newer than this raqib (%d): upgrade raqib", have, len(ms))
 	}
-	for v := have; v < len(migrations); v++ {
-		if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+	for v := have; v < len(ms); v++ {
+		if _, err := tx.Exec(ctx, ms[v]); err != nil {
 			return fmt.Errorf("migration %d: %w", v+1, err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, v+1); err != nil {

@@ -261,9 +261,11 @@ func TestConcurrentWorkers(t *testing.T) {
 	mk := func(i int) post.Post {
 		p := sample(fmt.Sprint(i), fmt.Sprintf("منشور رقم %d", i))
 		p.Author.ID = fmt.Sprint("author", i%7)
-		p.Decision = post.Decision{Label: post.Propaganda, Violating: true, ProposeCase: i%3 == 0}
+		p.Decision = post.Decision{Label: post.Propaganda, Violating: true}
 		return p
 	}
+	// Every third post is proposed for review after its batch is saved,
+	// as the worker does; the overlap is proposed by both workers.
 	// Worker 0 saves posts [0, 200), worker 1 [100, 300) from the end.
 	per := (total + overlap) / 2
 	var (
@@ -274,15 +276,24 @@ func TestConcurrentWorkers(t *testing.T) {
 	for w, s := range workers {
 		wg.Go(func() {
 			for n := 0; n < per; n += batch {
-				var ps []post.Post
+				var (
+					ps        []post.Post
+					proposals []post.CaseProposal
+				)
 				for j := n; j < n+batch; j++ {
 					i := j
 					if w == 1 {
 						i = total - 1 - j
 					}
 					ps = append(ps, mk(i))
+					if i%3 == 0 {
+						proposals = append(proposals, post.CaseProposal{PostKey: ps[len(ps)-1].Key(), Label: post.Propaganda})
+					}
 				}
 				c, err := s.SavePosts(context.Background(), ps)
+				if err == nil {
+					c.Cases, err = s.ProposeCases(context.Background(), proposals)
+				}
 				if err != nil {
 					errs[w] = err
 					return

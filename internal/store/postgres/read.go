@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -122,9 +121,8 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 
 // Cases implements store.Store.
 func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
-	limit = store.ListLimit(limit)
-	query := `SELECT id, post_key, label, tier, entity, score, status, reason, created_at, updated_at FROM cases`
-	args := []any{limit}
+	query := `SELECT ` + store.CaseColumns + ` FROM cases`
+	args := []any{store.ListLimit(limit)}
 	if status != "" {
 		query += " WHERE status = $2"
 		args = append(args, text(string(status)))
@@ -135,22 +133,7 @@ func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	defer rows.Close()
-	var cs []post.Case
-	for rows.Next() {
-		var (
-			c            post.Case
-			label, st    string
-			tier         int32
-			created, upd time.Time
-		)
-		if err := rows.Scan(&c.ID, &c.PostKey, &label, &tier, &c.Entity, &c.Score, &st, &c.Reason, &created, &upd); err != nil {
-			return nil, fmt.Errorf("list cases: %w", err)
-		}
-		c.Label, c.Tier, c.Status = post.Label(label), post.Tier(tier), post.CaseStatus(st)
-		c.CreatedAt, c.UpdatedAt = created.UTC(), upd.UTC()
-		cs = append(cs, c)
-	}
-	return cs, rows.Err()
+	return store.ScanCases(rows)
 }
 
 // SaveSource implements store.Store.
@@ -180,36 +163,13 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 
 // Sources implements store.Store.
 func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
-	limit = store.ListLimit(limit)
-	rows, err := s.pool.Query(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
-		imports, records_read, records_rejected, posts FROM sources
-		ORDER BY last_collected DESC NULLS LAST, id LIMIT $1`, limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+store.SourceColumns+` FROM sources
+		ORDER BY last_collected DESC NULLS LAST, id LIMIT $1`, store.ListLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}
 	defer rows.Close()
-	var out []post.Source
-	for rows.Next() {
-		var (
-			src         post.Source
-			platform    string
-			first, last *time.Time
-			imports     int32
-		)
-		if err := rows.Scan(&src.ID, &src.Format, &platform, &src.Location, &first, &last,
-			&imports, &src.Read, &src.Rejected, &src.Posts); err != nil {
-			return nil, fmt.Errorf("list sources: %w", err)
-		}
-		src.Platform, src.Imports = post.Platform(platform), int(imports)
-		if first != nil {
-			src.FirstCollected = first.UTC()
-		}
-		if last != nil {
-			src.LastCollected = last.UTC()
-		}
-		out = append(out, src)
-	}
-	return out, rows.Err()
+	return store.ScanSources(rows)
 }
 
 // Stats implements store.Store.

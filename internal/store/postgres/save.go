@@ -16,10 +16,6 @@ import (
 	"github.com/raqib-project/raqib/internal/store"
 )
 
-// ErrBadPost is returned (wrapped, naming the post and field) for a post that
-// cannot be stored; the whole batch is then rejected.
-var ErrBadPost = errors.New("bad post")
-
 // tempTables are created once per connection (see OpenConfig): a batch is
 // copied into them with COPY, then merged into the real tables with a few
 // set-based statements, which is much faster than a round trip per post.
@@ -43,8 +39,6 @@ const tempTables = `CREATE TEMP TABLE IF NOT EXISTS raqib_incoming (
 		entity         text NOT NULL,
 		score          double precision NOT NULL,
 		violating      boolean NOT NULL,
-		propose        boolean NOT NULL,
-		reason         text NOT NULL,
 		doc            bytea NOT NULL,
 		raw            bytea,
 		a_handle       text NOT NULL,
@@ -69,7 +63,7 @@ const tempTables = `CREATE TEMP TABLE IF NOT EXISTS raqib_incoming (
 
 var incomingColumns = []string{
 	"ord", "key", "platform", "post_id", "channel_id", "author_id", "kind", "posted_at", "collected_at",
-	"content_hash", "norm", "terms", "label", "tier", "entity", "score", "violating", "propose", "reason", "doc", "raw",
+	"content_hash", "norm", "terms", "label", "tier", "entity", "score", "violating", "doc", "raw",
 	"a_handle", "a_display_name", "a_created_at", "a_description", "a_followers", "a_verified", "a_withheld",
 	"ch_name", "ch_kind", "ch_url", "source",
 }
@@ -162,12 +156,6 @@ const (
 	SELECT source, count(*) FROM raqib_incoming WHERE state = 'inserted' AND source <> ''
 	GROUP BY source ORDER BY source
 	ON CONFLICT (id) DO UPDATE SET posts = sources.posts + excluded.posts`
-	// mergeCases relies on the partial unique index cases_open_post: a post
-	// already under review keeps its one open case.
-	mergeCases = `INSERT INTO cases (post_key, label, tier, entity, score, status, reason, created_at, updated_at)
-	SELECT key, label, tier, entity, score, 'open', reason, now(), now()
-	FROM raqib_incoming WHERE propose AND violating ORDER BY key
-	ON CONFLICT (post_key) WHERE status = 'open' DO NOTHING`
 )
 
 // SavePosts implements store.Store. A batch that loses a deadlock or a
@@ -223,7 +211,7 @@ func prepare(ps []post.Post, now time.Time) ([][]incoming, error) {
 
 func encode(p post.Post, ord int, now time.Time) (incoming, error) {
 	if p.ID == "" || p.Platform == "" {
-		return incoming{}, fmt.Errorf("%w: no platform or id", ErrBadPost)
+		return incoming{}, fmt.Errorf("%w: no platform or id", store.ErrBadPost)
 	}
 	// Cleaning identifiers (see text) would change the key, so they are
 	// refused instead.
@@ -232,7 +220,7 @@ func encode(p post.Post, ord int, now time.Time) (incoming, error) {
 		{"origin.source", p.Origin.Source},
 	} {
 		if !storable(f.v) {
-			return incoming{}, fmt.Errorf("%w: field %s is not valid UTF-8 text", ErrBadPost, f.name)
+			return incoming{}, fmt.Errorf("%w: field %s is not valid UTF-8 text", store.ErrBadPost, f.name)
 		}
 	}
 	if p.CollectedAt.IsZero() {
@@ -247,8 +235,7 @@ func encode(p post.Post, ord int, now time.Time) (incoming, error) {
 	in := incoming{key: key, row: []any{
 		ord, key, string(p.Platform), p.ID, p.Channel.ID, p.Author.ID, text(string(p.Kind)),
 		timestamp(p.PostedAt), p.CollectedAt, p.ContentHash(), text(p.Norm), lexemes(p.Norm),
-		text(string(d.Label)), int32(d.Tier), text(d.Entity), d.Score, d.Violating, d.ProposeCase,
-		text(strings.Join(d.Reasons, "; ")), doc, p.Raw,
+		text(string(d.Label)), int32(d.Tier), text(d.Entity), d.Score, d.Violating, doc, p.Raw,
 		text(a.Handle), text(a.DisplayName), timestamp(a.CreatedAt), text(a.Description), a.Followers,
 		a.Verified, text(strings.Join(a.Withheld, ",")),
 		text(ch.Name), text(ch.Kind), text(ch.URL), p.Origin.Source,
@@ -386,7 +373,6 @@ func saveRound(ctx context.Context, tx pgx.Tx, round []incoming, clear bool) (st
 		{"save accounts", mergeAccounts, nil},
 		{"save channels", mergeChannels, nil},
 		{"count posts of sources", mergeSources, nil},
-		{"open cases", mergeCases, &c.Cases},
 	}
 	for _, st := range steps {
 		b.Queue(st.sql)

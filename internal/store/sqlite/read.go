@@ -131,36 +131,20 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 
 // Cases implements store.Store.
 func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
-	limit = store.ListLimit(limit)
-	query := `SELECT id, post_key, label, tier, entity, score, status, reason, created_at, updated_at FROM cases`
+	query := `SELECT ` + store.CaseColumns + ` FROM cases`
 	var args []any
 	if status != "" {
 		query += " WHERE status = ?"
 		args = append(args, string(status))
 	}
 	query += " ORDER BY id DESC LIMIT ?"
-	args = append(args, limit)
+	args = append(args, store.ListLimit(limit))
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	defer rows.Close()
-	var cs []post.Case
-	for rows.Next() {
-		var (
-			c            post.Case
-			label, st    string
-			tier         int
-			created, upd int64
-		)
-		if err := rows.Scan(&c.ID, &c.PostKey, &label, &tier, &c.Entity, &c.Score, &st, &c.Reason, &created, &upd); err != nil {
-			return nil, fmt.Errorf("list cases: %w", err)
-		}
-		c.Label, c.Tier, c.Status = post.Label(label), post.Tier(tier), post.CaseStatus(st)
-		c.CreatedAt, c.UpdatedAt = fromMilli(created), fromMilli(upd)
-		cs = append(cs, c)
-	}
-	return cs, rows.Err()
+	return store.ScanCases(rows)
 }
 
 // SaveSource implements store.Store.
@@ -184,28 +168,13 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 
 // Sources implements store.Store.
 func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
-	limit = store.ListLimit(limit)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, format, platform, location, first_collected, last_collected,
-		imports, records_read, records_rejected, posts FROM sources ORDER BY last_collected DESC, id LIMIT ?`, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+store.SourceColumns+` FROM sources
+		ORDER BY last_collected DESC, id LIMIT ?`, store.ListLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}
 	defer rows.Close()
-	var out []post.Source
-	for rows.Next() {
-		var (
-			src         post.Source
-			platform    string
-			first, last int64
-		)
-		if err := rows.Scan(&src.ID, &src.Format, &platform, &src.Location, &first, &last,
-			&src.Imports, &src.Read, &src.Rejected, &src.Posts); err != nil {
-			return nil, fmt.Errorf("list sources: %w", err)
-		}
-		src.Platform, src.FirstCollected, src.LastCollected = post.Platform(platform), fromMilli(first), fromMilli(last)
-		out = append(out, src)
-	}
-	return out, rows.Err()
+	return store.ScanSources(rows)
 }
 
 // Stats implements store.Store.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -29,7 +28,7 @@ func (s *Store) SavePosts(ctx context.Context, ps []post.Post) (store.Counts, er
 		r := &rows[i]
 		r.p = ps[i] // the caller's posts stay as they were
 		if r.p.ID == "" || r.p.Platform == "" {
-			return c, fmt.Errorf("save post %s: %w", r.p.Key(), errNoID)
+			return c, fmt.Errorf("save post %d (%q): %w: no platform or id", i, r.p.Key(), store.ErrBadPost)
 		}
 		if r.p.CollectedAt.IsZero() {
 			r.p.CollectedAt = time.UnixMilli(now).UTC()
@@ -40,22 +39,22 @@ func (s *Store) SavePosts(ctx context.Context, ps []post.Post) (store.Counts, er
 			return c, fmt.Errorf("encode post %s: %w", r.key, err)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.write(ctx, rows, now)
+	err := s.write(ctx, func() error { return s.writePosts(ctx, rows, now, &c) })
 	if err != nil {
 		return store.Counts{}, err
 	}
-	s.ckpt.committed()
 	return c, nil
 }
 
-// write runs one transaction on the writer connection. database/sql's Tx
-// would pin a pool connection per batch and prepare every statement again;
-// on the held connection BEGIN and COMMIT are plain statements.
-func (s *Store) write(ctx context.Context, rows []row, now int64) (c store.Counts, err error) {
+// write runs fn in one transaction on the writer connection and lets the
+// checkpointer know of the commit. database/sql's Tx would pin a pool
+// connection per batch and prepare every statement again; on the held
+// connection BEGIN and COMMIT are plain statements.
+func (s *Store) write(ctx context.Context, fn func() error) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, err := s.w.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return c, fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -63,29 +62,35 @@ func (s *Store) write(ctx context.Context, rows []row, now int64) (c store.Count
 			s.w.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
+	if err := fn(); err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	s.ckpt.committed()
+	return nil
+}
+
+// writePosts writes a batch inside write.
+func (s *Store) writePosts(ctx context.Context, rows []row, now int64, c *store.Counts) error {
 	w := &writer{s: s, accounts: map[string]*accountSeen{}, channels: map[string]channelSeen{}, sources: map[string]int64{}}
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), insertChunk)]
 		rows = rows[len(chunk):]
 		if err := w.insert(ctx, chunk); err != nil {
-			return c, err
+			return err
 		}
 		for i := range chunk {
-			if err := w.save(ctx, &chunk[i], now, &c); err != nil {
-				return c, fmt.Errorf("save post %s: %w", chunk[i].key, err)
+			if err := w.save(ctx, &chunk[i], now, c); err != nil {
+				return fmt.Errorf("save post %s: %w", chunk[i].key, err)
 			}
 		}
 	}
 	if err := w.index(ctx); err != nil {
-		return c, err
+		return err
 	}
-	if err := w.flushAccountsChannels(ctx); err != nil {
-		return c, err
-	}
-	if _, err := s.w.ExecContext(ctx, "COMMIT"); err != nil {
-		return c, fmt.Errorf("commit: %w", err)
-	}
-	return c, nil
+	return w.flushAccountsChannels(ctx)
 }
 
 // stmt returns the writer connection's prepared statement for query,
@@ -102,13 +107,19 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// exec runs query on the writer connection with a cached statement.
-func (w *writer) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := w.s.stmt(ctx, query)
+// exec runs query on the writer connection with a cached statement. The
+// caller holds s.mu.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	return st.ExecContext(ctx, args...)
+}
+
+// exec is the writer connection's exec.
+func (w *writer) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return w.s.exec(ctx, query, args...)
 }
 
 // writer is one write transaction: what it has seen of the batch so far.
@@ -137,8 +148,6 @@ const (
 				name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,
 				kind = CASE WHEN excluded.kind != '' THEN excluded.kind ELSE kind END,
 				url = CASE WHEN excluded.url != '' THEN excluded.url ELSE url END`
-	insertCaseSQL = `INSERT INTO cases(post_key, label, tier, entity, score, status, reason, created_at, updated_at)
-			VALUES (?,?,?,?,?,'open',?,?,?) ON CONFLICT DO NOTHING`
 	// A batch can be stored before its import run records the source.
 	countSourcePostsSQL = `INSERT INTO sources(id, posts) VALUES (?, ?)
 			ON CONFLICT(id) DO UPDATE SET posts = posts + excluded.posts`
@@ -197,9 +206,6 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
-
-// errNoID rejects a post that cannot be keyed.
-var errNoID = errors.New("post has no platform or id")
 
 // row is a post ready to be written: its key, stored JSON and content hash
 // are computed before the write lock is taken.
@@ -288,7 +294,6 @@ func (w *writer) insert(ctx context.Context, rows []row) error {
 
 func (w *writer) save(ctx context.Context, r *row, now int64, c *store.Counts) error {
 	p, doc, hash, key := &r.p, r.doc, r.hash, r.key
-	d := p.Decision
 	if r.rowid != 0 {
 		c.Inserted++
 		w.indexed = append(w.indexed, r.rowid)
@@ -302,16 +307,6 @@ func (w *writer) save(ctx context.Context, r *row, now int64, c *store.Counts) e
 		return err
 	}
 	w.noteAccountChannel(p, now)
-	if d.ProposeCase && d.Violating {
-		res, err := w.exec(ctx, insertCaseSQL, key, string(d.Label), int(d.Tier), d.Entity, d.Score,
-			strings.Join(d.Reasons, "; "), now, now)
-		if err != nil {
-			return fmt.Errorf("open case: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			c.Cases++
-		}
-	}
 	return nil
 }
 

@@ -66,7 +66,7 @@ func open(ctx context.Context, dir string, every time.Duration) (*Store, error) 
 	}
 	db.SetMaxOpenConns(4)
 	s := &Store{db: db, stmts: map[string]*sql.Stmt{}}
-	if err := s.migrate(ctx); err != nil {
+	if err := migrate(ctx, db, migrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
@@ -238,6 +238,49 @@ var migrations = []string{
 	) WITHOUT ROWID;
 	ALTER TABLE posts ADD COLUMN source TEXT NOT NULL DEFAULT '';
 	CREATE INDEX posts_source ON posts(source, posted_at DESC);`,
+	// Post keys escape '%' and ':' in their parts (see post.KeyOf). Keys
+	// that change are first moved to a value without ':', which no key
+	// has, so that no row takes a key another still holds. Versions and
+	// media refer to posts by rowid.
+	`CREATE TEMP TABLE rekey AS SELECT r, old, new FROM (SELECT rowid AS r, key AS old,
+		replace(replace(platform, '%', '%25'), ':', '%3A') || ':' ||
+		replace(replace(channel_id, '%', '%25'), ':', '%3A') || ':' ||
+		replace(replace(post_id, '%', '%25'), ':', '%3A') AS new FROM posts) WHERE old != new;
+	UPDATE posts SET key = 'rekey ' || rowid WHERE rowid IN (SELECT r FROM rekey);
+	UPDATE posts SET key = (SELECT new FROM rekey WHERE r = posts.rowid) WHERE rowid IN (SELECT r FROM rekey);
+	DROP INDEX cases_open_post;
+	UPDATE cases SET post_key = (SELECT new FROM rekey WHERE old = cases.post_key) WHERE post_key IN (SELECT old FROM rekey);
+	CREATE UNIQUE INDEX cases_open_post ON cases(post_key) WHERE status = 'open';
+	DROP TABLE rekey;`,
+	// The state workers share (see store.Counters, store.TextIndex,
+	// store.CaseProposer). A case gathers posts; a post is in at most one
+	// open case and a group has at most one. count_events is written for
+	// every flagged post, so it has no rowid and one index besides its key.
+	`ALTER TABLE cases ADD COLUMN grp TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN posts INTEGER NOT NULL DEFAULT 0;
+	CREATE UNIQUE INDEX cases_open_group ON cases(grp) WHERE status = 'open' AND grp != '';
+	CREATE TABLE case_posts (
+		case_id  INTEGER NOT NULL REFERENCES cases(id),
+		post_key TEXT NOT NULL,
+		added_at INTEGER NOT NULL,
+		PRIMARY KEY (case_id, post_key)
+	) WITHOUT ROWID;
+	CREATE INDEX case_posts_post ON case_posts(post_key);
+	INSERT INTO case_posts(case_id, post_key, added_at) SELECT id, post_key, created_at FROM cases;
+	UPDATE cases SET posts = 1;
+	CREATE TABLE count_events (
+		key TEXT NOT NULL,
+		id  TEXT NOT NULL,
+		at  INTEGER NOT NULL,
+		PRIMARY KEY (key, id)
+	) WITHOUT ROWID;
+	CREATE INDEX count_events_at ON count_events(key, at);
+	CREATE TABLE texts (
+		seq   INTEGER PRIMARY KEY,
+		key   TEXT NOT NULL UNIQUE,
+		sig   BLOB NOT NULL,
+		label TEXT NOT NULL
+	);`,
 	// Media hashes of every signal type, one row each, instead of a column
 	// per algorithm; the index answers "which posts have this hash". A
 	// rowid table, because vPDQ values run to kilobytes.
@@ -256,20 +299,21 @@ var migrations = []string{
 	ALTER TABLE bank_entries RENAME COLUMN algo TO type;`,
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the migrations of ms that db has not had yet.
+func migrate(ctx context.Context, db *sql.DB, ms []string) error {
 	var have int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if have > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this raqib (%d): upgrade raqib", have, len(migrations))
+	if have > len(ms) {
+		return fmt.Errorf("database schema version %d is newer than this raqib (%d): upgrade raqib", have, len(ms))
 	}
-	for v := have; v < len(migrations); v++ {
-		tx, err := s.db.BeginTx(ctx, nil)
+	for v := have; v < len(ms); v++ {
+		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+		if _, err := tx.ExecContext(ctx, ms[v]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", v+1, err)
 		}

@@ -159,19 +159,29 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("decision filters and cases", func(t *testing.T) {
 		s := open(t)
 		bad := sample("1", "نص مخالف تجريبي")
-		bad.Decision = post.Decision{Label: post.Propaganda, Tier: post.TierOfficial, Entity: "isis", Score: 0.97, Violating: true, ProposeCase: true, Reasons: []string{"test"}}
+		bad.Decision = post.Decision{Label: post.Propaganda, Tier: post.TierOfficial, Entity: "isis", Score: 0.97, Violating: true, Reasons: []string{"test"}}
 		news := sample("2", "خبر عن هجوم")
 		news.Decision = post.Decision{Label: post.News, Score: 0.1}
 		c, err := s.SavePosts(ctx, []post.Post{bad, news})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Cases != 1 {
-			t.Errorf("cases opened = %d, want 1", c.Cases)
+		// Saving opens no case: the worker proposes cases once the batch is
+		// committed.
+		if c.Cases != 0 {
+			t.Errorf("SavePosts opened %d cases, want 0", c.Cases)
+		}
+		d := bad.Decision
+		proposal := post.CaseProposal{PostKey: bad.Key(), Label: d.Label, Tier: d.Tier, Entity: d.Entity, Score: d.Score, Reason: "test"}
+		if n, err := s.ProposeCases(ctx, []post.CaseProposal{proposal}); err != nil || n != 1 {
+			t.Errorf("ProposeCases opened %d cases (err %v), want 1", n, err)
 		}
 		// Re-detection of the same post must not open a second case.
-		if c, err = s.SavePosts(ctx, []post.Post{bad}); err != nil || c.Cases != 0 {
-			t.Errorf("re-save opened %d cases (err %v), want 0", c.Cases, err)
+		if _, err = s.SavePosts(ctx, []post.Post{bad}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ProposeCases(ctx, []post.CaseProposal{proposal}); err != nil || n != 0 {
+			t.Errorf("proposing again opened %d cases (err %v), want 0", n, err)
 		}
 		for _, tc := range []struct {
 			name string
@@ -199,7 +209,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(cs) != 1 || cs[0].PostKey != bad.Key() || cs[0].Label != post.Propaganda {
+		if len(cs) != 1 || cs[0].PostKey != bad.Key() || cs[0].Label != post.Propaganda || cs[0].Posts != 1 || cs[0].Reason != "test" {
 			t.Errorf("cases = %+v", cs)
 		}
 		st, err := s.Stats(ctx)
@@ -332,12 +342,39 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("keys do not collide", func(t *testing.T) {
+		s := open(t)
+		feed := func(channel, id, text string) post.Post {
+			p := sample("1", text)
+			p.Platform, p.Channel, p.Author, p.ID = post.Web, post.Channel{Platform: post.Web, ID: channel}, post.Account{}, id
+			return p
+		}
+		// Joined with a bare ':', both keys were "web:https://news.example:a:1".
+		ps := []post.Post{
+			feed("https://news.example:a", "1", "الخبر الأول"),
+			feed("https://news.example", "a:1", "الخبر الثاني"),
+		}
+		c, err := s.SavePosts(ctx, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Inserted != 2 {
+			t.Errorf("counts %+v, want both posts inserted", c)
+		}
+		for _, p := range ps {
+			got, _, err := s.Post(ctx, p.Key())
+			if err != nil || got.Text != p.Text || got.Channel.ID != p.Channel.ID {
+				t.Errorf("post %q = %q in %q (err %v), want %q", p.Key(), got.Text, got.Channel.ID, err, p.Text)
+			}
+		}
+	})
+
 	t.Run("batch is atomic", func(t *testing.T) {
 		s := open(t)
 		good := sample("1", "نص")
 		bad := sample("", "بلا معرف")
-		if _, err := s.SavePosts(ctx, []post.Post{good, bad}); err == nil {
-			t.Fatal("saving a post without id succeeded")
+		if _, err := s.SavePosts(ctx, []post.Post{good, bad}); !errors.Is(err, store.ErrBadPost) {
+			t.Fatalf("saving a post without id: err %v, want ErrBadPost", err)
 		}
 		if _, _, err := s.Post(ctx, good.Key()); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("post of a failed batch: err = %v, want ErrNotFound", err)

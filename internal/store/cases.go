@@ -1,0 +1,80 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/post"
+)
+
+// PrepareProposals checks proposals before a store applies them: each needs
+// a post key. It returns them without repeats of a post (the first
+// proposal of a post wins, as a second would find the post in its case)
+// and with At set to now where it was zero.
+func PrepareProposals(ps []post.CaseProposal, now time.Time) ([]post.CaseProposal, error) {
+	out := make([]post.CaseProposal, 0, len(ps))
+	seen := make(map[string]bool, len(ps))
+	for i, p := range ps {
+		if p.PostKey == "" {
+			return nil, fmt.Errorf("case proposal %d (%s): %w: no post key", i, p.Reason, ErrBadPost)
+		}
+		if seen[p.PostKey] {
+			continue
+		}
+		seen[p.PostKey] = true
+		if p.At.IsZero() {
+			p.At = now
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// CaseBook is what ProposeEach needs of a store that applies case
+// proposals one at a time, with no other writer in between.
+type CaseBook interface {
+	// InOpenCase reports whether the post is in an open case.
+	InOpenCase(key string) (bool, error)
+	// OpenCaseOfGroup returns the id of the open case of group, ok false
+	// when there is none.
+	OpenCaseOfGroup(group string) (id int64, ok bool, err error)
+	// OpenCase opens a case with p's post as its first post.
+	OpenCase(p post.CaseProposal) error
+	// JoinCase adds p's post to the case id.
+	JoinCase(id int64, p post.CaseProposal) error
+}
+
+// ProposeEach implements CaseProposer.ProposeCases on b, for stores that
+// hold one writer at a time.
+func ProposeEach(b CaseBook, ps []post.CaseProposal, now time.Time) (opened int, err error) {
+	ps, err = PrepareProposals(ps, now)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range ps {
+		in, err := b.InOpenCase(p.PostKey)
+		if err != nil {
+			return opened, fmt.Errorf("case of %s: %w", p.PostKey, err)
+		}
+		if in {
+			continue
+		}
+		if p.Group != "" {
+			id, ok, err := b.OpenCaseOfGroup(p.Group)
+			if err != nil {
+				return opened, fmt.Errorf("case of group %s: %w", p.Group, err)
+			}
+			if ok {
+				if err := b.JoinCase(id, p); err != nil {
+					return opened, fmt.Errorf("add %s to case %d: %w", p.PostKey, id, err)
+				}
+				continue
+			}
+		}
+		if err := b.OpenCase(p); err != nil {
+			return opened, fmt.Errorf("open case of %s: %w", p.PostKey, err)
+		}
+		opened++
+	}
+	return opened, nil
+}
