@@ -68,3 +68,36 @@ func TestShared(t *testing.T) {
 	testURL(t)
 	storetest.RunShared(t, func(t *testing.T) storetest.SharedStore { return openTest(t) })
 }
+
+// TestMigrateMediaHashes upgrades a schema from before media hashes were
+// typed, when they were md5, sha256 and pdq columns.
+func TestMigrateMediaHashes(t *testing.T) {
+	ctx := context.Background()
+	url := testURL(t)
+	schema := newSchema(t, url)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return applyMigrations(ctx, tx, schema, migrations[:5]) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := storetest.LegacyMedia
+	for _, q := range []string{
+		`INSERT INTO posts (key, platform, post_id, channel_id, author_id, kind, collected_at, content_hash, norm, fts, doc)
+			VALUES ('` + lm.Key + `', 'telegram', '5', 'c', 'a', 'message', now(), 'h', 'x', ''::tsvector, convert_to('` + lm.Doc + `', 'UTF8'))`,
+		`INSERT INTO media (post_id, idx, kind, md5, sha256, pdq) SELECT id, 0, 'photo', '` + lm.MD5 + `', '` + lm.SHA256 + `', '` + lm.PDQ + `' FROM posts`,
+		`INSERT INTO banks (name, kind, enabled, distance, created_at) VALUES ('own', 'own', true, 31, now())`,
+		`INSERT INTO bank_entries (bank, algo, hash, enabled, added_at) VALUES ('own', 'pdq', '` + lm.PDQ + `', true, now())`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	storetest.CheckLegacyMedia(t, openSchema(t, url, schema))
+}
