@@ -19,7 +19,7 @@ var TextMinHash = &Type{
 	Title:       "text MinHash",
 	Content:     []Content{Text},
 	Canonical:   canonicalHex(sigHexLen),
-	Distance:    minHashDistance,
+	Distance:    distanceBy(parseMinHash, minHashDistance),
 	Threshold:   neardup.NumHashes - 90,
 	MaxDistance: neardup.NumHashes,
 	FromText:    MinHash,
@@ -56,14 +56,7 @@ func parseMinHash(v string) (neardup.Signature, error) {
 	return sig, nil
 }
 
-func minHashDistance(a, b string) (int, error) {
-	x, err := parseMinHash(a)
-	if err != nil {
-		return 0, err
-	}
-	y, err := parseMinHash(b)
-	if err != nil {
-		return 0, err
-	}
-	return int(float64(neardup.NumHashes)*(1-neardup.Similarity(&x, &y)) + 0.5), nil
+// minHashDistance counts the signature positions that differ.
+func minHashDistance(x, y neardup.Signature) int {
+	return int(float64(neardup.NumHashes)*(1-neardup.Similarity(&x, &y)) + 0.5)
 }

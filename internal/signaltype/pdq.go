@@ -16,23 +16,11 @@ var PDQ = &Type{
 	Shared:       true,
 	Content:      []Content{Image},
 	Canonical:    canonicalHex(64),
-	Distance:     pdqDistance,
+	Distance:     distanceBy(parsePDQ, mih.Distance),
 	Threshold:    31,
 	MaxDistance:  256,
 	BankDistance: true,
 	NewIndex:     func() Index { return &pdqIndex{ix: mih.NewIndex(nil)} },
-}
-
-func pdqDistance(a, b string) (int, error) {
-	x, err := parsePDQ(a)
-	if err != nil {
-		return 0, err
-	}
-	y, err := parsePDQ(b)
-	if err != nil {
-		return 0, err
-	}
-	return mih.Distance(x, y), nil
 }
 
 func parsePDQ(v string) (mih.Hash256, error) {

@@ -99,6 +99,22 @@ func (t *Type) Score(distance int) float64 {
 	return max(0, 1-float64(distance)/float64(t.MaxDistance))
 }
 
+// distanceBy makes a Type.Distance of a parser and a distance of parsed
+// values.
+func distanceBy[T any](parse func(string) (T, error), dist func(T, T) int) func(a, b string) (int, error) {
+	return func(a, b string) (int, error) {
+		x, err := parse(a)
+		if err != nil {
+			return 0, err
+		}
+		y, err := parse(b)
+		if err != nil {
+			return 0, err
+		}
+		return dist(x, y), nil
+	}
+}
+
 // Hit is one indexed value a query found: its id (the order in which values
 // were added, from 0) and its distance from the query.
 type Hit struct {

@@ -12,24 +12,33 @@ import (
 	"github.com/raqib-project/raqib/internal/store/storetest"
 )
 
-// TestMigrateKeys upgrades a schema of version 3, whose post keys joined
-// their parts with a bare ':', and checks that every key moved.
-func TestMigrateKeys(t *testing.T) {
+// oldSchema creates a schema with the first n migrations and a connection
+// that uses it, for a test to fill as an older raqib would have.
+func oldSchema(t *testing.T, n int) (url, schema string, conn *pgx.Conn) {
+	t.Helper()
 	ctx := context.Background()
-	url := testURL(t)
-	schema := newSchema(t, url)
+	url = testURL(t)
+	schema = newSchema(t, url)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(ctx) })
 	if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{schema}.Sanitize()); err != nil {
 		t.Fatal(err)
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return applyMigrations(ctx, tx, schema, migrations[:3]) })
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return applyMigrations(ctx, tx, schema, migrations[:n]) })
 	if err != nil {
 		t.Fatal(err)
 	}
+	return url, schema, conn
+}
+
+// TestMigrateKeys upgrades a schema of version 3, whose post keys joined
+// their parts with a bare ':', and checks that every key moved.
+func TestMigrateKeys(t *testing.T) {
+	ctx := context.Background()
+	url, schema, conn := oldSchema(t, 3)
 	now := time.Now()
 	for _, lp := range storetest.LegacyPosts() {
 		p := lp.Post
@@ -73,20 +82,7 @@ func TestShared(t *testing.T) {
 // typed, when they were md5, sha256 and pdq columns.
 func TestMigrateMediaHashes(t *testing.T) {
 	ctx := context.Background()
-	url := testURL(t)
-	schema := newSchema(t, url)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return applyMigrations(ctx, tx, schema, migrations[:5]) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, schema, conn := oldSchema(t, 5)
 	lm := storetest.LegacyMedia
 	for _, q := range []string{
 		`INSERT INTO posts (key, platform, post_id, channel_id, author_id, kind, collected_at, content_hash, norm, fts, doc)

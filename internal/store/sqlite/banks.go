@@ -218,15 +218,7 @@ func (s *Store) HashPosts(ctx context.Context, typ, value string, limit int) ([]
 		return nil, fmt.Errorf("posts with hash: %w", err)
 	}
 	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var key string
-		if err := rows.Scan(&key); err != nil {
-			return nil, fmt.Errorf("posts with hash: %w", err)
-		}
-		keys = append(keys, key)
-	}
-	return keys, rows.Err()
+	return store.ScanKeys(rows)
 }
 
 // PostTexts implements store.Banks.

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/store/storetest"
@@ -13,14 +11,7 @@ import (
 // media hashes were md5, sha256 and pdq columns.
 func TestMigrateMediaHashes(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrate(ctx, db, migrations[:4]); err != nil {
-		t.Fatal(err)
-	}
+	dir, db := oldDatabase(t, 4)
 	lm := storetest.LegacyMedia
 	for _, q := range []string{
 		`INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at, collected_at, content_hash, norm, doc)
