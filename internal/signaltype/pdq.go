@@ -43,15 +43,21 @@ func (p *pdqIndex) Add(values ...string) error {
 		}
 		hs[i] = h
 	}
-	// Building the index at once is much faster than adding hash by hash.
-	if p.ix.Len() == 0 {
-		p.ix = mih.NewIndex(hs)
-		return nil
+	p.ix = addHashes(p.ix, hs)
+	return nil
+}
+
+// addHashes adds hs to ix and returns the index that holds both: a new one
+// when ix is empty, because building an index at once is much faster than
+// adding hash by hash.
+func addHashes(ix *mih.Index, hs []mih.Hash256) *mih.Index {
+	if ix.Len() == 0 {
+		return mih.NewIndex(hs)
 	}
 	for _, h := range hs {
-		p.ix.Add(h)
+		ix.Add(h)
 	}
-	return nil
+	return ix
 }
 
 func (p *pdqIndex) Query(q string, threshold int) ([]Hit, error) {

@@ -110,14 +110,16 @@ func (ix *vpdqIndex) Add(values ...string) error {
 		}
 		all = append(all, goodFrames(fs))
 	}
+	var frames []mih.Hash256
 	for _, hs := range all {
 		video := len(ix.count)
 		ix.count = append(ix.count, len(hs))
-		for _, h := range hs {
-			ix.frames.Add(h)
+		for range hs {
 			ix.owner = append(ix.owner, video)
 		}
+		frames = append(frames, hs...)
 	}
+	ix.frames = addHashes(ix.frames, frames)
 	return nil
 }
 
