@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -598,5 +599,85 @@ func TestDemoKeepsDataDir(t *testing.T) {
 	second := run()
 	if second.Posts != first.Posts || second.OpenCases != first.OpenCases {
 		t.Errorf("second demo run: %d posts, %d open cases; first: %d, %d", second.Posts, second.OpenCases, first.Posts, first.OpenCases)
+	}
+}
+
+// TestBankImportFindsCollectedVideo imports a WhatsApp chat with a video,
+// which gets its vPDQ at import, then a bank list holding the vPDQ of a cut
+// of the same video: the retroactive scan must match it as a video.
+func TestBankImportFindsCollectedVideo(t *testing.T) {
+	for _, tool := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not found: install ffmpeg (apt-get install ffmpeg) to run the video tests", tool)
+		}
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	video := filepath.Join(dir, "VID-20200803-WA0002.mp4")
+	cut := filepath.Join(t.TempDir(), "cut.mp4")
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "testsrc=size=128x96:rate=10:duration=12", "-c:v", "mpeg4", "-q:v", "2", video},
+		{"-ss", "2", "-i", video, "-t", "9", "-c:v", "mpeg4", "-q:v", "2", cut},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-nostdin", "-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, out)
+		}
+	}
+	// A hand-made chat in the Arabic Android format of the WhatsApp fixtures.
+	chat := "٢٤‏/٧‏/٢٠٢٠ ١١:٥٨ م - أنشأ أبو محمد المجموعة \"غرفة تجريبية\"\n" +
+		"٣‏/٨‏/٢٠٢٠ ١:١٧ م - أبو محمد: VID-20200803-WA0002.mp4 (ملف مرفق)\n"
+	if err := os.WriteFile(filepath.Join(dir, "chat.txt"), []byte(chat), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := testConfig(t, "ingest", "--progress", "never", "--format", "whatsapp")
+	c.Args = []string{filepath.Join(dir, "chat.txt")}
+	if err := Run(ctx, "ingest", c); err != nil {
+		t.Fatalf("%v\n%s", err, c.Stderr)
+	}
+	if out := c.Stdout.(*bytes.Buffer).String(); !strings.Contains(out, "1 videos") {
+		t.Errorf("ingest output does not count the video:\n%s", out)
+	}
+
+	h := testConfig(t, "hash", "--json")
+	h.Args = []string{cut}
+	if err := Run(ctx, "hash", h); err != nil {
+		t.Fatal(err)
+	}
+	var line hashLine
+	if err := json.Unmarshal(h.Stdout.(*bytes.Buffer).Bytes(), &line); err != nil || line.VPDQ == "" {
+		t.Fatalf("hash of the cut: %+v, %v", line, err)
+	}
+	list := filepath.Join(t.TempDir(), "videos.csv")
+	if err := os.WriteFile(list, []byte("hash,type,labels\n\""+line.VPDQ+"\",vpdq,propaganda\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := testConfig(t, "bank", "--kind", "partner", "--bank", "videos", "--source", "test")
+	b.Data = c.Data
+	b.Args = []string{"import", list}
+	if err := Run(ctx, "bank", b); err != nil {
+		t.Fatalf("%v\n%s", err, b.Stderr)
+	}
+	if out := b.Stdout.(*bytes.Buffer).String(); !strings.Contains(out, "1 already-collected") {
+		t.Errorf("bank import output:\n%s", out)
+	}
+	s, err := openStore(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ps, err := s.Posts(ctx, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ps, func(p post.Post) bool { return len(p.Media) > 0 })
+	if i < 0 {
+		t.Fatal("the post with the video was not stored")
+	}
+	got := slices.IndexFunc(ps[i].Signals, func(sg post.Signal) bool { return sg.Match != nil && sg.Match.Type == "vpdq" })
+	if got < 0 || !ps[i].Decision.Violating {
+		t.Fatalf("post after rescan: %+v signals %+v", ps[i].Decision, ps[i].Signals)
+	}
+	if m := ps[i].Signals[got].Match; m.Distance > m.Threshold || m.Bank != "videos" {
+		t.Errorf("match %+v", m)
 	}
 }

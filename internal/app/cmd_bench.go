@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/enrich"
-	"github.com/raqib-project/raqib/internal/hashbank"
+	"github.com/raqib-project/raqib/internal/hashbank/mih"
 	"github.com/raqib-project/raqib/internal/post"
 	storepkg "github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
@@ -40,7 +40,7 @@ func runBench(ctx context.Context, c *Config) error {
 		if err != nil {
 			return err
 		}
-		return hashbank.BenchIndex(n, 1000, c.Stdout)
+		return mih.BenchIndex(n, 1000, c.Stdout)
 	}
 	return fmt.Errorf("%w: unknown benchmark %q (known: ingest, index)", ErrUsage, c.Args[0])
 }

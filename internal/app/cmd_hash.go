@@ -5,18 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
+	"github.com/raqib-project/raqib/internal/ingest"
 	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/pdq/vpdq"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"github.com/raqib-project/raqib/internal/source"
 )
-
-// videoExts are hashed with vPDQ (one PDQ per sampled frame).
-var videoExts = map[string]bool{".mp4": true, ".mov": true, ".mkv": true, ".webm": true, ".avi": true, ".m4v": true}
 
 // hashLine is one line of `raqib hash --json`. Error names the file.
 type hashLine struct {
@@ -26,6 +23,7 @@ type hashLine struct {
 	MD5     string `json:"md5"`
 	SHA256  string `json:"sha256"`
 	Frames  int    `json:"frames,omitempty"` // videos: vPDQ frame hashes
+	VPDQ    string `json:"vpdq,omitempty"`   // videos: the frames as a bank value
 	Error   string `json:"error,omitempty"`
 }
 
@@ -68,8 +66,11 @@ func runHash(ctx context.Context, c *Config) error {
 
 func hashFile(ctx context.Context, h *pdq.Hasher, path string, maxPixels int) hashLine {
 	line := hashLine{File: path}
-	if videoExts[strings.ToLower(filepath.Ext(path))] {
+	if ingest.IsVideoFile(path) {
 		feats, _, err := vpdq.Hash(ctx, path, vpdq.Options{})
+		if err == nil {
+			line.VPDQ, err = signaltype.VPDQValue(feats)
+		}
 		if err != nil {
 			line.Error = path + ": " + err.Error()
 			return line
@@ -83,7 +84,7 @@ func hashFile(ctx context.Context, h *pdq.Hasher, path string, maxPixels int) ha
 		}
 		defer f.Close()
 		m := source.HashMedia(post.Media{}, f)
-		line.MD5, line.SHA256 = m.MD5, m.SHA256
+		line.MD5, line.SHA256 = m.Hash(signaltype.MD5.Name), m.Hash(signaltype.SHA256.Name)
 		return line
 	}
 	res, err := h.HashFile(path, maxPixels)

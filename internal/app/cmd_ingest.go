@@ -69,8 +69,8 @@ func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "read %d records from %d files in %s: %d imported, %d duplicates, %d edited, %d rejected; %d cases opened (%.0f posts/s)\n",
 		r.Posts+r.Rejected, r.Files, r.Duration.Round(time.Millisecond), r.Inserted, r.Duplicates, r.Edited, r.Rejected, r.Cases,
 		float64(r.Posts)/max(r.Duration.Seconds(), 1e-9))
-	if r.Images > 0 || r.Warnings > 0 {
-		fmt.Fprintf(w, "%d images perceptually hashed; %d warnings\n", r.Images, r.Warnings)
+	if r.Images > 0 || r.Videos > 0 || r.Warnings > 0 {
+		fmt.Fprintf(w, "%d images perceptually hashed, %d videos; %d warnings\n", r.Images, r.Videos, r.Warnings)
 	}
 	if len(r.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped %d files of no known format (media files of an export are expected here; --format reads them as one): %s\n",

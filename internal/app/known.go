@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/detect/known"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -79,16 +81,24 @@ func (k *knownContent) retro(ctx context.Context, added []hashbank.Entry) ([]str
 	if k.banks == nil || len(added) == 0 {
 		return nil, nil
 	}
-	wantText := false
-	for _, e := range added {
-		wantText = wantText || e.Algo == hashbank.AlgoText
+	// Only the types of the added entries can match anything new.
+	var media, text []*signaltype.Type
+	for _, t := range signaltype.All() {
+		if !slices.ContainsFunc(added, func(e hashbank.Entry) bool { return e.Type == t.Name }) {
+			continue
+		}
+		if t.FromText != nil {
+			text = append(text, t)
+		} else {
+			media = append(media, t)
+		}
 	}
 	var scanErr error
-	seq := func(yield func(algo, hash, key string) bool) {
+	seq := func(yield func(typ, value, key string) bool) {
 		stop := errors.New("stop")
-		for _, algo := range []string{hashbank.AlgoMD5, hashbank.AlgoSHA256, hashbank.AlgoPDQ} {
-			err := k.banks.MediaHashes(ctx, algo, func(hash, key string) error {
-				if !yield(algo, hash, key) {
+		for _, t := range media {
+			err := k.banks.MediaHashes(ctx, t.Name, func(v, key string) error {
+				if !yield(t.Name, v, key) {
 					return stop
 				}
 				return nil
@@ -100,12 +110,15 @@ func (k *knownContent) retro(ctx context.Context, added []hashbank.Entry) ([]str
 				return
 			}
 		}
-		if !wantText {
+		if len(text) == 0 {
 			return
 		}
 		err := k.banks.PostTexts(ctx, false, func(key, norm string, _ post.Label) error {
-			if !yield(hashbank.AlgoText, known.TextHash(norm), key) {
-				return stop
+			for _, t := range text {
+				v, ok := t.FromText(norm)
+				if ok && !yield(t.Name, v, key) {
+					return stop
+				}
 			}
 			return nil
 		})

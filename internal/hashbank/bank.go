@@ -1,7 +1,12 @@
+// Package hashbank keeps banks of known content hashes (our own, partners',
+// imported lists such as Tech Against Terrorism's and negative lists of
+// known-benign content) and matches incoming signals against them. Each
+// entry is a value of a type of the signaltype registry, which also says
+// how the type is indexed: exact types through maps, PDQ through a
+// multi-index hashing index (package mih), vPDQ through its frames.
 package hashbank
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,13 +14,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
 // Errors of bank and entry handling.
 var (
-	ErrUnknownAlgo  = errors.New("unknown hash algorithm")
 	ErrUnknownBank  = errors.New("unknown bank")
 	ErrUnknownEntry = errors.New("unknown entry")
 	ErrBadLabel     = errors.New("label not in the taxonomy")
@@ -44,22 +48,14 @@ func (k Kind) Valid() bool {
 	return false
 }
 
-// Hash algorithms. "text" is the exact hash of normalized text that
-// internal/arabic's caller computes; near-duplicate text is neardup's job.
-const (
-	AlgoPDQ    = "pdq"
-	AlgoMD5    = "md5"
-	AlgoSHA256 = "sha256"
-	AlgoText   = "text"
-)
-
 // Bank is a named list of hashes with one policy.
 type Bank struct {
 	Name    string
 	Kind    Kind
 	Enabled bool
 	// Distance is the largest PDQ Hamming distance that counts as a match
-	// for this bank's entries (exact algorithms ignore it).
+	// for this bank's entries, for the types whose registry entry says
+	// BankDistance; the other types use their own threshold.
 	Distance  int
 	Source    string // where the list comes from: "TAT TCAP", a partner's name, "analysts"
 	CreatedAt time.Time
@@ -76,8 +72,8 @@ type Provenance struct {
 type Entry struct {
 	ID         int64
 	Bank       string
-	Algo       string
-	Hash       string // canonical form: lower-case hex, or the text hash as given
+	Type       string // signaltype name
+	Hash       string // the type's canonical form
 	Labels     []post.Label
 	Entity     string // entity registry id, e.g. isis
 	Source     string // where the content was seen
@@ -86,36 +82,14 @@ type Entry struct {
 	AddedAt    time.Time
 }
 
-// CanonicalHash validates hash for algo and returns its canonical form.
-func CanonicalHash(algo, hash string) (string, error) {
-	hash = strings.TrimSpace(hash)
-	hexLen := map[string]int{AlgoPDQ: 64, AlgoMD5: 32, AlgoSHA256: 64}
-	switch algo {
-	case AlgoPDQ, AlgoMD5, AlgoSHA256:
-		if len(hash) != hexLen[algo] {
-			return "", fmt.Errorf("%w: %s wants %d hex digits, got %d characters", ErrBadHash, algo, hexLen[algo], len(hash))
-		}
-		if _, err := hex.DecodeString(hash); err != nil {
-			return "", fmt.Errorf("%w: %w", ErrBadHash, err)
-		}
-		return strings.ToLower(hash), nil
-	case AlgoText:
-		if hash == "" {
-			return "", fmt.Errorf("%w: empty text hash", ErrBadHash)
-		}
-		return hash, nil
-	}
-	return "", fmt.Errorf("%w: %q", ErrUnknownAlgo, algo)
-}
-
-// Validate checks the entry's algorithm, hash and labels and canonicalizes
-// its hash.
+// Validate checks the entry's type, hash and labels and canonicalizes its
+// type name and hash.
 func (e *Entry) Validate() error {
-	h, err := CanonicalHash(e.Algo, e.Hash)
+	h, t, err := signaltype.Canonical(e.Type, e.Hash)
 	if err != nil {
 		return err
 	}
-	e.Hash = h
+	e.Type, e.Hash = t.Name, h
 	for _, l := range e.Labels {
 		if !l.Valid() {
 			return fmt.Errorf("%w: %q", ErrBadLabel, l)
@@ -142,16 +116,17 @@ type Result struct {
 	Vetoed     []Match
 }
 
-// Matcher matches hashes against banks. It is safe for concurrent use:
+// Matcher matches signals against banks. It is safe for concurrent use:
 // queries share a read lock, changes take the write lock.
 type Matcher struct {
 	mu      sync.RWMutex
 	banks   map[string]*Bank
 	entries []Entry
 	byID    map[int64]int
-	pdq     *Index
-	pdqEnt  []int // index id -> position in entries
-	exact   map[string][]int
+	// indexes holds one index per signal type that has entries, built by
+	// the type; pos maps an index's ids to positions in entries.
+	indexes map[*signaltype.Type]signaltype.Index
+	pos     map[*signaltype.Type][]int
 	maxDist int
 }
 
@@ -166,9 +141,8 @@ func (m *Matcher) reset() {
 	m.banks = map[string]*Bank{}
 	m.entries = nil
 	m.byID = map[int64]int{}
-	m.pdq = NewIndex(nil)
-	m.pdqEnt = nil
-	m.exact = map[string][]int{}
+	m.indexes = map[*signaltype.Type]signaltype.Index{}
+	m.pos = map[*signaltype.Type][]int{}
 	m.maxDist = 0
 }
 
@@ -184,21 +158,7 @@ func (m *Matcher) Load(banks []Bank, entries []Entry) error {
 			errs = append(errs, err)
 		}
 	}
-	// Building the index once is much faster than adding hash by hash.
-	var hashes []pdq.Hash
-	for _, e := range entries {
-		h, err := m.prepare(&e)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if e.Algo == AlgoPDQ {
-			hashes = append(hashes, h)
-		}
-		m.store(e)
-	}
-	m.pdq = NewIndex(hashes)
-	return errors.Join(errs...)
+	return errors.Join(append(errs, m.add(entries))...)
 }
 
 // Add adds entries to banks already loaded; invalid entries are skipped and
@@ -206,52 +166,66 @@ func (m *Matcher) Load(banks []Bank, entries []Entry) error {
 func (m *Matcher) Add(entries []Entry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.add(entries)
+}
+
+// add indexes entries type by type, each type's values in one call: an
+// index built at once is much faster than one grown value by value.
+func (m *Matcher) add(entries []Entry) error {
 	var errs []error
+	values := map[*signaltype.Type][]string{}
 	for _, e := range entries {
-		h, err := m.prepare(&e)
-		if err != nil {
+		if err := m.prepare(&e); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if e.Algo == AlgoPDQ {
-			m.pdq.Add(h)
+		t, _ := signaltype.Lookup(e.Type) // prepare validated it
+		i := len(m.entries)
+		m.entries = append(m.entries, e)
+		m.byID[e.ID] = i
+		m.pos[t] = append(m.pos[t], i)
+		values[t] = append(values[t], e.Hash)
+	}
+	for t, vs := range values {
+		ix, ok := m.indexes[t]
+		if !ok {
+			ix = t.Index()
+			m.indexes[t] = ix
 		}
-		m.store(e)
+		if err := ix.Add(vs...); err != nil {
+			// Canonical values that an index refuses are a bug of the type;
+			// drop the type's new entries rather than misnumber the index.
+			errs = append(errs, fmt.Errorf("index %s: %w", t.Name, err))
+			m.pos[t] = m.pos[t][:len(m.pos[t])-len(vs)]
+		}
 	}
 	return errors.Join(errs...)
 }
 
-func (m *Matcher) prepare(e *Entry) (pdq.Hash, error) {
+func (m *Matcher) prepare(e *Entry) error {
 	if err := e.Validate(); err != nil {
-		return pdq.Hash{}, fmt.Errorf("entry %d: %w", e.ID, err)
+		return fmt.Errorf("entry %d: %w", e.ID, err)
 	}
 	if _, ok := m.banks[e.Bank]; !ok {
-		return pdq.Hash{}, fmt.Errorf("entry %d: %w %q", e.ID, ErrUnknownBank, e.Bank)
+		return fmt.Errorf("entry %d: %w %q", e.ID, ErrUnknownBank, e.Bank)
 	}
 	if _, dup := m.byID[e.ID]; dup {
-		return pdq.Hash{}, fmt.Errorf("entry %d: %w", e.ID, ErrDuplicateID)
+		return fmt.Errorf("entry %d: %w", e.ID, ErrDuplicateID)
 	}
 	e.Labels = slices.Clone(e.Labels)
-	if e.Algo != AlgoPDQ {
-		return pdq.Hash{}, nil
-	}
-	h, err := pdq.ParseHash(e.Hash)
-	if err != nil {
-		return pdq.Hash{}, fmt.Errorf("entry %d: %w", e.ID, err)
-	}
-	return h, nil
+	return nil
 }
 
-func (m *Matcher) store(e Entry) {
-	i := len(m.entries)
-	m.entries = append(m.entries, e)
-	m.byID[e.ID] = i
-	if e.Algo == AlgoPDQ {
-		m.pdqEnt = append(m.pdqEnt, i)
-		return
+// Has reports whether any entry of type typ is loaded, so that callers
+// skip computing values nothing could match.
+func (m *Matcher) Has(typ string) bool {
+	t, err := signaltype.Lookup(typ)
+	if err != nil {
+		return false
 	}
-	k := e.Algo + ":" + e.Hash
-	m.exact[k] = append(m.exact[k], i)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.pos[t]) > 0
 }
 
 // PutBank adds a bank or replaces the settings of the bank of that name;
@@ -310,36 +284,48 @@ func (m *Matcher) Banks() []Bank {
 	return out
 }
 
-// Match looks hash up in every enabled bank. PDQ hashes match within each
-// bank's Distance; the other algorithms match exactly.
-func (m *Matcher) Match(algo, hash string) (Result, error) {
-	h, err := CanonicalHash(algo, hash)
+// Match looks a value of signal type typ up in every enabled bank. Types
+// with a distance match within their threshold (for PDQ, each bank's
+// Distance); the others match exactly.
+func (m *Matcher) Match(typ, value string) (Result, error) {
+	v, t, err := signaltype.Canonical(typ, value)
 	if err != nil {
 		return Result{}, err
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	ix, ok := m.indexes[t]
+	if !ok {
+		return Result{}, nil
+	}
+	radius := t.Threshold
+	if t.BankDistance {
+		radius = m.maxDist
+	}
+	hits, err := ix.Query(v, radius)
+	if err != nil {
+		return Result{}, err
+	}
 	var found []Match
-	if algo == AlgoPDQ {
-		q, err := pdq.ParseHash(h)
-		if err != nil {
-			return Result{}, err
-		}
-		for _, r := range m.pdq.Query(q, m.maxDist) {
-			found = m.appendIfLive(found, m.pdqEnt[r.ID], r.Distance)
-		}
-	} else {
-		for _, i := range m.exact[algo+":"+h] {
-			found = m.appendIfLive(found, i, 0)
-		}
+	for _, h := range hits {
+		found = m.appendIfLive(found, t, m.pos[t][h.ID], h.Distance)
 	}
 	return split(found), nil
 }
 
-func (m *Matcher) appendIfLive(found []Match, i, dist int) []Match {
+// Threshold is the largest distance of type t that counts as a match in
+// bank b.
+func Threshold(t *signaltype.Type, b Bank) int {
+	if t.BankDistance {
+		return b.Distance
+	}
+	return t.Threshold
+}
+
+func (m *Matcher) appendIfLive(found []Match, t *signaltype.Type, i, dist int) []Match {
 	e := &m.entries[i]
 	b := m.banks[e.Bank]
-	if !e.Enabled || !b.Enabled || dist > b.Distance {
+	if !e.Enabled || !b.Enabled || dist > Threshold(t, *b) {
 		return found
 	}
 	e2 := *e

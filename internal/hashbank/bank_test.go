@@ -2,6 +2,9 @@ package hashbank
 
 import (
 	"errors"
+	"github.com/raqib-project/raqib/internal/hashbank/mih"
+	"github.com/raqib-project/raqib/internal/pdq"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -9,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -28,16 +30,16 @@ func testBanks() []Bank {
 }
 
 func flip(h pdq.Hash, n int) pdq.Hash {
-	return Perturb(h, n, rand.New(rand.NewPCG(uint64(n), 1)))
+	return mih.Perturb(h, n, rand.New(rand.NewPCG(uint64(n), 1)))
 }
 
 func testEntries() []Entry {
 	prov := Provenance{SharedBy: "unit-7", SharedAt: t0, CaseRef: "CASE-12"}
 	return []Entry{
-		{ID: 1, Bank: "own", Algo: AlgoPDQ, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda}, Entity: "isis", Source: "telegram", Provenance: prov, Enabled: true, AddedAt: t0},
-		{ID: 2, Bank: "tat", Algo: AlgoPDQ, Hash: flip(pdqBase, 10).String(), Labels: []post.Label{post.Propaganda, post.Recruitment}, Entity: "isis", Enabled: true, AddedAt: t0},
-		{ID: 3, Bank: "tat", Algo: AlgoMD5, Hash: strings.ToUpper(md5Hash), Labels: []post.Label{post.Instruction}, Enabled: true, AddedAt: t0},
-		{ID: 4, Bank: "benign", Algo: AlgoPDQ, Hash: pdq.Hash{1, 2, 3, 4}.String(), Enabled: true, AddedAt: t0},
+		{ID: 1, Bank: "own", Type: signaltype.PDQ.Name, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda}, Entity: "isis", Source: "telegram", Provenance: prov, Enabled: true, AddedAt: t0},
+		{ID: 2, Bank: "tat", Type: signaltype.PDQ.Name, Hash: flip(pdqBase, 10).String(), Labels: []post.Label{post.Propaganda, post.Recruitment}, Entity: "isis", Enabled: true, AddedAt: t0},
+		{ID: 3, Bank: "tat", Type: signaltype.MD5.Name, Hash: strings.ToUpper(md5Hash), Labels: []post.Label{post.Instruction}, Enabled: true, AddedAt: t0},
+		{ID: 4, Bank: "benign", Type: signaltype.PDQ.Name, Hash: pdq.Hash{1, 2, 3, 4}.String(), Enabled: true, AddedAt: t0},
 	}
 }
 
@@ -66,13 +68,13 @@ func TestMatcherMatch(t *testing.T) {
 		want, suppressed []int64
 		err              error
 	}{
-		{name: "exact pdq hits own and tat", algo: AlgoPDQ, hash: pdqBase.String(), want: []int64{1, 2}},
-		{name: "pdq 20 bits off: own only (tat radius 16)", algo: AlgoPDQ, hash: flip(pdqBase, 20).String(), want: []int64{1}},
-		{name: "pdq far away", algo: AlgoPDQ, hash: pdq.Hash{}.String()},
-		{name: "md5 is case-insensitive", algo: AlgoMD5, hash: md5Hash, want: []int64{3}},
-		{name: "md5 miss", algo: AlgoMD5, hash: strings.Repeat("0", 32)},
-		{name: "bad hex", algo: AlgoMD5, hash: "xyz", err: ErrBadHash},
-		{name: "unknown algo", algo: "sha1", hash: md5Hash, err: ErrUnknownAlgo},
+		{name: "exact pdq hits own and tat", algo: signaltype.PDQ.Name, hash: pdqBase.String(), want: []int64{1, 2}},
+		{name: "pdq 20 bits off: own only (tat radius 16)", algo: signaltype.PDQ.Name, hash: flip(pdqBase, 20).String(), want: []int64{1}},
+		{name: "pdq far away", algo: signaltype.PDQ.Name, hash: pdq.Hash{}.String()},
+		{name: "md5 is case-insensitive", algo: signaltype.MD5.Name, hash: md5Hash, want: []int64{3}},
+		{name: "md5 miss", algo: signaltype.MD5.Name, hash: strings.Repeat("0", 32)},
+		{name: "bad hex", algo: signaltype.MD5.Name, hash: "xyz", err: signaltype.ErrBadValue},
+		{name: "unknown algo", algo: "sha1", hash: md5Hash, err: signaltype.ErrUnknown},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,7 +91,7 @@ func TestMatcherMatch(t *testing.T) {
 
 func TestMatcherProvenance(t *testing.T) {
 	m := newTestMatcher(t)
-	r, err := m.Match(AlgoPDQ, flip(pdqBase, 3).String())
+	r, err := m.Match(signaltype.PDQ.Name, flip(pdqBase, 3).String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestMatcherProvenance(t *testing.T) {
 		t.Fatalf("match lacks provenance: %+v", got)
 	}
 	got.Entry.Labels[0] = post.News
-	again, _ := m.Match(AlgoPDQ, flip(pdqBase, 3).String())
+	again, _ := m.Match(signaltype.PDQ.Name, flip(pdqBase, 3).String())
 	if again.Matches[i].Entry.Labels[0] != post.Propaganda {
 		t.Fatal("a caller changed the matcher's labels through a result")
 	}
@@ -112,7 +114,7 @@ func TestMatcherProvenance(t *testing.T) {
 func TestMatcherNegativeBank(t *testing.T) {
 	m := newTestMatcher(t)
 	// A positive entry right beside the benign one: the negative bank must win.
-	if err := m.Add([]Entry{{ID: 9, Bank: "own", Algo: AlgoPDQ, Hash: flip(pdq.Hash{1, 2, 3, 4}, 12).String(), Labels: []post.Label{post.Propaganda}, Enabled: true}}); err != nil {
+	if err := m.Add([]Entry{{ID: 9, Bank: "own", Type: signaltype.PDQ.Name, Hash: flip(pdq.Hash{1, 2, 3, 4}, 12).String(), Labels: []post.Label{post.Propaganda}, Enabled: true}}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -126,7 +128,7 @@ func TestMatcherNegativeBank(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := m.Match(AlgoPDQ, tc.q.String())
+			r, err := m.Match(signaltype.PDQ.Name, tc.q.String())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +161,7 @@ func TestMatcherEnableDisable(t *testing.T) {
 			if err := s.do(); err != nil {
 				t.Fatal(err)
 			}
-			r, _ := m.Match(AlgoPDQ, q)
+			r, _ := m.Match(signaltype.PDQ.Name, q)
 			if got := ids(r.Matches); !slices.Equal(got, s.want) {
 				t.Fatalf("matches %v, want %v", got, s.want)
 			}
@@ -176,18 +178,18 @@ func TestMatcherEnableDisable(t *testing.T) {
 func TestMatcherLoadSkipsBadEntries(t *testing.T) {
 	m := NewMatcher()
 	entries := append(testEntries(),
-		Entry{ID: 10, Bank: "own", Algo: AlgoPDQ, Hash: "zz", Enabled: true},
-		Entry{ID: 11, Bank: "ghost", Algo: AlgoMD5, Hash: md5Hash, Enabled: true},
-		Entry{ID: 12, Bank: "own", Algo: AlgoMD5, Hash: md5Hash, Labels: []post.Label{"jihad"}, Enabled: true},
-		Entry{ID: 1, Bank: "own", Algo: AlgoMD5, Hash: md5Hash, Enabled: true},
+		Entry{ID: 10, Bank: "own", Type: signaltype.PDQ.Name, Hash: "zz", Enabled: true},
+		Entry{ID: 11, Bank: "ghost", Type: signaltype.MD5.Name, Hash: md5Hash, Enabled: true},
+		Entry{ID: 12, Bank: "own", Type: signaltype.MD5.Name, Hash: md5Hash, Labels: []post.Label{"jihad"}, Enabled: true},
+		Entry{ID: 1, Bank: "own", Type: signaltype.MD5.Name, Hash: md5Hash, Enabled: true},
 	)
 	err := m.Load(testBanks(), entries)
-	for _, want := range []error{ErrBadHash, ErrUnknownBank, ErrBadLabel, ErrDuplicateID} {
+	for _, want := range []error{signaltype.ErrBadValue, ErrUnknownBank, ErrBadLabel, ErrDuplicateID} {
 		if !errors.Is(err, want) {
 			t.Errorf("Load error %v does not report %v", err, want)
 		}
 	}
-	r, _ := m.Match(AlgoPDQ, pdqBase.String())
+	r, _ := m.Match(signaltype.PDQ.Name, pdqBase.String())
 	if !slices.Equal(ids(r.Matches), []int64{1, 2}) {
 		t.Fatalf("good entries not loaded: %v", ids(r.Matches))
 	}
@@ -199,7 +201,7 @@ func TestMatcherConcurrent(t *testing.T) {
 	for i := range 4 {
 		wg.Go(func() {
 			for j := range 200 {
-				if _, err := m.Match(AlgoPDQ, flip(pdqBase, j%40).String()); err != nil {
+				if _, err := m.Match(signaltype.PDQ.Name, flip(pdqBase, j%40).String()); err != nil {
 					t.Error(err)
 				}
 			}
@@ -207,7 +209,7 @@ func TestMatcherConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for j := range 200 {
 				_ = m.SetBankEnabled("tat", j%2 == 0)
-				if err := m.Add([]Entry{{ID: int64(1000 + i*1000 + j), Bank: "own", Algo: AlgoPDQ, Hash: flip(pdqBase, j%50).String(), Enabled: true}}); err != nil {
+				if err := m.Add([]Entry{{ID: int64(1000 + i*1000 + j), Bank: "own", Type: signaltype.PDQ.Name, Hash: flip(pdqBase, j%50).String(), Enabled: true}}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -222,7 +224,7 @@ func TestMatcherPutBank(t *testing.T) {
 		t.Fatal(err)
 	}
 	far := flip(pdqBase, 40)
-	if err := m.Add([]Entry{{ID: 70, Bank: "partner", Algo: AlgoPDQ, Hash: far.String(), Enabled: true}}); err != nil {
+	if err := m.Add([]Entry{{ID: 70, Bank: "partner", Type: signaltype.PDQ.Name, Hash: far.String(), Enabled: true}}); err != nil {
 		t.Fatal(err)
 	}
 	q := flip(far, 6).String()
@@ -239,7 +241,7 @@ func TestMatcherPutBank(t *testing.T) {
 			if err := m.PutBank(Bank{Name: "partner", Kind: KindPartner, Enabled: true, Distance: s.distance}); err != nil {
 				t.Fatal(err)
 			}
-			r, _ := m.Match(AlgoPDQ, q)
+			r, _ := m.Match(signaltype.PDQ.Name, q)
 			if got := ids(r.Matches); !slices.Equal(got, s.want) {
 				t.Fatalf("matches %v, want %v", got, s.want)
 			}
@@ -247,5 +249,41 @@ func TestMatcherPutBank(t *testing.T) {
 	}
 	if err := m.PutBank(Bank{Name: "x", Kind: "friendly"}); !errors.Is(err, ErrBadBank) {
 		t.Fatalf("bad kind: %v", err)
+	}
+}
+
+// TestMatcherTypeThresholds: a bank's distance is a PDQ radius; the other
+// types with a distance keep their own threshold.
+func TestMatcherTypeThresholds(t *testing.T) {
+	m := NewMatcher()
+	sig := strings.Repeat("0123abcd", 128)
+	// 30 of 128 signature words differ: within minhash's 38 although the
+	// bank allows PDQ distance 4 only.
+	near := strings.Repeat("ffffffff", 30) + sig[8*30:]
+	far := strings.Repeat("ffffffff", 60) + sig[8*60:]
+	err := m.Load([]Bank{{Name: "strict", Kind: KindOwn, Enabled: true, Distance: 4}}, []Entry{
+		{ID: 1, Bank: "strict", Type: "minhash", Hash: sig, Enabled: true},
+		{ID: 2, Bank: "strict", Type: "PDQ", Hash: pdqBase.String(), Enabled: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		typ, value string
+		want       []int64
+	}{
+		{"minhash", near, []int64{1}},
+		{"minhash", far, nil},
+		{"pdq", flip(pdqBase, 4).String(), []int64{2}},
+		{"pdq", flip(pdqBase, 5).String(), nil},
+		{"md5", md5Hash, nil},
+	} {
+		r, err := m.Match(tc.typ, tc.value)
+		if err != nil || !slices.Equal(ids(r.Matches), tc.want) {
+			t.Errorf("%s: matches %v (%v), want %v", tc.typ, ids(r.Matches), err, tc.want)
+		}
+	}
+	if !m.Has("minhash") || !m.Has("pdq") || m.Has("vpdq") || m.Has("nope") {
+		t.Error("Has does not tell the loaded types")
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
 // Errors of the import formats.
@@ -19,7 +19,7 @@ var (
 	ErrMissingField = errors.New("missing field")
 	ErrBadTime      = errors.New("bad time")
 	ErrBadRecord    = errors.New("bad record")
-	ErrNotPDQ       = errors.New("not a pdq entry")
+	ErrMixedTypes   = errors.New("the format holds one signal type per file")
 	ErrBadCell      = errors.New("cell cannot be written")
 )
 
@@ -44,7 +44,7 @@ func (e *RowError) Unwrap() error { return e.Err }
 // Entry fields a table column can fill.
 const (
 	fHash       = "hash"
-	fAlgo       = "algo"
+	fType       = "type"
 	fLabels     = "labels"
 	fEntity     = "entity"
 	fSource     = "source"
@@ -63,44 +63,53 @@ type tableFormat struct {
 	// headerless gives the fields of a file without a header row, which is
 	// recognised by a hash in its first cell; nil means a header is required.
 	headerless []string
-	algo       string // the algorithm when there is no algo column
-	header     []string
+	// typ is the signal type of files without a type column; a column that
+	// the registry names as a type's HashColumn (pdq_hash) sets it too.
+	typ    string
+	header []string
+	// typedHeader replaces the hash column of header with the HashColumn of
+	// the type written.
+	typedHeader bool
 }
 
-// csvFormat is raqib's own exchange format: a header row with hash, algo,
-// labels (separated by '|'), entity, source and provenance, the latter
-// written "shared_by|shared_at|case_ref" with shared_at in RFC 3339.
+// csvFormat is raqib's own exchange format: a header row with hash, algo
+// (the signal type's name; "type" is accepted too), labels (separated by
+// '|'), entity, source and provenance, the latter written
+// "shared_by|shared_at|case_ref" with shared_at in RFC 3339.
 var csvFormat = tableFormat{
 	name: "csv",
 	aliases: map[string]string{
-		"hash": fHash, "algo": fAlgo, "labels": fLabels, "entity": fEntity,
+		"hash": fHash, "algo": fType, "type": fType, "labels": fLabels, "entity": fEntity,
 		"source": fSource, "provenance": fProvenance,
 	},
-	required: []string{fHash, fAlgo},
+	required: []string{fHash, fType},
 	header:   []string{"hash", "algo", "labels", "entity", "source", "provenance"},
 }
 
-// hmaFormat reads PDQ hash lists in the shape of Meta's Hasher-Matcher-
+// hmaFormat reads hash lists in the shape of Meta's Hasher-Matcher-
 // Actioner and ThreatExchange exports. No sample export was at hand, so
-// the column names are our reading of those tools' vocabulary: a pdq_hash
-// column (also accepted: hash, signal_value); quality and signal_type,
-// which are ignored; our optional labels, entity, source, shared_by,
-// shared_at and case_ref (content_id and bank_content_id are read as the
-// case reference). Unknown columns are an error, so a real export that
-// differs is noticed rather than misread. A file whose first cell is a
-// hash has no header and is read as pdq_hash[,quality].
+// the column names are our reading of those tools' vocabulary: a hash
+// column named by its signal type's HashColumn in the registry (pdq_hash,
+// vpdq_hash), or hash or signal_value holding PDQ unless a signal_type
+// column names the type; quality, which is ignored; our optional labels,
+// entity, source, shared_by, shared_at and case_ref (content_id and
+// bank_content_id are read as the case reference). Unknown columns are an
+// error, so a real export that differs is noticed rather than misread. A
+// file whose first cell is a PDQ hash has no header and is read as
+// pdq_hash[,quality].
 var hmaFormat = tableFormat{
 	name: "hma",
 	aliases: map[string]string{
-		"pdq_hash": fHash, "hash": fHash, "signal_value": fHash, "quality": fIgnored,
-		"signal_type": fIgnored, "labels": fLabels, "entity": fEntity, "source": fSource,
+		"hash": fHash, "signal_value": fHash, "quality": fIgnored,
+		"signal_type": fType, "labels": fLabels, "entity": fEntity, "source": fSource,
 		"shared_by": fSharedBy, "shared_at": fSharedAt, "case_ref": fCaseRef,
 		"content_id": fCaseRef, "bank_content_id": fCaseRef,
 	},
-	required:   []string{fHash},
-	headerless: []string{fHash, fIgnored},
-	algo:       AlgoPDQ,
-	header:     []string{"pdq_hash", "labels", "entity", "source", "shared_by", "shared_at", "case_ref"},
+	required:    []string{fHash},
+	headerless:  []string{fHash, fIgnored},
+	typ:         signaltype.PDQ.Name,
+	header:      []string{"pdq_hash", "labels", "entity", "source", "shared_by", "shared_at", "case_ref"},
+	typedHeader: true,
 }
 
 // ReadCSV reads raqib's CSV format (see WriteCSV) into entries of bank,
@@ -109,7 +118,7 @@ func ReadCSV(r io.Reader, file, bank string) ([]Entry, []*RowError, error) {
 	return csvFormat.read(r, file, bank)
 }
 
-// ReadHMACSV reads a PDQ hash CSV from HMA or ThreatExchange tooling.
+// ReadHMACSV reads a hash CSV from HMA or ThreatExchange tooling.
 func ReadHMACSV(r io.Reader, file, bank string) ([]Entry, []*RowError, error) {
 	return hmaFormat.read(r, file, bank)
 }
@@ -117,7 +126,8 @@ func ReadHMACSV(r io.Reader, file, bank string) ([]Entry, []*RowError, error) {
 // WriteCSV writes entries in raqib's CSV format.
 func WriteCSV(w io.Writer, entries []Entry) error { return csvFormat.write(w, entries) }
 
-// WriteHMACSV writes PDQ entries as an HMA-style CSV; other algorithms
+// WriteHMACSV writes entries of one signal type that has an HMA hash
+// column (PDQ, vPDQ) as an HMA-style CSV; other types, and a mix of types,
 // are an error.
 func WriteHMACSV(w io.Writer, entries []Entry) error { return hmaFormat.write(w, entries) }
 
@@ -127,6 +137,7 @@ func (f tableFormat) read(r io.Reader, file, bank string) ([]Entry, []*RowError,
 	cr.LazyQuotes = true
 	var (
 		cols    []string
+		typ     string
 		entries []Entry
 		bad     []*RowError
 	)
@@ -145,14 +156,14 @@ func (f tableFormat) read(r io.Reader, file, bank string) ([]Entry, []*RowError,
 		}
 		line, _ := cr.FieldPos(0)
 		if cols == nil {
-			if cols, err = f.columns(rec); err != nil {
+			if cols, typ, err = f.columns(rec); err != nil {
 				return nil, nil, fmt.Errorf("%s:%d: %w", file, line, err)
 			}
-			if !slices.Equal(cols, f.headerless) || !looksLikeHash(rec[0]) {
+			if !slices.Equal(cols, f.headerless) || !f.looksLikeHash(rec[0]) {
 				continue
 			}
 		}
-		e := Entry{Bank: bank, Algo: f.algo, Enabled: true}
+		e := Entry{Bank: bank, Type: typ, Enabled: true}
 		if rerr := f.fill(&e, cols, rec); rerr != nil {
 			rerr.File, rerr.Line = file, line
 			bad = append(bad, rerr)
@@ -166,34 +177,57 @@ func (f tableFormat) read(r io.Reader, file, bank string) ([]Entry, []*RowError,
 	return entries, bad, nil
 }
 
-func looksLikeHash(s string) bool {
-	_, err := pdq.ParseHash(strings.TrimSpace(s))
+// looksLikeHash reports whether s is a value of the format's default type,
+// which marks a headerless file.
+func (f tableFormat) looksLikeHash(s string) bool {
+	_, _, err := signaltype.Canonical(f.typ, s)
 	return err == nil
 }
 
-// columns maps a header row to fields, or picks the headerless layout.
-func (f tableFormat) columns(rec []string) ([]string, error) {
-	if f.headerless != nil && len(rec) > 0 && looksLikeHash(rec[0]) {
-		return f.headerless, nil
+// column maps a header name to a field, and to a signal type when the name
+// is a type's hash column.
+func (f tableFormat) column(name string) (field, typ string, ok bool) {
+	if field, ok := f.aliases[name]; ok {
+		return field, "", true
+	}
+	if f.typedHeader {
+		for _, t := range signaltype.All() {
+			if t.HashColumn != "" && t.HashColumn == name {
+				return fHash, t.Name, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// columns maps a header row to fields, or picks the headerless layout, and
+// returns the signal type the header implies.
+func (f tableFormat) columns(rec []string) ([]string, string, error) {
+	if f.headerless != nil && len(rec) > 0 && f.looksLikeHash(rec[0]) {
+		return f.headerless, f.typ, nil
 	}
 	cols := make([]string, len(rec))
+	typ := f.typ
 	for i, name := range rec {
 		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
-		field, ok := f.aliases[name]
+		field, t, ok := f.column(name)
 		if !ok {
-			return nil, fmt.Errorf("%w: unknown column %q for the %s format", ErrBadHeader, name, f.name)
+			return nil, "", fmt.Errorf("%w: unknown column %q for the %s format", ErrBadHeader, name, f.name)
 		}
 		if field != fIgnored && slices.Contains(cols[:i], field) {
-			return nil, fmt.Errorf("%w: column %q given twice", ErrBadHeader, name)
+			return nil, "", fmt.Errorf("%w: column %q given twice", ErrBadHeader, name)
+		}
+		if t != "" {
+			typ = t
 		}
 		cols[i] = field
 	}
 	for _, req := range f.required {
 		if !slices.Contains(cols, req) {
-			return nil, fmt.Errorf("%w: no %s column", ErrBadHeader, req)
+			return nil, "", fmt.Errorf("%w: no %s column", ErrBadHeader, req)
 		}
 	}
-	return cols, nil
+	return cols, typ, nil
 }
 
 func (f tableFormat) fill(e *Entry, cols, rec []string) *RowError {
@@ -213,8 +247,8 @@ func (f tableFormat) fill(e *Entry, cols, rec []string) *RowError {
 		field := fHash
 		if errors.Is(err, ErrBadLabel) {
 			field = fLabels
-		} else if errors.Is(err, ErrUnknownAlgo) {
-			field = fAlgo
+		} else if errors.Is(err, signaltype.ErrUnknown) {
+			field = fType
 		}
 		return &RowError{Field: field, Err: err}
 	}
@@ -226,8 +260,10 @@ func setField(e *Entry, field, v string) error {
 	switch field {
 	case fHash:
 		e.Hash = v
-	case fAlgo:
-		e.Algo = strings.ToLower(v)
+	case fType:
+		if v != "" {
+			e.Type = strings.ToLower(v)
+		}
 	case fLabels:
 		e.Labels, err = parseLabels(v)
 	case fEntity:
@@ -314,8 +350,8 @@ func cell(e Entry, field string) (string, error) {
 	switch field {
 	case fHash:
 		return e.Hash, nil
-	case fAlgo:
-		return e.Algo, nil
+	case fType:
+		return e.Type, nil
 	case fLabels:
 		return formatLabels(e.Labels), nil
 	case fEntity:
@@ -346,18 +382,42 @@ func cell(e Entry, field string) (string, error) {
 	return "", nil
 }
 
+// writeHeader returns the header to write entries with: for a typed
+// header, the hash column is that of the entries' one type.
+func (f tableFormat) writeHeader(entries []Entry) ([]string, error) {
+	if !f.typedHeader {
+		return f.header, nil
+	}
+	typ := f.typ
+	if len(entries) > 0 {
+		typ = entries[0].Type
+	}
+	t, err := signaltype.Lookup(typ)
+	if err != nil || t.HashColumn == "" {
+		return nil, fmt.Errorf("write %s: %w: type %q has no hash column", f.name, ErrMixedTypes, typ)
+	}
+	for _, e := range entries {
+		if e.Type != t.Name {
+			return nil, fmt.Errorf("write %s: entry %d: %w: %q after %q", f.name, e.ID, ErrMixedTypes, e.Type, t.Name)
+		}
+	}
+	return append([]string{t.HashColumn}, f.header[1:]...), nil
+}
+
 func (f tableFormat) write(w io.Writer, entries []Entry) error {
+	header, err := f.writeHeader(entries)
+	if err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(f.header); err != nil {
+	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("write %s: %w", f.name, err)
 	}
-	row := make([]string, len(f.header))
+	row := make([]string, len(header))
 	for _, e := range entries {
-		if f.algo != "" && e.Algo != f.algo {
-			return fmt.Errorf("entry %d: %w: algo %q", e.ID, ErrNotPDQ, e.Algo)
-		}
-		for i, name := range f.header {
-			v, err := cell(e, f.aliases[name])
+		for i, name := range header {
+			field, _, _ := f.column(name)
+			v, err := cell(e, field)
 			if err != nil {
 				return fmt.Errorf("write %s: %w", f.name, err)
 			}

@@ -3,10 +3,12 @@ package hashbank
 import (
 	"bytes"
 	"errors"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +40,7 @@ func TestReadFixtures(t *testing.T) {
 				"text:c29tZSBub3JtYWxpemVkIHRleHQ",
 			},
 			wantBad: []wantBad{
-				{5, "hash", ErrBadHash}, {6, "labels", ErrBadLabel}, {7, "algo", ErrUnknownAlgo},
+				{5, "hash", signaltype.ErrBadValue}, {6, "labels", ErrBadLabel}, {7, "type", signaltype.ErrUnknown},
 				{8, "provenance", ErrBadTime}, {9, "hash", ErrMissingField},
 			},
 		},
@@ -48,7 +50,7 @@ func TestReadFixtures(t *testing.T) {
 				"f162eb9daab170c0567fe3632d9a5548c5612982dd5e374a7424ebbc8a835c95",
 				"b062eb9d2ab170c0567fcb672d9a5548c5612982dd5e374a7424ebbc8b135cb5",
 			},
-			wantBad: []wantBad{{4, "hash", ErrBadHash}, {5, "labels", ErrBadLabel}},
+			wantBad: []wantBad{{4, "hash", signaltype.ErrBadValue}, {5, "labels", ErrBadLabel}},
 		},
 		{
 			name: "hma csv without header", file: "hma-headerless.csv", read: ReadHMACSV,
@@ -56,7 +58,7 @@ func TestReadFixtures(t *testing.T) {
 				"f162eb9daab170c0567fe3632d9a5548c5612982dd5e374a7424ebbc8a835c95",
 				"b062eb9d2ab170c0567fcb672d9a5548c5612982dd5e374a7424ebbc8b135cb5",
 			},
-			wantBad: []wantBad{{3, "hash", ErrBadHash}},
+			wantBad: []wantBad{{3, "hash", signaltype.ErrBadValue}},
 		},
 		{
 			name: "tat json", file: "tat.json", read: ReadTATJSON,
@@ -65,7 +67,7 @@ func TestReadFixtures(t *testing.T) {
 				"0123456789abcdeffedcba98765432100f0f0f0f0f0f0f0ff0f0f0f0f0f0f0f0",
 			},
 			wantBad: []wantBad{
-				{17, "hash_type", ErrUnknownAlgo}, {21, "classification", ErrBadLabel},
+				{17, "hash_type", signaltype.ErrUnknown}, {21, "classification", ErrBadLabel},
 				{26, "", ErrBadRecord}, {27, "date_added", ErrBadTime}, {32, "hash", ErrBadRecord},
 			},
 		},
@@ -115,7 +117,7 @@ func TestReadDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Entry{
-		Bank: "tat", Algo: AlgoMD5, Hash: "d41d8cd98f00b204e9800998ecf8427e", Labels: []post.Label{post.Propaganda},
+		Bank: "tat", Type: signaltype.MD5.Name, Hash: "d41d8cd98f00b204e9800998ecf8427e", Labels: []post.Label{post.Propaganda},
 		Entity: "isis", Source: "archive.org", Enabled: true,
 		Provenance: Provenance{SharedAt: time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC), CaseRef: "TAT-2026-001"},
 	}
@@ -157,15 +159,20 @@ func TestReadFatal(t *testing.T) {
 func roundTripEntries() []Entry {
 	at := time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
 	return []Entry{
-		{Bank: "x", Algo: AlgoPDQ, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda, post.Threat}, Entity: "isis",
+		{Bank: "x", Type: signaltype.PDQ.Name, Hash: pdqBase.String(), Labels: []post.Label{post.Propaganda, post.Threat}, Entity: "isis",
 			Source: "telegram, channel \"A\"", Provenance: Provenance{SharedBy: "partner-3", SharedAt: at, CaseRef: "C-9"}, Enabled: true},
-		{Bank: "x", Algo: AlgoPDQ, Hash: flip(pdqBase, 9).String(), Enabled: true},
-		{Bank: "x", Algo: AlgoMD5, Hash: md5Hash, Labels: []post.Label{post.Instruction}, Entity: "aq", Enabled: true,
+		{Bank: "x", Type: signaltype.PDQ.Name, Hash: flip(pdqBase, 9).String(), Enabled: true},
+		{Bank: "x", Type: signaltype.MD5.Name, Hash: md5Hash, Labels: []post.Label{post.Instruction}, Entity: "aq", Enabled: true,
 			Provenance: Provenance{SharedBy: "وحدة ٧", CaseRef: "ملف-3"}},
-		{Bank: "x", Algo: AlgoSHA256, Hash: strings.Repeat("ab", 32), Source: "https://example.org/a?b=1", Enabled: true},
-		{Bank: "x", Algo: AlgoText, Hash: "txt:1f2e", Labels: []post.Label{post.News}, Enabled: true},
+		{Bank: "x", Type: signaltype.SHA256.Name, Hash: strings.Repeat("ab", 32), Source: "https://example.org/a?b=1", Enabled: true},
+		{Bank: "x", Type: signaltype.TextSHA256.Name, Hash: "txt:1f2e", Labels: []post.Label{post.News}, Enabled: true},
+		{Bank: "x", Type: signaltype.VPDQ.Name, Hash: vpdqValue, Labels: []post.Label{post.Propaganda}, Enabled: true},
+		{Bank: "x", Type: signaltype.TextMinHash.Name, Hash: strings.Repeat("0123abcd", 128), Enabled: true},
 	}
 }
+
+// vpdqValue is a canonical vPDQ value of three frames.
+var vpdqValue = "0,90," + pdqBase.String() + ",0.000;1,90," + flip(pdqBase, 40).String() + ",1.000;2,40," + flip(pdqBase, 80).String() + ",2.000"
 
 func TestRoundTrip(t *testing.T) {
 	all := roundTripEntries()
@@ -177,7 +184,8 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{name: "csv", entries: all, write: WriteCSV, read: ReadCSV},
 		{name: "hma csv", entries: all[:2], write: WriteHMACSV, read: ReadHMACSV},
-		{name: "tat json", entries: all[:4], write: WriteTATJSON, read: ReadTATJSON},
+		{name: "hma csv of videos", entries: all[5:6], write: WriteHMACSV, read: ReadHMACSV},
+		{name: "tat json", entries: append(slices.Clone(all[:4]), all[5]), write: WriteTATJSON, read: ReadTATJSON},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,14 +214,46 @@ func TestWriteRefuses(t *testing.T) {
 		e     Entry
 		err   error
 	}{
-		{name: "hma md5", write: WriteHMACSV, e: all[2], err: ErrNotPDQ},
-		{name: "tat text", write: WriteTATJSON, e: all[4], err: ErrUnknownAlgo},
+		{name: "hma md5", write: WriteHMACSV, e: all[2], err: ErrMixedTypes},
+		{name: "tat text", write: WriteTATJSON, e: all[4], err: signaltype.ErrUnknown},
+		{name: "tat minhash", write: WriteTATJSON, e: all[6], err: signaltype.ErrUnknown},
 		{name: "csv pipe in provenance", write: WriteCSV, e: piped, err: ErrBadCell},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.write(io.Discard, []Entry{tc.e}); !errors.Is(err, tc.err) {
 				t.Fatalf("err %v, want %v", err, tc.err)
+			}
+		})
+	}
+	if err := WriteHMACSV(io.Discard, []Entry{all[0], all[5]}); !errors.Is(err, ErrMixedTypes) {
+		t.Errorf("hma pdq and vpdq in one file: %v, want ErrMixedTypes", err)
+	}
+}
+
+// TestReadHMATypes reads the type of HMA-style rows from the hash column's
+// name or from a signal_type column.
+func TestReadHMATypes(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+		bad      int
+	}{
+		{"vpdq_hash column", "vpdq_hash,labels\n\"" + vpdqValue + "\",propaganda\n", []string{"vpdq"}, 0},
+		{"signal_type column", "signal_type,signal_value\nvpdq,\"" + vpdqValue + "\"\npdq," + pdqBase.String() + "\nvideo_md5," + md5Hash + "\nphoto_sha1,ab\n", []string{"vpdq", "pdq", "md5"}, 1},
+		{"pdq by default", "hash\n" + pdqBase.String() + "\n", []string{"pdq"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			es, bad, err := ReadHMACSV(strings.NewReader(tc.in), "hma.csv", "b")
+			if err != nil || len(bad) != tc.bad {
+				t.Fatalf("read: %v, bad rows %v", err, bad)
+			}
+			var got []string
+			for _, e := range es {
+				got = append(got, e.Type)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("types %v, want %v", got, tc.want)
 			}
 		})
 	}
@@ -262,16 +302,20 @@ func addFixtures(f *testing.F, names ...string) {
 func FuzzReadCSV(f *testing.F) {
 	addFixtures(f, "bank.csv")
 	f.Add([]byte("hash,algo\n\"d41d8cd98f00b204e9800998ecf8427e\",md5\n\"unterminated"))
+	f.Add([]byte("hash,type\n\"" + vpdqValue + "\",vpdq\n" + strings.Repeat("0123abcd", 128) + ",minhash\n\"0,90,zz\",vpdq\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { checkImport(t, ReadCSV, WriteCSV, data) })
 }
 
 func FuzzReadHMACSV(f *testing.F) {
 	addFixtures(f, "hma.csv", "hma-headerless.csv")
+	f.Add([]byte("vpdq_hash,labels\n\"" + vpdqValue + "\",propaganda\n"))
+	f.Add([]byte("signal_type,signal_value\nvpdq,\"" + vpdqValue + "\"\npdq," + pdqBase.String() + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { checkImport(t, ReadHMACSV, WriteHMACSV, data) })
 }
 
 func FuzzReadTATJSON(f *testing.F) {
 	addFixtures(f, "tat.json")
 	f.Add([]byte(`[{"hash":"d41d8cd98f00b204e9800998ecf8427e","hash_type":"md5","classification":null}]`))
+	f.Add([]byte(`[{"hash":"` + vpdqValue + `","hash_type":"VPDQ"},{"hash":"` + md5Hash + `","hash_type":"text"}]`))
 	f.Fuzz(func(t *testing.T, data []byte) { checkImport(t, ReadTATJSON, WriteTATJSON, data) })
 }

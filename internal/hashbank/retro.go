@@ -5,9 +5,9 @@ import (
 	"fmt"
 )
 
-// HashSeq yields already-collected hashes from the store: the algorithm,
-// the hash, and the key of the post or media item that has it.
-type HashSeq func(yield func(algo, hash, key string) bool)
+// HashSeq yields already-collected signals from the store: the signal
+// type, the value, and the key of the post or media item that has it.
+type HashSeq func(yield func(typ, value, key string) bool)
 
 // RetroMatch is an already-collected item that a newly added entry matches.
 type RetroMatch struct {
@@ -33,8 +33,8 @@ func (m *Matcher) Retro(added []Entry, old HashSeq) ([]RetroMatch, error) {
 	}
 	var out []RetroMatch
 	bad := 0
-	old(func(algo, hash, key string) bool {
-		r, err := small.Match(algo, hash)
+	old(func(typ, value, key string) bool {
+		r, err := small.Match(typ, value)
 		if err != nil {
 			if bad++; bad <= maxRetroErrors {
 				errs = append(errs, fmt.Errorf("stored item %q: %w", key, err))
@@ -46,7 +46,7 @@ func (m *Matcher) Retro(added []Entry, old HashSeq) ([]RetroMatch, error) {
 		}
 		// Hits are rare, so asking the full matcher about negatives here
 		// costs little.
-		if full, err := m.Match(algo, hash); err != nil || len(full.Suppressed) > 0 {
+		if full, err := m.Match(typ, value); err != nil || len(full.Suppressed) > 0 {
 			return true
 		}
 		for _, x := range r.Matches {

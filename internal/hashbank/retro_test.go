@@ -2,10 +2,11 @@ package hashbank
 
 import (
 	"errors"
+	"github.com/raqib-project/raqib/internal/pdq"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"slices"
 	"testing"
 
-	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -25,24 +26,24 @@ func TestRetro(t *testing.T) {
 	m := newTestMatcher(t)
 	fresh := pdq.Hash{0xdead, 0xbeef, 0xcafe, 0xf00d}
 	added := []Entry{
-		{ID: 50, Bank: "own", Algo: AlgoPDQ, Hash: fresh.String(), Labels: []post.Label{post.Propaganda}, Enabled: true},
-		{ID: 51, Bank: "tat", Algo: AlgoSHA256, Hash: "aa" + fresh.String()[2:], Enabled: true},
+		{ID: 50, Bank: "own", Type: signaltype.PDQ.Name, Hash: fresh.String(), Labels: []post.Label{post.Propaganda}, Enabled: true},
+		{ID: 51, Bank: "tat", Type: signaltype.SHA256.Name, Hash: "aa" + fresh.String()[2:], Enabled: true},
 		// Next to the benign entry 4: a stored copy of it must stay unmatched.
-		{ID: 52, Bank: "own", Algo: AlgoPDQ, Hash: flip(pdq.Hash{1, 2, 3, 4}, 2).String(), Enabled: true},
+		{ID: 52, Bank: "own", Type: signaltype.PDQ.Name, Hash: flip(pdq.Hash{1, 2, 3, 4}, 2).String(), Enabled: true},
 	}
 	if err := m.Add(added); err != nil {
 		t.Fatal(err)
 	}
 	old := []stored{
-		{AlgoPDQ, flip(fresh, 7).String(), "post-near-new"},
-		{AlgoPDQ, flip(fresh, 40).String(), "post-too-far"},
-		{AlgoSHA256, "aa" + fresh.String()[2:], "post-sha"},
-		{AlgoPDQ, pdqBase.String(), "post-old-entry-only"},
-		{AlgoPDQ, pdq.Hash{1, 2, 3, 4}.String(), "post-benign"},
-		{AlgoMD5, "bogus", "post-corrupt"},
+		{signaltype.PDQ.Name, flip(fresh, 7).String(), "post-near-new"},
+		{signaltype.PDQ.Name, flip(fresh, 40).String(), "post-too-far"},
+		{signaltype.SHA256.Name, "aa" + fresh.String()[2:], "post-sha"},
+		{signaltype.PDQ.Name, pdqBase.String(), "post-old-entry-only"},
+		{signaltype.PDQ.Name, pdq.Hash{1, 2, 3, 4}.String(), "post-benign"},
+		{signaltype.MD5.Name, "bogus", "post-corrupt"},
 	}
 	got, err := m.Retro(added, seqOf(old))
-	if !errors.Is(err, ErrBadHash) {
+	if !errors.Is(err, signaltype.ErrBadValue) {
 		t.Errorf("corrupt stored hash not reported: %v", err)
 	}
 	type pair struct {
@@ -64,8 +65,8 @@ func TestRetro(t *testing.T) {
 
 func TestRetroStopsWithIterator(t *testing.T) {
 	m := newTestMatcher(t)
-	added := []Entry{{ID: 60, Bank: "own", Algo: AlgoMD5, Hash: md5Hash, Enabled: true}}
-	items := []stored{{AlgoMD5, md5Hash, "a"}, {AlgoMD5, md5Hash, "b"}}
+	added := []Entry{{ID: 60, Bank: "own", Type: signaltype.MD5.Name, Hash: md5Hash, Enabled: true}}
+	items := []stored{{signaltype.MD5.Name, md5Hash, "a"}, {signaltype.MD5.Name, md5Hash, "b"}}
 	got, err := m.Retro(added, func(yield func(algo, hash, key string) bool) {
 		for _, s := range items {
 			if !yield(s.algo, s.hash, s.key) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
 // tatRecord is our reading of a Tech Against Terrorism hash list: a JSON
@@ -16,7 +17,8 @@ import (
 // lists, so this is our design: each field accepts several likely names:
 //
 //	hash            hash, hash_value
-//	hash type       hash_type, type, algorithm: md5, sha256 or pdq (any case)
+//	hash type       hash_type, type, algorithm: a shared signal type of the
+//	                registry (md5, sha256, pdq, vpdq) or an alias (any case)
 //	classification  classification, labels, category: a taxonomy label or an
 //	                array of them (case, spaces and hyphens are forgiven)
 //	entity          group, entity, organisation, organization
@@ -116,7 +118,7 @@ func tatEntry(obj map[string]json.RawMessage, bank string) (Entry, string, error
 		name string
 		dst  *string
 	}{
-		{"hash", &e.Hash}, {"hash_type", &e.Algo}, {"group", &e.Entity}, {"source", &e.Source},
+		{"hash", &e.Hash}, {"hash_type", &e.Type}, {"group", &e.Entity}, {"source", &e.Source},
 		{"shared_by", &e.Provenance.SharedBy}, {"reference", &e.Provenance.CaseRef},
 	}
 	for _, f := range fields {
@@ -126,15 +128,14 @@ func tatEntry(obj map[string]json.RawMessage, bank string) (Entry, string, error
 		}
 		*f.dst = v
 	}
-	e.Algo = strings.ToLower(e.Algo)
 	if e.Hash == "" {
 		return e, "hash", ErrMissingField
 	}
-	if e.Algo == "" {
+	if e.Type == "" {
 		return e, "hash_type", ErrMissingField
 	}
-	if e.Algo == AlgoText {
-		return e, "hash_type", fmt.Errorf("%w: %q (TAT lists carry md5, sha256 and pdq)", ErrUnknownAlgo, e.Algo)
+	if err := shared(e.Type); err != nil {
+		return e, "hash_type", err
 	}
 	date, err := str("date_added")
 	if err != nil {
@@ -147,12 +148,24 @@ func tatEntry(obj map[string]json.RawMessage, bank string) (Entry, string, error
 		return e, "classification", err
 	}
 	if err := e.Validate(); err != nil {
-		if errors.Is(err, ErrUnknownAlgo) {
+		if errors.Is(err, signaltype.ErrUnknown) {
 			return e, "hash_type", err
 		}
 		return e, "hash", err
 	}
 	return e, "", nil
+}
+
+// shared checks that typ is a type partner lists carry.
+func shared(typ string) error {
+	t, err := signaltype.Lookup(typ)
+	if err != nil {
+		return err
+	}
+	if !t.Shared {
+		return fmt.Errorf("%w: %q is not shared in partner lists", signaltype.ErrUnknown, typ)
+	}
+	return nil
 }
 
 func tatLabels(obj map[string]json.RawMessage) ([]post.Label, error) {
@@ -190,10 +203,10 @@ func tatLabels(obj map[string]json.RawMessage) ([]post.Label, error) {
 func WriteTATJSON(w io.Writer, entries []Entry) error {
 	recs := make([]tatRecord, 0, len(entries))
 	for _, e := range entries {
-		if e.Algo == AlgoText {
-			return fmt.Errorf("write tat json: entry %d: %w: %q", e.ID, ErrUnknownAlgo, e.Algo)
+		if err := shared(e.Type); err != nil {
+			return fmt.Errorf("write tat json: entry %d: %w", e.ID, err)
 		}
-		rec := tatRecord{Hash: e.Hash, HashType: e.Algo, Group: e.Entity, Source: e.Source,
+		rec := tatRecord{Hash: e.Hash, HashType: e.Type, Group: e.Entity, Source: e.Source,
 			SharedBy: e.Provenance.SharedBy, DateAdded: formatTime(e.Provenance.SharedAt), Reference: e.Provenance.CaseRef}
 		if len(e.Labels) > 0 {
 			b, err := json.Marshal(e.Labels)

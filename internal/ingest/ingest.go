@@ -123,6 +123,7 @@ type Summary struct {
 	Rejected int `json:"rejected"` // malformed records skipped
 	Warnings int `json:"warnings"` // records kept with a problem (see Options.Warn)
 	Images   int `json:"images"`   // images perceptually hashed
+	Videos   int `json:"videos"`   // videos hashed with vPDQ
 	// Skipped names the files of no known format found in folders.
 	Skipped []string `json:"skipped,omitempty"`
 	// Failed says, per file, why it could not be read or read to its end.
@@ -142,7 +143,7 @@ func Run(ctx context.Context, opts Options, paths []string, stdin io.Reader) (Su
 		opts.MaxPixels = pdq.DefaultMaxPixels
 	}
 	r := &run{opts: opts}
-	r.media = mediaHasher{h: pdq.NewHasher(), maxPixels: opts.MaxPixels, dir: opts.MediaDir, warn: r.warn, hashed: &r.sum.Images}
+	r.media = mediaHasher{h: pdq.NewHasher(), maxPixels: opts.MaxPixels, dir: opts.MediaDir, warn: r.warn, hashed: &r.sum.Images, videos: &r.sum.Videos}
 	for _, pick := range []struct {
 		name string
 		dst  *source.Decoder
@@ -351,7 +352,7 @@ func (r *run) file(ctx context.Context, f file, stdin io.Reader) error {
 				src.Platform = p.Platform
 			}
 			src.Read++
-			r.media.hash(media, &p)
+			r.media.hash(ctx, media, &p)
 			r.batch = append(r.batch, p)
 			r.sum.Posts++
 			if r.bar != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"github.com/raqib-project/raqib/internal/source"
 )
 
@@ -71,12 +72,12 @@ func TestRunHashesImages(t *testing.T) {
 			t.Errorf("post %s has no CollectedAt", p.ID)
 		}
 		for _, m := range p.Media {
-			if m.PDQ != "" {
+			if pdq := m.Hash("pdq"); pdq != "" {
 				hashed++
-				if len(m.PDQ) != 64 || m.SHA256 == "" {
+				if len(pdq) != 64 || m.Hash("sha256") == "" {
 					t.Errorf("media %+v", m)
 				}
-				kept, err := os.ReadFile(MediaPath(media, m.SHA256))
+				kept, err := os.ReadFile(MediaPath(media, m.Hash("sha256")))
 				if err != nil || len(kept) == 0 {
 					t.Errorf("image %s not kept: %v", m.Path, err)
 				}
@@ -310,10 +311,10 @@ func TestZipMediaHashedFromMember(t *testing.T) {
 		t.Fatalf("posts %+v", ps)
 	}
 	m := ps[0].Media[0]
-	if m.PDQ != want.PDQ.String() || m.SHA256 != want.SHA256 {
-		t.Errorf("media PDQ %s SHA-256 %s, want the member's %s %s", m.PDQ, m.SHA256, want.PDQ, want.SHA256)
+	if m.Hash(signaltype.PDQ.Name) != want.PDQ.String() || m.Hash(signaltype.SHA256.Name) != want.SHA256 {
+		t.Errorf("media hashes %+v, want the member's PDQ %s SHA-256 %s", m.Hashes, want.PDQ, want.SHA256)
 	}
-	if kept, err := os.ReadFile(MediaPath(store, m.SHA256)); err != nil || !bytes.Equal(kept, member) {
+	if kept, err := os.ReadFile(MediaPath(store, m.Hash(signaltype.SHA256.Name))); err != nil || !bytes.Equal(kept, member) {
 		t.Errorf("kept file is not the member (%v)", err)
 	}
 }
@@ -346,7 +347,7 @@ func TestSymlinksNotFollowed(t *testing.T) {
 			t.Errorf("post %s read through a link from %s", p.ID, p.Origin.File)
 		}
 		for _, m := range p.Media {
-			if m.SHA256 != "" || m.PDQ != "" {
+			if len(m.Hashes) != 0 {
 				t.Errorf("media %s hashed through a link: %+v", m.Path, m)
 			}
 		}

@@ -6,6 +6,7 @@ package post
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -62,19 +63,70 @@ type Channel struct {
 // Media is a file attached to a post. Hashes are filled by importers when the
 // file is at hand and by the enrich stage otherwise.
 type Media struct {
-	Kind       string `json:"kind"`                  // photo, video, audio, file, sticker, animation
-	ID         string `json:"id,omitempty"`          // platform media key
-	URL        string `json:"url,omitempty"`         // remote location
-	Path       string `json:"path,omitempty"`        // local file, relative to the export folder
-	MIME       string `json:"mime,omitempty"`        //
-	Size       int64  `json:"size,omitempty"`        // bytes
-	Width      int    `json:"width,omitempty"`       //
-	Height     int    `json:"height,omitempty"`      //
-	Omitted    bool   `json:"omitted,omitempty"`     // the export says the file was left out
-	MD5        string `json:"md5,omitempty"`         // hex
-	SHA256     string `json:"sha256,omitempty"`      // hex
-	PDQ        string `json:"pdq,omitempty"`         // 64 hex digits
-	PDQQuality int    `json:"pdq_quality,omitempty"` // 0-100
+	Kind    string `json:"kind"`              // photo, video, audio, file, sticker, animation
+	ID      string `json:"id,omitempty"`      // platform media key
+	URL     string `json:"url,omitempty"`     // remote location
+	Path    string `json:"path,omitempty"`    // local file, relative to the export folder
+	MIME    string `json:"mime,omitempty"`    //
+	Size    int64  `json:"size,omitempty"`    // bytes
+	Width   int    `json:"width,omitempty"`   //
+	Height  int    `json:"height,omitempty"`  //
+	Omitted bool   `json:"omitted,omitempty"` // the export says the file was left out
+	Hashes  []Hash `json:"hashes,omitempty"`  // at most one per type
+}
+
+// Hash is one signal of a media file: a value of a type of the signaltype
+// registry (md5, sha256, pdq, vpdq, ...) in the type's canonical form.
+type Hash struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+	// Quality is the hasher's confidence from 0 to 100, for the types that
+	// have one (PDQ); 0 when unknown.
+	Quality int `json:"quality,omitempty"`
+}
+
+// Hash returns the value of m's hash of type typ, "" when m has none.
+func (m *Media) Hash(typ string) string {
+	for _, h := range m.Hashes {
+		if h.Type == typ {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+// SetHash sets m's hash of h's type, replacing the one m had.
+func (m *Media) SetHash(h Hash) {
+	for i := range m.Hashes {
+		if m.Hashes[i].Type == h.Type {
+			m.Hashes[i] = h
+			return
+		}
+	}
+	m.Hashes = append(m.Hashes, h)
+}
+
+// UnmarshalJSON reads media as stored before hashes were typed, with md5,
+// sha256, pdq and pdq_quality fields, as well as the current form.
+func (m *Media) UnmarshalJSON(b []byte) error {
+	type plain Media
+	var v struct {
+		plain
+		MD5        string `json:"md5"`
+		SHA256     string `json:"sha256"`
+		PDQ        string `json:"pdq"`
+		PDQQuality int    `json:"pdq_quality"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*m = Media(v.plain)
+	for _, h := range []Hash{{Type: "md5", Value: v.MD5}, {Type: "sha256", Value: v.SHA256}, {Type: "pdq", Value: v.PDQ, Quality: v.PDQQuality}} {
+		if h.Value != "" && m.Hash(h.Type) == "" {
+			m.Hashes = append(m.Hashes, h)
+		}
+	}
+	return nil
 }
 
 // Origin records where a post was read from, so that an analyst (or a court)
@@ -204,7 +256,7 @@ func (p *Post) ContentHash() string {
 	h.Write([]byte(p.Text))
 	for _, m := range p.Media {
 		h.Write([]byte{0})
-		h.Write([]byte(m.Path + m.URL + m.SHA256))
+		h.Write([]byte(m.Path + m.URL + m.Hash("sha256")))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }

@@ -78,6 +78,22 @@ type Signal struct {
 	// Ref points at what matched, for known-content detectors: a bank hash or
 	// the key of the original post.
 	Ref string `json:"ref,omitempty"`
+	// Match is the bank entry a hash-bank signal is about.
+	Match *Match `json:"match,omitempty"`
+}
+
+// Match is typed evidence of a hash-bank match: which entry of which bank a
+// signal of the post matched, and how far apart they are.
+type Match struct {
+	Bank  string `json:"bank"`
+	Entry int64  `json:"entry"`
+	// Type is the signal type (md5, pdq, vpdq, text, ...).
+	Type string `json:"type"`
+	// Distance is in the type's unit (PDQ: differing bits); 0 for exact
+	// types.
+	Distance int `json:"distance"`
+	// Threshold is the largest distance that counted as a match.
+	Threshold int `json:"threshold"`
 }
 
 // CaseStatus is where a case stands in review.

@@ -116,16 +116,24 @@ type Banks interface {
 	// PutBank creates a bank or updates its settings.
 	PutBank(ctx context.Context, b hashbank.Bank) error
 	// AddEntries stores entries and returns those that were new, with
-	// their ids; an entry whose bank, algorithm and hash are stored already
-	// is skipped.
+	// their ids; an entry whose bank, type and hash are stored already is
+	// skipped.
 	AddEntries(ctx context.Context, es []hashbank.Entry) ([]hashbank.Entry, error)
 	// LoadBanks returns every bank and entry, for hashbank.Matcher.Load.
 	LoadBanks(ctx context.Context) ([]hashbank.Bank, []hashbank.Entry, error)
 	SetBankEnabled(ctx context.Context, name string, on bool) error
 	SetEntryEnabled(ctx context.Context, id int64, on bool) error
-	// MediaHashes calls fn with every stored media hash of algo (md5,
-	// sha256, pdq) and the key of its post: what a retroactive scan reads.
-	MediaHashes(ctx context.Context, algo string, fn func(hash, postKey string) error) error
+	// Entries returns the entries with the given ids, in id order; ids
+	// that are not stored are left out.
+	Entries(ctx context.Context, ids []int64) ([]hashbank.Entry, error)
+	// Bank returns the bank of that name, or ErrNotFound.
+	Bank(ctx context.Context, name string) (hashbank.Bank, error)
+	// MediaHashes calls fn with every stored media hash of signal type typ
+	// and the key of its post: what a retroactive scan reads.
+	MediaHashes(ctx context.Context, typ string, fn func(value, postKey string) error) error
+	// HashPosts returns the keys of up to limit posts with a media hash of
+	// type typ and that value, through an index.
+	HashPosts(ctx context.Context, typ, value string, limit int) ([]string, error)
 	// PostTexts calls fn with the key, normalized text and decided label of
 	// every stored post; violatingOnly restricts it to violating posts.
 	PostTexts(ctx context.Context, violatingOnly bool, fn func(key, norm string, label post.Label) error) error

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -42,7 +43,7 @@ type bankView struct {
 type entryView struct {
 	ID         int64          `json:"id"`
 	Bank       string         `json:"bank"`
-	Algo       string         `json:"algo"`
+	Type       string         `json:"type"`
 	Hash       string         `json:"hash"`
 	Labels     []post.Label   `json:"labels"`
 	Entity     string         `json:"entity,omitempty"`
@@ -64,7 +65,7 @@ func viewEntry(e hashbank.Entry) entryView {
 		labels = []post.Label{}
 	}
 	return entryView{
-		ID: e.ID, Bank: e.Bank, Algo: e.Algo, Hash: e.Hash, Labels: labels, Entity: e.Entity, Source: e.Source,
+		ID: e.ID, Bank: e.Bank, Type: e.Type, Hash: e.Hash, Labels: labels, Entity: e.Entity, Source: e.Source,
 		Provenance: provenanceView(e.Provenance), Enabled: e.Enabled, AddedAt: e.AddedAt,
 	}
 }
@@ -120,18 +121,25 @@ func (set *bankSet) entry(id int64) (hashbank.Entry, bool) {
 	return set.entries[i], true
 }
 
-// entryURL links entry e on the page of its bank that lists it.
-func (set *bankSet) entryURL(e hashbank.Entry) string {
+// entryOffset is the offset of the page of entry id's bank that lists it.
+func (set *bankSet) entryOffset(bank string, id int64) int {
 	n := 0
 	for _, x := range set.entries {
-		if x.ID == e.ID {
+		if x.ID == id {
 			break
 		}
-		if x.Bank == e.Bank {
+		if x.Bank == bank {
 			n++
 		}
 	}
-	return bankPageURL(e.Bank, n/entryPageSize*entryPageSize) + "#entry-" + strconv.FormatInt(e.ID, 10)
+	return n / entryPageSize * entryPageSize
+}
+
+// entryURL links an entry on its bank's pages; the bank page finds the page
+// that lists it, so that the link costs the post page nothing.
+func entryURL(bank string, id int64) string {
+	ids := strconv.FormatInt(id, 10)
+	return bankURL(bank) + "?entry=" + ids + "#entry-" + ids
 }
 
 // entriesOf returns the entries of bank name from offset, at most limit of
@@ -235,6 +243,14 @@ func (s *server) handleBank(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	if r.URL.Query().Has("entry") {
+		id, err := intParam(r.URL.Query(), "entry", 0, math.MaxInt64)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		offset = set.entryOffset(b.Name, int64(id))
 	}
 	bp := bankPage{page: s.newPage(w, r), Bank: b, Offset: offset}
 	bp.Title = bp.T("bank.title") + " " + isolate(b.Name)

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/raqib-project/raqib/internal/signaltype"
+	"github.com/raqib-project/raqib/internal/store"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -70,6 +72,22 @@ func keepImage(t testing.TB, dir string, b []byte) string {
 	return sha
 }
 
+// countingBanks counts the calls that read whole banks or every media hash.
+type countingBanks struct {
+	store.Banks
+	loads, scans int
+}
+
+func (c *countingBanks) LoadBanks(ctx context.Context) ([]hashbank.Bank, []hashbank.Entry, error) {
+	c.loads++
+	return c.Banks.LoadBanks(ctx)
+}
+
+func (c *countingBanks) MediaHashes(ctx context.Context, typ string, fn func(value, postKey string) error) error {
+	c.scans++
+	return c.Banks.MediaHashes(ctx, typ, fn)
+}
+
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -104,12 +122,12 @@ func newBankFixture(t testing.TB) *bankFixture {
 		}
 	}
 	es := []hashbank.Entry{
-		{Bank: bankPartner, Algo: hashbank.AlgoPDQ, Hash: pdqEntry, Labels: []post.Label{post.Propaganda}, Entity: "isis",
+		{Bank: bankPartner, Type: signaltype.PDQ.Name, Hash: pdqEntry, Labels: []post.Label{post.Propaganda}, Entity: "isis",
 			Source: "telegram", Enabled: true, Provenance: hashbank.Provenance{SharedBy: partnerName, SharedAt: shared, CaseRef: "CASE-7"}},
-		{Bank: bankOwn, Algo: hashbank.AlgoSHA256, Hash: f.unkeptSHA, Labels: []post.Label{post.Recruitment}, Enabled: true},
+		{Bank: bankOwn, Type: signaltype.SHA256.Name, Hash: f.unkeptSHA, Labels: []post.Label{post.Recruitment}, Enabled: true},
 	}
 	for i := range bigEntries {
-		es = append(es, hashbank.Entry{Bank: bankBig, Algo: hashbank.AlgoMD5, Hash: fmt.Sprintf("%032x", i+1), Enabled: true})
+		es = append(es, hashbank.Entry{Bank: bankBig, Type: signaltype.MD5.Name, Hash: fmt.Sprintf("%032x", i+1), Enabled: true})
 	}
 	added, err := st.AddEntries(ctx, es)
 	if err != nil {
@@ -126,16 +144,18 @@ func newBankFixture(t testing.TB) *bankFixture {
 		Channel: post.Channel{Platform: post.Telegram, ID: "-100555", Name: "قناة الإصدارات"},
 		Text:    "الإصدار الجديد",
 		Media: []post.Media{
-			{Kind: "photo", SHA256: f.postSHA, PDQ: pdqPost, PDQQuality: 90},
-			{Kind: "video", SHA256: f.unkeptSHA},
+			{Kind: "photo", Hashes: []post.Hash{{Type: "sha256", Value: f.postSHA}, {Type: "pdq", Value: pdqPost, Quality: 90}}},
+			{Kind: "video", Hashes: []post.Hash{{Type: "sha256", Value: f.unkeptSHA}}},
 		},
 		Signals: []post.Signal{
 			{Detector: "hashbank", Label: post.Propaganda, Tier: post.TierOfficial, Entity: "isis", Score: 1 - 3.0/256,
 				Explanation: fmt.Sprintf("image 1 (photo) matches entry %d of partner bank %q at PDQ distance 3 (bank allows 31)", f.pdqID, bankPartner),
-				Ref:         fmt.Sprintf("bank:%s/entry:%d", bankPartner, f.pdqID)},
+				Ref:         fmt.Sprintf("bank:%s/entry:%d", bankPartner, f.pdqID),
+				Match:       &post.Match{Bank: bankPartner, Entry: f.pdqID, Type: "pdq", Distance: 3, Threshold: 31}},
 			{Detector: "hashbank", Label: post.Recruitment, Tier: post.TierPromotional, Score: 1,
 				Explanation: fmt.Sprintf("file 2 (video) matches entry %d of own bank %q (exact sha256)", f.sha256ID, bankOwn),
-				Ref:         fmt.Sprintf("bank:%s/entry:%d", bankOwn, f.sha256ID)},
+				Ref:         fmt.Sprintf("bank:%s/entry:%d", bankOwn, f.sha256ID),
+				Match:       &post.Match{Bank: bankOwn, Entry: f.sha256ID, Type: "sha256"}},
 			{Detector: "neardup", Label: post.Propaganda, Tier: post.TierPromotional, Score: 0.83,
 				Explanation: "text near-duplicates post " + keyBankSide, Ref: keyBankSide},
 		},
@@ -145,7 +165,7 @@ func newBankFixture(t testing.TB) *bankFixture {
 		Platform: post.Telegram, ID: "3", Kind: "message", PostedAt: at.Add(-48 * time.Hour), CollectedAt: at,
 		Channel: post.Channel{Platform: post.Telegram, ID: "-100777", Name: "قناة قديمة"},
 		Text:    "الإصدار القديم",
-		Media:   []post.Media{{Kind: "photo", SHA256: f.bankSHA, PDQ: pdqEntry, PDQQuality: 100}},
+		Media:   []post.Media{{Kind: "photo", Hashes: []post.Hash{{Type: "sha256", Value: f.bankSHA}, {Type: "pdq", Value: pdqEntry, Quality: 100}}}},
 	}
 	if _, err := st.SavePosts(ctx, []post.Post{matched, bankSide}); err != nil {
 		t.Fatal(err)
@@ -200,7 +220,7 @@ func TestBanksPages(t *testing.T) {
 			pdqEntry, "<bdi>" + partnerName + "</bdi>", "CASE-7", `datetime="2026-10-02T00:00:00Z"`, "دعاية", "الدولة الإسلامية",
 			fmt.Sprintf(`<tr id="entry-%d">`, 0), // replaced below
 		}, nil},
-		{"bank entries English", "/banks/" + escKey(bankPartner) + "?lang=en", 200, []string{"Shared by", "Case ref", "Algorithm"}, nil},
+		{"bank entries English", "/banks/" + escKey(bankPartner) + "?lang=en", 200, []string{"Shared by", "Case ref", "Type"}, nil},
 		{"Arabic bank name", "/banks/" + escKey(bankOwn), 200, []string{f.unkeptSHA, "تجنيد"}, nil},
 		{"first page", "/banks/" + bankBig, 200, []string{"<b>1–100</b> / 120", `href="/banks/imported-tcap?offset=100" rel="next"`, fmt.Sprintf("%032x", 100)}, []string{fmt.Sprintf("%032x", 101), `rel="prev"`}},
 		{"second page", "/banks/" + bankBig + "?offset=100", 200, []string{"<b>101–120</b> / 120", fmt.Sprintf("%032x", 120), `href="/banks/imported-tcap" rel="prev"`, `name="offset" value="100"`}, []string{fmt.Sprintf("%032x", 100) + "<", `rel="next"`}},
@@ -386,8 +406,8 @@ func TestMatchPanel(t *testing.T) {
 	}{
 		{"Arabic", postURL(keyMatched), []string{
 			`<html lang="ar" dir="rtl">`, catalogue["ar"]["match.warning"], catalogue["ar"]["match.reveal"],
-			fmt.Sprintf(`<a class="entry-link" href="/banks/gifct%%20partner#entry-%d">#%d</a>`, f.pdqID, f.pdqID),
-			fmt.Sprintf(`href="/banks/%s#entry-%d"`, escKey(bankOwn), f.sha256ID),
+			fmt.Sprintf(`<a class="entry-link" href="/banks/gifct%%20partner?entry=%d#entry-%d">#%d</a>`, f.pdqID, f.pdqID, f.pdqID),
+			fmt.Sprintf(`href="/banks/%s?entry=%d#entry-%d"`, escKey(bankOwn), f.sha256ID, f.sha256ID),
 			`<span class="badge kind-partner">من شريك</span>`, "<bdi>" + partnerName + "</bdi>", "CASE-7", "الدولة الإسلامية",
 			`<dd><span class="num">3</span></dd>`, "تطابق تام",
 			`<a href="` + postURL(keyBankSide) + `"><code dir="ltr">` + keyBankSide + `</code></a>`,
@@ -427,6 +447,24 @@ func TestMatchPanel(t *testing.T) {
 			}
 		})
 	}
+	t.Run("an entry link opens the page that lists the entry", func(t *testing.T) {
+		id := f.bigFirstID + entryPageSize + 7
+		w := get(t, f.h, fmt.Sprintf("/banks/%s?entry=%d", escKey(bankBig), id))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), fmt.Sprintf(`id="entry-%d"`, id)) {
+			t.Errorf("status %d; the page does not list entry %d", w.Code, id)
+		}
+		if w := get(t, f.h, "/banks/"+escKey(bankBig)+"?entry=x"); w.Code != 400 {
+			t.Errorf("bad entry id: status %d, want 400", w.Code)
+		}
+	})
+	t.Run("the page reads no bank whole", func(t *testing.T) {
+		c := &countingBanks{Banks: f.st}
+		h := New(Options{Store: f.st, Banks: c, MediaDir: f.mediaDir, Version: "test", Now: func() time.Time { return testNow }})
+		body := get(t, h, postURL(keyMatched)).Body.String()
+		if c.loads != 0 || c.scans != 0 || !strings.Contains(body, keyBankSide) {
+			t.Errorf("%d LoadBanks and %d MediaHashes calls for one post page", c.loads, c.scans)
+		}
+	})
 	t.Run("disabled bank side image is gone", func(t *testing.T) {
 		if err := os.Remove(ingest.MediaPath(f.mediaDir, f.bankSHA)); err != nil {
 			t.Fatal(err)
@@ -519,25 +557,6 @@ func TestBanksAPI(t *testing.T) {
 	if banks[bankPartner] || entries[f.sha256ID] || !entries[f.pdqID] || banks[bankBig] {
 		t.Errorf("stored after the calls: banks %v, entries %d=%v %d=%v", banks, f.sha256ID, entries[f.sha256ID], f.pdqID, entries[f.pdqID])
 	}
-}
-
-func FuzzParseRef(f *testing.F) {
-	for _, s := range []string{"bank:gifct/entry:12", "bank:a/entry:b/entry:3", "bank:/entry:1", "bank:x/entry:0", "bank:x/entry:-4", "telegram:1:2", "bank:x/entry:99999999999999999999", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, ref string) {
-		bank, id, ok := parseRef(ref)
-		if !ok {
-			return
-		}
-		if bank == "" || id <= 0 {
-			t.Fatalf("parseRef(%q) = %q, %d, true", ref, bank, id)
-		}
-		b2, id2, ok2 := parseRef(fmt.Sprintf("bank:%s/entry:%d", bank, id))
-		if !ok2 || b2 != bank || id2 != id {
-			t.Fatalf("%q: %q %d does not round-trip: %q %d %v", ref, bank, id, b2, id2, ok2)
-		}
-	})
 }
 
 func FuzzReadEnabled(f *testing.F) {

@@ -10,6 +10,7 @@ import (
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
@@ -162,7 +163,7 @@ func TestBidiIsolated(t *testing.T) {
 	if err := st.PutBank(ctx, hashbank.Bank{Name: bank, Kind: hashbank.KindPartner, Enabled: true, Distance: 31, Source: "مصدر" + sRLO}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddEntries(ctx, []hashbank.Entry{{Bank: bank, Algo: hashbank.AlgoMD5, Hash: strings.Repeat("ab", 16), Enabled: true,
+	if _, err := st.AddEntries(ctx, []hashbank.Entry{{Bank: bank, Type: signaltype.MD5.Name, Hash: strings.Repeat("ab", 16), Enabled: true,
 		Source: "src" + sRLO, Entity: "isis" + sRLO, Provenance: hashbank.Provenance{SharedBy: "وحدة" + sRLO, CaseRef: "C" + sRLO}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,19 +4,18 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"os"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/detect/known"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/ingest"
-	"github.com/raqib-project/raqib/internal/pdq"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
 // matchView explains one "hashbank" signal of a post: the entry it hit and
@@ -30,10 +29,14 @@ type matchView struct {
 	Kind    hashbank.Kind
 	// EntryURL links the entry on its bank's page.
 	EntryURL string
-	// Distance is the PDQ Hamming distance; Exact says the algorithm
-	// matches exactly and there is no distance.
+	// Distance is in the unit of the signal type (PDQ: differing bits),
+	// -1 when unknown; Exact says the type matches exactly and there is no
+	// distance.
 	Distance int
 	Exact    bool
+	// Media says the type hashes media files, so that there are images to
+	// compare.
+	Media bool
 	// PostImage and BankImage are SHA-256 names under MediaDir, "" when no
 	// image is kept; BankPost is the stored post that shows the bank's image.
 	PostImage string
@@ -47,24 +50,6 @@ type nearView struct {
 	Key        string
 	Similarity float64
 }
-
-// parseRef splits a bank signal's reference, "bank:<name>/entry:<id>".
-func parseRef(ref string) (bank string, id int64, ok bool) {
-	rest, found := strings.CutPrefix(ref, "bank:")
-	i := strings.LastIndex(rest, "/entry:")
-	if !found || i <= 0 {
-		return "", 0, false
-	}
-	id, err := strconv.ParseInt(rest[i+len("/entry:"):], 10, 64)
-	if err != nil || id <= 0 {
-		return "", 0, false
-	}
-	return rest[:i], id, true
-}
-
-// pdqDistance reads the distance from a signal's explanation when the post's
-// own hash is not at hand to compute it.
-var pdqDistance = regexp.MustCompile(`at PDQ distance (\d+)`)
 
 // isSHA256 reports whether s is a SHA-256 in canonical lower-case hex, the
 // only names /media serves.
@@ -89,54 +74,43 @@ func (s *server) kept(sha string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// mediaHash is the hash of m for a bank algorithm.
-func mediaHash(m *post.Media, algo string) string {
-	switch algo {
-	case hashbank.AlgoSHA256:
-		return m.SHA256
-	case hashbank.AlgoMD5:
-		return m.MD5
-	case hashbank.AlgoPDQ:
-		return m.PDQ
-	}
-	return ""
-}
-
-// ownMedia finds the media of p that matched entry e: equal hash, or for
-// PDQ the nearest one, whose distance it also returns.
-func ownMedia(p *post.Post, e hashbank.Entry) (*post.Media, int) {
-	if e.Algo != hashbank.AlgoPDQ {
-		for i := range p.Media {
-			if h := mediaHash(&p.Media[i], e.Algo); h != "" && strings.EqualFold(h, e.Hash) {
-				return &p.Media[i], 0
-			}
-		}
-		return nil, 0
-	}
-	want, err := pdq.ParseHash(e.Hash)
+// ownMedia finds the media of p that matched entry e: an equal hash, or for
+// types with a distance the nearest one.
+func ownMedia(p *post.Post, e hashbank.Entry) *post.Media {
+	t, err := signaltype.Lookup(e.Type)
 	if err != nil {
-		return nil, 0
+		return nil
 	}
 	var best *post.Media
-	bestD := 257
+	bestD := math.MaxInt
 	for i := range p.Media {
-		h, err := pdq.ParseHash(p.Media[i].PDQ)
-		if err != nil {
+		v := p.Media[i].Hash(t.Name)
+		if v == "" {
 			continue
 		}
-		if d := h.Distance(want); d < bestD {
+		if t.Exact() {
+			if v == e.Hash {
+				return &p.Media[i]
+			}
+			continue
+		}
+		if d, err := t.Distance(v, e.Hash); err == nil && d < bestD {
 			best, bestD = &p.Media[i], d
 		}
 	}
-	return best, bestD
+	return best
 }
 
-// matchViews explains the known-content signals of p. Errors of the bank
-// store leave the panel with what the signals themselves say.
+// matchViews explains the known-content signals of p from their typed
+// matches. It reads the matched entries and their banks by key, and the
+// posts that show a bank's image through the index of media hashes, so
+// that the page costs the same whatever the size of the banks. Errors of
+// the bank store leave the panel with what the signals themselves say.
 func (s *server) matchViews(ctx context.Context, p *post.Post) ([]matchView, []nearView) {
 	var (
 		ms   []matchView
 		near []nearView
+		ids  []int64
 	)
 	for _, sg := range p.Signals {
 		switch sg.Detector {
@@ -144,76 +118,63 @@ func (s *server) matchViews(ctx context.Context, p *post.Post) ([]matchView, []n
 			near = append(near, nearView{Key: sg.Ref, Similarity: sg.Score})
 		case known.BankDetector:
 			m := matchView{Signal: sg, Distance: -1}
-			m.Bank, m.EntryID, _ = parseRef(sg.Ref)
-			if d := pdqDistance.FindStringSubmatch(sg.Explanation); d != nil {
-				m.Distance, _ = strconv.Atoi(d[1])
+			if sg.Match != nil {
+				m.Bank, m.EntryID, m.Distance = sg.Match.Bank, sg.Match.Entry, sg.Match.Distance
+				if t, err := signaltype.Lookup(sg.Match.Type); err == nil {
+					m.Exact = t.Exact()
+					m.Media = !t.Applies(signaltype.Text)
+				}
+				ids = append(ids, m.EntryID)
 			}
 			ms = append(ms, m)
 		}
 	}
-	if len(ms) == 0 || s.Banks == nil {
+	if len(ids) == 0 || s.Banks == nil {
 		return ms, near
 	}
-	set, err := s.loadBanks(ctx)
+	entries, err := s.Banks.Entries(ctx, ids)
 	if err != nil {
-		s.Log.Error("banks for the match panel", "post", p.Key(), "err", err)
+		s.Log.Error("bank entries for the match panel", "post", p.Key(), "err", err)
 		return ms, near
 	}
-	// Hashes of other posts' media to look for, by algorithm.
-	wanted := map[string]map[string][]string{}
+	banks := map[string]hashbank.Bank{}
+	self := p.Key()
 	for i := range ms {
 		m := &ms[i]
-		e, ok := set.entry(m.EntryID)
-		if !ok || e.Bank != m.Bank {
+		j := slices.IndexFunc(entries, func(e hashbank.Entry) bool { return e.ID == m.EntryID && e.Bank == m.Bank })
+		if j < 0 {
 			continue
 		}
+		e := entries[j]
 		m.Found, m.Entry = true, e
-		m.EntryURL = set.entryURL(e)
-		if b, err := set.bank(e.Bank); err == nil {
-			m.Kind = b.Kind
-			m.Partner = b.Source
+		m.EntryURL = entryURL(e.Bank, e.ID)
+		b, ok := banks[e.Bank]
+		if !ok {
+			if b, err = s.Banks.Bank(ctx, e.Bank); err != nil {
+				s.Log.Error("bank for the match panel", "bank", e.Bank, "err", err)
+			}
+			banks[e.Bank] = b
 		}
+		m.Kind, m.Partner = b.Kind, b.Source
 		if e.Provenance.SharedBy != "" {
 			m.Partner = e.Provenance.SharedBy
 		}
 		if m.Partner == "" {
 			m.Partner = e.Bank
 		}
-		m.Exact = e.Algo != hashbank.AlgoPDQ
-		if mm, d := ownMedia(p, e); mm != nil {
-			if !m.Exact {
-				m.Distance = d
-			}
-			if s.kept(mm.SHA256) {
-				m.PostImage = mm.SHA256
-			}
-		}
-		if e.Algo == hashbank.AlgoText {
+		if !m.Media {
 			continue
 		}
-		if wanted[e.Algo] == nil {
-			wanted[e.Algo] = map[string][]string{}
+		if mm := ownMedia(p, e); mm != nil && s.kept(mm.Hash(signaltype.SHA256.Name)) {
+			m.PostImage = mm.Hash(signaltype.SHA256.Name)
 		}
-		wanted[e.Algo][e.Hash] = nil
-	}
-	self := p.Key()
-	for algo, hashes := range wanted {
-		err := s.Banks.MediaHashes(ctx, algo, func(hash, key string) error {
-			hash = strings.ToLower(hash)
-			if keys, ok := hashes[hash]; ok && key != self && len(keys) < maxBankPosts && !slices.Contains(keys, key) {
-				hashes[hash] = append(keys, key)
-			}
-			return nil
-		})
+		keys, err := s.Banks.HashPosts(ctx, e.Type, e.Hash, maxBankPosts+1)
 		if err != nil {
-			s.Log.Error("media hashes for the match panel", "algo", algo, "err", err)
+			s.Log.Error("posts with a bank hash", "entry", e.ID, "err", err)
+			continue
 		}
-	}
-	for i := range ms {
-		m := &ms[i]
-		if m.Found {
-			m.BankImage, m.BankPost = s.bankImage(ctx, m.Entry, wanted[m.Entry.Algo][m.Entry.Hash])
-		}
+		keys = slices.DeleteFunc(keys, func(k string) bool { return k == self })
+		m.BankImage, m.BankPost = s.bankImage(ctx, e, keys[:min(len(keys), maxBankPosts)])
 	}
 	return ms, near
 }
@@ -234,8 +195,8 @@ func (s *server) bankImage(ctx context.Context, e hashbank.Entry, keys []string)
 		}
 		for j := range other.Media {
 			om := &other.Media[j]
-			if strings.EqualFold(mediaHash(om, e.Algo), e.Hash) && s.kept(om.SHA256) {
-				return om.SHA256, key
+			if sum := om.Hash(signaltype.SHA256.Name); om.Hash(e.Type) == e.Hash && s.kept(sum) {
+				return sum, key
 			}
 		}
 	}

@@ -1,30 +1,23 @@
 // Package known is the known-content detector: it matches a post's media
-// hashes (MD5, SHA-256, PDQ) and its normalized text against the hash banks,
-// so that known propaganda is recognized whoever re-posts it. Recycled text
-// that no bank holds is detect/recycled's.
+// hashes and the signals of its normalized text, of every type in the
+// signaltype registry, against the hash banks, so that known propaganda is
+// recognized whoever re-posts it. Recycled text that no bank holds is
+// detect/recycled's.
 package known
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/detect"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
 // BankDetector is the detector name on the signals, which
 // rules.KnownContentRule reads.
 const BankDetector = "hashbank"
-
-// TextHash is the bank hash of a post's text: SHA-256 of the normalized
-// text, so that diacritics, tatweel and spacing do not change it.
-func TextHash(norm string) string {
-	sum := sha256.Sum256([]byte(norm))
-	return hex.EncodeToString(sum[:])
-}
 
 // Detector matches posts against banks.
 type Detector struct {
@@ -43,24 +36,25 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 	if d.Banks != nil {
 		for i := range p.Media {
 			m := &p.Media[i]
-			for _, q := range []struct{ algo, hash, what string }{
-				{hashbank.AlgoSHA256, m.SHA256, "file"},
-				{hashbank.AlgoMD5, m.MD5, "file"},
-				{hashbank.AlgoPDQ, m.PDQ, "image"},
-			} {
-				if q.hash == "" {
-					continue
-				}
+			for _, h := range m.Hashes {
 				var err error
-				out, err = d.match(out, q.algo, q.hash, fmt.Sprintf("%s %d (%s)", q.what, i+1, m.Kind))
+				out, err = d.match(out, h.Type, h.Value, fmt.Sprintf("%s %d", m.Kind, i+1))
 				if err != nil {
 					errs = append(errs, err.Error())
 				}
 			}
 		}
-		if p.Norm != "" {
+		for _, t := range signaltype.All() {
+			// Computing a signature nothing could match is wasted work.
+			if t.FromText == nil || p.Norm == "" || !d.Banks.Has(t.Name) {
+				continue
+			}
+			v, ok := t.FromText(p.Norm)
+			if !ok {
+				continue
+			}
 			var err error
-			if out, err = d.match(out, hashbank.AlgoText, TextHash(p.Norm), "text"); err != nil {
+			if out, err = d.match(out, t.Name, v, "text"); err != nil {
 				errs = append(errs, err.Error())
 			}
 		}
@@ -71,10 +65,14 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 	return out, nil
 }
 
-func (d *Detector) match(out []post.Signal, algo, hash, what string) ([]post.Signal, error) {
-	r, err := d.Banks.Match(algo, hash)
+func (d *Detector) match(out []post.Signal, typ, value, what string) ([]post.Signal, error) {
+	r, err := d.Banks.Match(typ, value)
 	if err != nil {
-		return out, fmt.Errorf("%s %s: %w", what, algo, err)
+		return out, fmt.Errorf("%s %s: %w", what, typ, err)
+	}
+	t, err := signaltype.Lookup(typ)
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", what, err)
 	}
 	for _, m := range r.Matches {
 		label := post.Propaganda
@@ -85,33 +83,36 @@ func (d *Detector) match(out []post.Signal, algo, hash, what string) ([]post.Sig
 		if m.Entry.Entity != "" {
 			tier = post.TierOfficial
 		}
-		score := 1.0
-		if algo == hashbank.AlgoPDQ {
-			score = 1 - float64(m.Distance)/256
-		}
 		out = append(out, post.Signal{
-			Detector: BankDetector, Label: label, Tier: tier, Entity: m.Entry.Entity, Score: score,
-			Explanation: explainMatch(what, algo, m),
+			Detector: BankDetector, Label: label, Tier: tier, Entity: m.Entry.Entity, Score: t.Score(m.Distance),
+			Explanation: explainMatch(what, t, m),
 			Ref:         fmt.Sprintf("bank:%s/entry:%d", m.Bank.Name, m.Entry.ID),
+			Match:       evidence(t, m),
 		})
 	}
 	for _, m := range r.Suppressed {
 		out = append(out, post.Signal{
 			Detector: BankDetector, Label: post.Unrelated, Score: 0,
-			Explanation: fmt.Sprintf("%s is known benign: %s; %d bank matches suppressed", what, explainMatch(what, algo, m), len(r.Vetoed)),
+			Explanation: fmt.Sprintf("%s is known benign: %s; %d bank matches suppressed", what, explainMatch(what, t, m), len(r.Vetoed)),
 			Ref:         fmt.Sprintf("bank:%s/entry:%d", m.Bank.Name, m.Entry.ID),
+			Match:       evidence(t, m),
 		})
 	}
 	return out, nil
 }
 
-func explainMatch(what, algo string, m hashbank.Match) string {
+func evidence(t *signaltype.Type, m hashbank.Match) *post.Match {
+	return &post.Match{Bank: m.Bank.Name, Entry: m.Entry.ID, Type: t.Name, Distance: m.Distance,
+		Threshold: hashbank.Threshold(t, m.Bank)}
+}
+
+func explainMatch(what string, t *signaltype.Type, m hashbank.Match) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s matches entry %d of %s bank %q", what, m.Entry.ID, m.Bank.Kind, m.Bank.Name)
-	if algo == hashbank.AlgoPDQ {
-		fmt.Fprintf(&b, " at PDQ distance %d (bank allows %d)", m.Distance, m.Bank.Distance)
+	if t.Exact() {
+		fmt.Fprintf(&b, " (exact %s)", t.Title)
 	} else {
-		fmt.Fprintf(&b, " (exact %s)", algo)
+		fmt.Fprintf(&b, " at %s distance %d (bank allows %d)", t.Title, m.Distance, hashbank.Threshold(t, m.Bank))
 	}
 	if m.Bank.Source != "" {
 		fmt.Fprintf(&b, "; list: %s", m.Bank.Source)

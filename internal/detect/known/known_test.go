@@ -11,6 +11,7 @@ import (
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/rules"
+	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
 const (
@@ -27,16 +28,29 @@ func matcher(t *testing.T) *hashbank.Matcher {
 		{Name: "partner", Kind: hashbank.KindPartner, Enabled: true, Distance: 31, Source: "hand-made test list"},
 		{Name: "benign", Kind: hashbank.KindNegative, Enabled: true, Distance: 10},
 	}, []hashbank.Entry{
-		{ID: 1, Bank: "partner", Algo: hashbank.AlgoPDQ, Hash: bankedPDQ, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
+		{ID: 1, Bank: "partner", Type: signaltype.PDQ.Name, Hash: bankedPDQ, Labels: []post.Label{post.Propaganda}, Entity: "isis", Enabled: true,
 			Provenance: hashbank.Provenance{SharedBy: "partner unit", CaseRef: "P-7"}},
-		{ID: 2, Bank: "partner", Algo: hashbank.AlgoPDQ, Hash: benignPDQ, Labels: []post.Label{post.Propaganda}, Enabled: true},
-		{ID: 3, Bank: "benign", Algo: hashbank.AlgoPDQ, Hash: benignPDQ, Enabled: true},
-		{ID: 4, Bank: "partner", Algo: hashbank.AlgoText, Hash: known.TextHash(arabic.Normalize("نص دعائي محفوظ في البنك")), Labels: []post.Label{post.Recruitment}, Enabled: true},
+		{ID: 2, Bank: "partner", Type: signaltype.PDQ.Name, Hash: benignPDQ, Labels: []post.Label{post.Propaganda}, Enabled: true},
+		{ID: 3, Bank: "benign", Type: signaltype.PDQ.Name, Hash: benignPDQ, Enabled: true},
+		{ID: 4, Bank: "partner", Type: signaltype.TextSHA256.Name, Hash: textHash(t, "نص دعائي محفوظ في البنك"), Labels: []post.Label{post.Recruitment}, Enabled: true},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
+}
+
+func textHash(t *testing.T, text string) string {
+	t.Helper()
+	v, ok := signaltype.TextHash(arabic.Normalize(text))
+	if !ok {
+		t.Fatalf("no text hash of %q", text)
+	}
+	return v
+}
+
+func photo(typ, value string) []post.Media {
+	return []post.Media{{Kind: "photo", Hashes: []post.Hash{{Type: typ, Value: value}}}}
 }
 
 func stack(t *testing.T, d detect.Detector) *rules.Stack {
@@ -62,9 +76,9 @@ func TestBankMatches(t *testing.T) {
 		label     post.Label
 		explain   string
 	}{
-		{"near image", post.Post{Text: "صورة اليوم", Media: []post.Media{{Kind: "photo", PDQ: nearPDQ}}}, true, post.Propaganda, "PDQ distance 8"},
-		{"benign image vetoed", post.Post{Text: "صورة اليوم", Media: []post.Media{{Kind: "photo", PDQ: benignPDQ}}}, false, "", "known benign"},
-		{"banked text with diacritics", post.Post{Text: "نَصٌّ دعائيّ محفوظٌ في البنك"}, true, post.Recruitment, "exact text"},
+		{"near image", post.Post{Text: "صورة اليوم", Media: photo("pdq", nearPDQ)}, true, post.Propaganda, "PDQ distance 8"},
+		{"benign image vetoed", post.Post{Text: "صورة اليوم", Media: photo("pdq", benignPDQ)}, false, "", "known benign"},
+		{"banked text with diacritics", post.Post{Text: "نَصٌّ دعائيّ محفوظٌ في البنك"}, true, post.Recruitment, "exact normalized-text hash"},
 		{"nothing", post.Post{Text: "صورة اليوم", Media: []post.Media{{Kind: "photo"}}}, false, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

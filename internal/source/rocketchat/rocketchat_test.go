@@ -57,7 +57,7 @@ func TestFixtures(t *testing.T) {
 				}
 				up := byID["msgFake0004"]
 				if up.Text != "[نص مختلق] ملصق من إصدار وهمي" || len(up.Media) != 1 ||
-					up.Media[0] != (post.Media{Kind: "photo", ID: "fileFake0001", URL: "/file-upload/fileFake0001/poster.jpg", MIME: "image/jpeg", Size: 2048, Width: 640, Height: 480}) {
+					!reflect.DeepEqual(up.Media[0], post.Media{Kind: "photo", ID: "fileFake0001", URL: "/file-upload/fileFake0001/poster.jpg", MIME: "image/jpeg", Size: 2048, Width: 640, Height: 480}) {
 					t.Errorf("upload: text %q media %+v", up.Text, up.Media)
 				}
 				if p := byID["msgFake0005"]; !p.EditedAt.Equal(time.Date(2024, 5, 1, 8, 25, 30, 500e6, time.UTC)) {

@@ -43,8 +43,8 @@ func TestFixtures(t *testing.T) {
 				}
 				photo := byID["3"].Media
 				if len(photo) != 1 || photo[0].Kind != "photo" || photo[0].Size != 224 || photo[0].Width != 4 ||
-					photo[0].SHA256 != "a1e8c6951745aff1a03d9a4484907afd961d5f0a3bfb5949b76e0c1bbe7c5dce" ||
-					photo[0].MD5 != "e83d401468f0570c0fb14f2b82992c6d" {
+					photo[0].Hash("sha256") != "a1e8c6951745aff1a03d9a4484907afd961d5f0a3bfb5949b76e0c1bbe7c5dce" ||
+					photo[0].Hash("md5") != "e83d401468f0570c0fb14f2b82992c6d" {
 					t.Errorf("photo of 3: %+v", photo)
 				}
 				if p := byID["4"]; p.ForwardFrom != "وكالة الوهم المختلقة" {
@@ -58,8 +58,8 @@ func TestFixtures(t *testing.T) {
 				}
 				video := byID["7"].Media
 				if len(video) != 2 || video[0].Kind != "video" || video[0].MIME != "video/mp4" || video[0].Size != 1508 ||
-					video[0].SHA256 != "1fbaf24a6b185a790d5ca5f0e1e6c1a3ce573948bab4139cb12a1d35eb9e44c5" ||
-					video[1].Kind != "thumbnail" || video[1].SHA256 != "" || video[1].Size != 300 || video[1].Path == "" {
+					video[0].Hash("sha256") != "1fbaf24a6b185a790d5ca5f0e1e6c1a3ce573948bab4139cb12a1d35eb9e44c5" ||
+					video[1].Kind != "thumbnail" || video[1].Hash("sha256") != "" || video[1].Size != 300 || video[1].Path == "" {
 					t.Errorf("media of 7: %+v", video)
 				}
 				if m := byID["8"].Media; len(m) != 1 || !m[0].Omitted || m[0].Path != "" || m[0].Kind != "audio" {
@@ -75,7 +75,7 @@ func TestFixtures(t *testing.T) {
 				if p := byID["14"]; p.Text != "[سؤال مختلق] ما رأيكم؟\nنعم\nلا" {
 					t.Errorf("poll text of 14 = %q", p.Text)
 				}
-				if m := byID["15"].Media; len(m) != 1 || m[0].SHA256 != "" || m[0].Path != "../../../../etc/hostname" {
+				if m := byID["15"].Media; len(m) != 1 || m[0].Hash("sha256") != "" || m[0].Path != "../../../../etc/hostname" {
 					t.Errorf("media outside the export folder was opened: %+v", m)
 				}
 			},

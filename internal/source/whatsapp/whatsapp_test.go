@@ -216,7 +216,7 @@ func TestAndroidArabic(t *testing.T) {
 	sum := sha256.Sum256(img)
 	m := ps[10].Media
 	if len(m) != 1 || m[0].Path != "IMG-20200725-WA0001.jpg" || m[0].Kind != "photo" ||
-		m[0].SHA256 != hex.EncodeToString(sum[:]) || m[0].Size != int64(len(img)) || m[0].MD5 == "" {
+		m[0].Hash("sha256") != hex.EncodeToString(sum[:]) || m[0].Size != int64(len(img)) || m[0].Hash("md5") == "" {
 		t.Errorf("attached image = %+v", m)
 	}
 	wantRaw := "٢٥\u200f/٧\u200f/٢٠٢٠ ١٢:٠١ ص - أبو محمد: السلام عليكم ورحمة الله\nأهلاً بالإخوة الجدد\nتابعوا القناة https://t.me/example_channel، و #غرفة_الأنصار\n"
@@ -231,7 +231,7 @@ func TestAndroidArabic(t *testing.T) {
 
 	t.Run("without Open the media has no hashes", func(t *testing.T) {
 		ps, _ := decodeFile(t, "testdata/android_ar.txt", "android_ar.txt", true, nil)
-		if m := ps[10].Media; len(m) != 1 || m[0].Path == "" || m[0].SHA256 != "" {
+		if m := ps[10].Media; len(m) != 1 || m[0].Path == "" || m[0].Hash("sha256") != "" {
 			t.Errorf("media = %+v", m)
 		}
 	})
@@ -272,7 +272,7 @@ func TestIOSArabic(t *testing.T) {
 	if len(rs) != 0 {
 		t.Errorf("rejections = %v", rs)
 	}
-	if m := ps[7].Media; len(m) != 1 || m[0].Path != "00000012-PHOTO-2020-07-06-20-32-00.jpg" || m[0].Kind != "photo" || m[0].SHA256 != "" {
+	if m := ps[7].Media; len(m) != 1 || m[0].Path != "00000012-PHOTO-2020-07-06-20-32-00.jpg" || m[0].Kind != "photo" || m[0].Hash("sha256") != "" {
 		t.Errorf("absent attachment = %+v, want path and kind without hashes", m)
 	}
 	if !strings.HasSuffix(string(ps[3].Raw), "هذه رسالة من سطرين\r\n") {
@@ -301,10 +301,10 @@ func TestZip(t *testing.T) {
 		if got := summarize(ps); !reflect.DeepEqual(got, want) {
 			t.Fatalf("seekable=%v: posts =\n%+v\nwant\n%+v", seekable, got, want)
 		}
-		if m := ps[1].Media; len(m) != 1 || m[0].SHA256 != hex.EncodeToString(sum[:]) || m[0].Size != int64(len(img)) || m[0].MIME != "image/jpeg" {
+		if m := ps[1].Media; len(m) != 1 || m[0].Hash("sha256") != hex.EncodeToString(sum[:]) || m[0].Size != int64(len(img)) || m[0].MIME != "image/jpeg" {
 			t.Errorf("zipped image = %+v", m)
 		}
-		if m := ps[2].Media; len(m) != 1 || m[0].Path != "VID-20200803-WA0002.mp4" || m[0].Kind != "video" || m[0].SHA256 != "" {
+		if m := ps[2].Media; len(m) != 1 || m[0].Path != "VID-20200803-WA0002.mp4" || m[0].Kind != "video" || m[0].Hash("sha256") != "" {
 			t.Errorf("absent video = %+v", m)
 		}
 		if ps[0].Channel.Kind != "chat" {

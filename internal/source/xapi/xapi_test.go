@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -119,7 +120,7 @@ func TestSharedDataFields(t *testing.T) {
 	t.Run("media", func(t *testing.T) {
 		ps, _, _ := sourcetest.DecodeShared(t, Decoder{}, "x-api-v2-twarc", "media_tweet.jsonl")
 		want := post.Media{Kind: "video", ID: "7_1558552952549277696", URL: "https://pbs.twimg.com/ext_tw_video_thumb/1558552952549277696/pu/img/7VaQu-AvReI8RHkv.jpg", Width: 1280, Height: 720}
-		if len(ps) != 1 || len(ps[0].Media) != 1 || ps[0].Media[0] != want {
+		if len(ps) != 1 || len(ps[0].Media) != 1 || !reflect.DeepEqual(ps[0].Media[0], want) {
 			t.Fatalf("media %+v", ps)
 		}
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -51,17 +52,17 @@ const addChunk = 5000
 // insertEntries stores a chunk in input order, so that ids follow it. Labels
 // travel as JSON arrays because unnest cannot take an array of arrays of
 // different lengths.
-const insertEntries = `INSERT INTO bank_entries (bank, algo, hash, labels, entity, source, shared_by, shared_at,
+const insertEntries = `INSERT INTO bank_entries (bank, type, hash, labels, entity, source, shared_by, shared_at,
 		case_ref, enabled, added_at)
-	SELECT bank, algo, hash, ARRAY(SELECT jsonb_array_elements_text(labels::jsonb)), entity, source, shared_by,
+	SELECT bank, type, hash, ARRAY(SELECT jsonb_array_elements_text(labels::jsonb)), entity, source, shared_by,
 		shared_at, case_ref, enabled, added_at
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 		$8::timestamptz[], $9::text[], $10::boolean[], $11::timestamptz[])
-		WITH ORDINALITY AS e (bank, algo, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled,
+		WITH ORDINALITY AS e (bank, type, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled,
 			added_at, ord)
 	ORDER BY ord
-	ON CONFLICT (bank, algo, hash) DO NOTHING
-	RETURNING id, bank, algo, hash`
+	ON CONFLICT (bank, type, (md5(hash))) DO NOTHING
+	RETURNING id, bank, type, hash`
 
 // AddEntries implements store.Banks. Imports run one at a time: each first
 // locks the bank_version row, which its triggers would lock anyway, so that
@@ -75,10 +76,10 @@ func (s *Store) AddEntries(ctx context.Context, es []hashbank.Entry) ([]hashbank
 	for i := range es {
 		e := &es[i]
 		if err := e.Validate(); err != nil {
-			return nil, fmt.Errorf("entry %s %s: %w", e.Algo, e.Hash, err)
+			return nil, fmt.Errorf("entry %s %s: %w", e.Type, e.Hash, err)
 		}
 		if !storable(e.Bank) || !storable(e.Hash) {
-			return nil, fmt.Errorf("entry %d (%s %q): %w: bank or hash is not valid UTF-8 text", i, e.Algo, e.Hash, ErrBadEntry)
+			return nil, fmt.Errorf("entry %d (%s %q): %w: bank or hash is not valid UTF-8 text", i, e.Type, e.Hash, ErrBadEntry)
 		}
 		if e.AddedAt.IsZero() {
 			e.AddedAt = now
@@ -109,7 +110,7 @@ func (s *Store) AddEntries(ctx context.Context, es []hashbank.Entry) ([]hashbank
 func insertChunk(ctx context.Context, tx pgx.Tx, es []hashbank.Entry) ([]hashbank.Entry, error) {
 	n := len(es)
 	var (
-		banks, algos, hashes, labels = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		banks, types, hashes, labels = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		entities, sources, sharers   = make([]string, n), make([]string, n), make([]string, n)
 		sharedAt, addedAt            = make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n)
 		caseRefs                     = make([]string, n)
@@ -120,27 +121,27 @@ func insertChunk(ctx context.Context, tx pgx.Tx, es []hashbank.Entry) ([]hashban
 		if len(e.Labels) > 0 {
 			var err error
 			if ls, err = json.Marshal(e.Labels); err != nil {
-				return nil, fmt.Errorf("entry %s %s labels: %w", e.Algo, e.Hash, err)
+				return nil, fmt.Errorf("entry %s %s labels: %w", e.Type, e.Hash, err)
 			}
 		}
-		banks[i], algos[i], hashes[i], labels[i] = e.Bank, e.Algo, e.Hash, string(ls)
+		banks[i], types[i], hashes[i], labels[i] = e.Bank, e.Type, e.Hash, string(ls)
 		entities[i], sources[i], sharers[i] = text(e.Entity), text(e.Source), text(e.Provenance.SharedBy)
 		sharedAt[i] = pgtype.Timestamptz{Time: e.Provenance.SharedAt, Valid: !e.Provenance.SharedAt.IsZero()}
 		addedAt[i] = pgtype.Timestamptz{Time: e.AddedAt, Valid: true}
 		caseRefs[i], enabled[i] = text(e.Provenance.CaseRef), e.Enabled
 	}
-	rows, err := tx.Query(ctx, insertEntries, banks, algos, hashes, labels, entities, sources, sharers, sharedAt,
+	rows, err := tx.Query(ctx, insertEntries, banks, types, hashes, labels, entities, sources, sharers, sharedAt,
 		caseRefs, enabled, addedAt)
 	if err != nil {
 		return nil, fmt.Errorf("add bank entries: %w", err)
 	}
-	type key struct{ bank, algo, hash string }
+	type key struct{ bank, typ, hash string }
 	var (
 		id  int64
 		k   key
 		ids = map[key]int64{}
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &k.bank, &k.algo, &k.hash}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&id, &k.bank, &k.typ, &k.hash}, func() error {
 		ids[k] = id
 		return nil
 	})
@@ -149,7 +150,7 @@ func insertChunk(ctx context.Context, tx pgx.Tx, es []hashbank.Entry) ([]hashban
 	}
 	added := make([]hashbank.Entry, 0, len(ids))
 	for _, e := range es {
-		k := key{e.Bank, e.Algo, e.Hash}
+		k := key{e.Bank, e.Type, e.Hash}
 		if id, ok := ids[k]; ok {
 			e.ID = id
 			added = append(added, e)
@@ -203,8 +204,16 @@ func loadBanks(ctx context.Context, tx pgx.Tx) ([]hashbank.Bank, error) {
 }
 
 func loadEntries(ctx context.Context, tx pgx.Tx) ([]hashbank.Entry, error) {
-	rows, err := tx.Query(ctx, `SELECT id, bank, algo, hash, labels, entity, source, shared_by, shared_at, case_ref,
-		enabled, added_at FROM bank_entries ORDER BY id`)
+	return queryEntries(ctx, tx, `ORDER BY id`)
+}
+
+// queryEntries reads the entries that the SQL after FROM bank_entries
+// selects.
+func queryEntries(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, where string, args ...any) ([]hashbank.Entry, error) {
+	rows, err := q.Query(ctx, `SELECT id, bank, type, hash, labels, entity, source, shared_by, shared_at, case_ref,
+		enabled, added_at FROM bank_entries `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +223,7 @@ func loadEntries(ctx context.Context, tx pgx.Tx) ([]hashbank.Entry, error) {
 		labels   []string
 		sharedAt pgtype.Timestamptz
 	)
-	scans := []any{&e.ID, &e.Bank, &e.Algo, &e.Hash, &labels, &e.Entity, &e.Source, &e.Provenance.SharedBy,
+	scans := []any{&e.ID, &e.Bank, &e.Type, &e.Hash, &labels, &e.Entity, &e.Source, &e.Provenance.SharedBy,
 		&sharedAt, &e.Provenance.CaseRef, &e.Enabled, &e.AddedAt}
 	_, err = pgx.ForEachRow(rows, scans, func() error {
 		out := e
@@ -231,6 +240,40 @@ func loadEntries(ctx context.Context, tx pgx.Tx) ([]hashbank.Entry, error) {
 		return nil
 	})
 	return es, err
+}
+
+// Entries implements store.Banks.
+func (s *Store) Entries(ctx context.Context, ids []int64) ([]hashbank.Entry, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	es, err := queryEntries(ctx, s.pool, `WHERE id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("bank entries: %w", err)
+	}
+	return es, nil
+}
+
+// Bank implements store.Banks.
+func (s *Store) Bank(ctx context.Context, name string) (hashbank.Bank, error) {
+	var (
+		b        hashbank.Bank
+		kind     string
+		distance int32
+	)
+	if !storable(name) {
+		return b, fmt.Errorf("bank %q: %w", name, store.ErrNotFound)
+	}
+	err := s.pool.QueryRow(ctx, `SELECT name, kind, enabled, distance, source, created_at FROM banks WHERE name = $1`, name).
+		Scan(&b.Name, &kind, &b.Enabled, &distance, &b.Source, &b.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, fmt.Errorf("bank %q: %w", name, store.ErrNotFound)
+	}
+	if err != nil {
+		return b, fmt.Errorf("bank %q: %w", name, err)
+	}
+	b.Kind, b.Distance, b.CreatedAt = hashbank.Kind(kind), int(distance), b.CreatedAt.UTC()
+	return b, nil
 }
 
 // SetBankEnabled implements store.Banks.
@@ -260,23 +303,32 @@ func (s *Store) SetEntryEnabled(ctx context.Context, id int64, on bool) error {
 	return nil
 }
 
-// mediaHashQueries reads one hash column; the column names are fixed here,
-// never taken from the caller.
-var mediaHashQueries = map[string]string{
-	hashbank.AlgoMD5:    `SELECT m.md5, p.key FROM media m JOIN posts p ON p.id = m.post_id WHERE m.md5 <> ''`,
-	hashbank.AlgoSHA256: `SELECT m.sha256, p.key FROM media m JOIN posts p ON p.id = m.post_id WHERE m.sha256 <> ''`,
-	hashbank.AlgoPDQ:    `SELECT m.pdq, p.key FROM media m JOIN posts p ON p.id = m.post_id WHERE m.pdq <> ''`,
-}
-
 // MediaHashes implements store.Banks. Rows reach fn as they arrive from the
 // server; fn's error stops the scan and is returned.
-func (s *Store) MediaHashes(ctx context.Context, algo string, fn func(hash, postKey string) error) error {
-	query, ok := mediaHashQueries[algo]
-	if !ok {
-		return fmt.Errorf("media hashes: %w: %q", hashbank.ErrUnknownAlgo, algo)
+func (s *Store) MediaHashes(ctx context.Context, typ string, fn func(value, postKey string) error) error {
+	if _, err := signaltype.Lookup(typ); err != nil {
+		return fmt.Errorf("media hashes: %w", err)
 	}
-	var hash, key string
-	return s.stream(ctx, "media hashes", query, []any{&hash, &key}, func() error { return fn(hash, key) })
+	var v, key string
+	return s.stream(ctx, "media hashes", `SELECT m.value, p.key FROM media_hashes m JOIN posts p ON p.id = m.post_id
+		WHERE m.type = $1`, []any{&v, &key}, func() error { return fn(v, key) }, typ)
+}
+
+// HashPosts implements store.Banks.
+func (s *Store) HashPosts(ctx context.Context, typ, value string, limit int) ([]string, error) {
+	if !storable(typ) || !storable(value) {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT p.key FROM media_hashes m JOIN posts p ON p.id = m.post_id
+		WHERE m.type = $1 AND md5(m.value) = md5($2) AND m.value = $2 LIMIT $3`, typ, value, limit)
+	if err != nil {
+		return nil, fmt.Errorf("posts with hash: %w", err)
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("posts with hash: %w", err)
+	}
+	return keys, nil
 }
 
 // PostTexts implements store.Banks. Rows reach fn as they arrive from the
@@ -294,8 +346,8 @@ func (s *Store) PostTexts(ctx context.Context, violatingOnly bool, fn func(key, 
 
 // stream runs query and calls fn after scanning each row into scans. An
 // error of fn is returned as it is, to tell it from the store's own.
-func (s *Store) stream(ctx context.Context, what, query string, scans []any, fn func() error) error {
-	rows, err := s.pool.Query(ctx, query)
+func (s *Store) stream(ctx context.Context, what, query string, scans []any, fn func() error, args ...any) error {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,7 +20,7 @@ import (
 )
 
 func pdqEntry(bank string, i int) hashbank.Entry {
-	return hashbank.Entry{Bank: bank, Algo: hashbank.AlgoPDQ, Hash: fmt.Sprintf("%064x", i), Enabled: true}
+	return hashbank.Entry{Bank: bank, Type: signaltype.PDQ.Name, Hash: fmt.Sprintf("%064x", i), Enabled: true}
 }
 
 func newBank(tb testing.TB, s *Store, name string) {
@@ -72,13 +73,13 @@ func TestAddEntries(t *testing.T) {
 		{
 			name:    "a bad label rejects the whole call",
 			fails:   true,
-			add:     []hashbank.Entry{pdqEntry("own", 1), {Bank: "own", Algo: hashbank.AlgoMD5, Hash: fmt.Sprintf("%032x", 1), Labels: []post.Label{"nope"}}},
+			add:     []hashbank.Entry{pdqEntry("own", 1), {Bank: "own", Type: signaltype.MD5.Name, Hash: fmt.Sprintf("%032x", 1), Labels: []post.Label{"nope"}}},
 			wantErr: hashbank.ErrBadLabel,
 		},
 		{
 			name:    "a text hash that is not UTF-8 rejects the whole call",
 			fails:   true,
-			add:     []hashbank.Entry{pdqEntry("own", 1), {Bank: "own", Algo: hashbank.AlgoText, Hash: "\xff"}},
+			add:     []hashbank.Entry{pdqEntry("own", 1), {Bank: "own", Type: signaltype.TextSHA256.Name, Hash: "\xff"}},
 			wantErr: ErrBadEntry,
 		},
 		{
@@ -291,7 +292,7 @@ func TestLoadBanksRoundTrip(t *testing.T) {
 	if err := s.PutBank(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	e := hashbank.Entry{Bank: b.Name, Algo: hashbank.AlgoText, Hash: "نص-مجزأ", Labels: []post.Label{post.Recruitment, post.Incitement},
+	e := hashbank.Entry{Bank: b.Name, Type: signaltype.TextSHA256.Name, Hash: "نص-مجزأ", Labels: []post.Label{post.Recruitment, post.Incitement},
 		Entity: "isis", Source: "قناة", Provenance: hashbank.Provenance{SharedBy: "جهة", CaseRef: "C-2"}, AddedAt: created}
 	if _, err := s.AddEntries(ctx, []hashbank.Entry{e}); err != nil {
 		t.Fatal(err)
@@ -320,7 +321,7 @@ func TestStreamStopsOnError(t *testing.T) {
 	var ps []post.Post
 	for i := range 3 {
 		p := sample(fmt.Sprint(i), "نص")
-		p.Media[0].PDQ = fmt.Sprintf("%064x", i)
+		p.Media[0].SetHash(post.Hash{Type: "pdq", Value: fmt.Sprintf("%064x", i)})
 		ps = append(ps, p)
 	}
 	if _, err := s.SavePosts(ctx, ps); err != nil {
@@ -332,7 +333,7 @@ func TestStreamStopsOnError(t *testing.T) {
 		scan func(fn func() error) error
 	}{
 		{"media hashes", func(fn func() error) error {
-			return s.MediaHashes(ctx, hashbank.AlgoPDQ, func(string, string) error { return fn() })
+			return s.MediaHashes(ctx, signaltype.PDQ.Name, func(string, string) error { return fn() })
 		}},
 		{"post texts", func(fn func() error) error {
 			return s.PostTexts(ctx, false, func(string, string, post.Label) error { return fn() })
@@ -355,8 +356,8 @@ func TestStreamStopsOnError(t *testing.T) {
 			}
 		})
 	}
-	if err := s.MediaHashes(ctx, "crc32", func(string, string) error { return nil }); !errors.Is(err, hashbank.ErrUnknownAlgo) {
-		t.Errorf("unknown algorithm: %v, want ErrUnknownAlgo", err)
+	if err := s.MediaHashes(ctx, "crc32", func(string, string) error { return nil }); !errors.Is(err, signaltype.ErrUnknown) {
+		t.Errorf("unknown algorithm: %v, want signaltype.ErrUnknown", err)
 	}
 }
 

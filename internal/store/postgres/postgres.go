@@ -186,8 +186,6 @@ var migrations = []string{
 	// new with every schema, so a recreated schema never repeats a stamp.
 	// The trigger function keeps the search_path it was created under, to
 	// find bank_version whatever the search_path of the session that writes.
-	// No index on media.pdq: PDQ matches by Hamming distance, in memory, and
-	// MediaHashes reads every hash in one sequential pass.
 	`CREATE TABLE banks (
 		name       text PRIMARY KEY,
 		kind       text NOT NULL,
@@ -287,6 +285,26 @@ var migrations = []string{
 		sig   bytea NOT NULL,
 		label text NOT NULL
 	);`,
+	// Media hashes of every signal type, one row each, instead of a column
+	// per algorithm. vPDQ values run to kilobytes, beyond what a B-tree
+	// entry holds, so values are indexed, and bank entries kept unique, by
+	// their MD5.
+	`CREATE TABLE media_hashes (
+		post_id bigint NOT NULL REFERENCES posts (id),
+		idx     integer NOT NULL,
+		type    text NOT NULL,
+		value   text NOT NULL,
+		PRIMARY KEY (post_id, idx, type)
+	);
+	INSERT INTO media_hashes (post_id, idx, type, value)
+		SELECT post_id, idx, 'md5', md5 FROM media WHERE md5 <> ''
+		UNION ALL SELECT post_id, idx, 'sha256', sha256 FROM media WHERE sha256 <> ''
+		UNION ALL SELECT post_id, idx, 'pdq', pdq FROM media WHERE pdq <> '';
+	DROP TABLE media;
+	CREATE INDEX media_hashes_value ON media_hashes (type, md5(value));
+	ALTER TABLE bank_entries RENAME COLUMN algo TO type;
+	ALTER TABLE bank_entries DROP CONSTRAINT bank_entries_bank_algo_hash_key;
+	CREATE UNIQUE INDEX bank_entries_value ON bank_entries (bank, type, md5(hash));`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

@@ -88,7 +88,7 @@ func sample(id, text string) post.Post {
 		Text:     text,
 		PostedAt: time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC),
 		Raw:      []byte(`{"id":"` + id + `"}`),
-		Media:    []post.Media{{Kind: "photo", Path: "photos/" + id + ".jpg", SHA256: "ab" + id}},
+		Media:    []post.Media{{Kind: "photo", Path: "photos/" + id + ".jpg", Hashes: []post.Hash{{Type: "sha256", Value: "ab" + id}}}},
 	}
 	p.Norm = arabic.Normalize(p.Text)
 	return p

@@ -54,13 +54,11 @@ const tempTables = `CREATE TEMP TABLE IF NOT EXISTS raqib_incoming (
 		source         text NOT NULL,
 		state          text NOT NULL DEFAULT ''
 	) ON COMMIT DELETE ROWS;
-	CREATE TEMP TABLE IF NOT EXISTS raqib_incoming_media (
-		key    text NOT NULL,
-		idx    integer NOT NULL,
-		kind   text NOT NULL,
-		md5    text NOT NULL,
-		sha256 text NOT NULL,
-		pdq    text NOT NULL
+	CREATE TEMP TABLE IF NOT EXISTS raqib_incoming_hashes (
+		key   text NOT NULL,
+		idx   integer NOT NULL,
+		type  text NOT NULL,
+		value text NOT NULL
 	) ON COMMIT DELETE ROWS`
 
 var incomingColumns = []string{
@@ -70,7 +68,7 @@ var incomingColumns = []string{
 	"ch_name", "ch_kind", "ch_url", "source",
 }
 
-var mediaColumns = []string{"key", "idx", "kind", "md5", "sha256", "pdq"}
+var mediaColumns = []string{"key", "idx", "type", "value"}
 
 // The merge statements run in this order on one round of incoming posts,
 // whose keys are distinct. Rows are taken in key order so that two workers
@@ -109,12 +107,13 @@ const (
 	mergeRefresh = `UPDATE posts p SET label = i.label, tier = i.tier, entity = i.entity, score = i.score,
 		violating = i.violating, doc = i.doc
 	FROM raqib_incoming i WHERE p.key = i.key AND i.state = 'duplicate'`
-	mergeDropMedia = `DELETE FROM media m USING posts p, raqib_incoming i
+	mergeDropMedia = `DELETE FROM media_hashes m USING posts p, raqib_incoming i
 	WHERE m.post_id = p.id AND p.key = i.key AND i.state = 'edited'`
-	mergeMedia = `INSERT INTO media (post_id, idx, kind, md5, sha256, pdq)
-	SELECT p.id, m.idx, m.kind, m.md5, m.sha256, m.pdq
-	FROM raqib_incoming_media m JOIN raqib_incoming i ON i.key = m.key JOIN posts p ON p.key = m.key
-	WHERE i.state IN ('inserted', 'edited')`
+	mergeMedia = `INSERT INTO media_hashes (post_id, idx, type, value)
+	SELECT p.id, m.idx, m.type, m.value
+	FROM raqib_incoming_hashes m JOIN raqib_incoming i ON i.key = m.key JOIN posts p ON p.key = m.key
+	WHERE i.state IN ('inserted', 'edited')
+	ON CONFLICT DO NOTHING`
 	// mergeAccounts folds every post of an author in the round into one row
 	// (a later non-empty value wins, counts and times take the extreme) and
 	// merges it with the stored one by the same rules.
@@ -242,10 +241,11 @@ func encode(p post.Post, ord int, now time.Time) (incoming, error) {
 		text(ch.Name), text(ch.Kind), text(ch.URL), p.Origin.Source,
 	}}
 	for i, m := range p.Media {
-		if m.MD5 == "" && m.SHA256 == "" && m.PDQ == "" {
-			continue
+		for _, h := range m.Hashes {
+			if h.Value != "" {
+				in.media = append(in.media, []any{key, int32(i), text(h.Type), text(h.Value)})
+			}
 		}
-		in.media = append(in.media, []any{key, int32(i), text(m.Kind), text(m.MD5), text(m.SHA256), text(m.PDQ)})
 	}
 	return in, nil
 }
@@ -339,7 +339,7 @@ func (s *Store) saveRounds(ctx context.Context, rounds [][]incoming) (store.Coun
 func saveRound(ctx context.Context, tx pgx.Tx, round []incoming, clear bool) (store.Counts, error) {
 	var c store.Counts
 	if clear {
-		if _, err := tx.Exec(ctx, `TRUNCATE raqib_incoming, raqib_incoming_media`); err != nil {
+		if _, err := tx.Exec(ctx, `TRUNCATE raqib_incoming, raqib_incoming_hashes`); err != nil {
 			return c, fmt.Errorf("clear incoming: %w", err)
 		}
 	}
@@ -353,7 +353,7 @@ func saveRound(ctx context.Context, tx pgx.Tx, round []incoming, clear bool) (st
 		return c, fmt.Errorf("copy posts: %w", err)
 	}
 	if len(media) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"raqib_incoming_media"}, mediaColumns, pgx.CopyFromRows(media)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"raqib_incoming_hashes"}, mediaColumns, pgx.CopyFromRows(media)); err != nil {
 			return c, fmt.Errorf("copy media: %w", err)
 		}
 	}

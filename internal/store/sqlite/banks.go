@@ -10,6 +10,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -40,8 +41,8 @@ func (s *Store) AddEntries(ctx context.Context, es []hashbank.Entry) ([]hashbank
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO bank_entries(bank, algo, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled, added_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(bank, algo, hash) DO NOTHING RETURNING id`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO bank_entries(bank, type, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled, added_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(bank, type, hash) DO NOTHING RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
@@ -50,19 +51,19 @@ func (s *Store) AddEntries(ctx context.Context, es []hashbank.Entry) ([]hashbank
 	var added []hashbank.Entry
 	for _, e := range es {
 		if err := e.Validate(); err != nil {
-			return nil, fmt.Errorf("entry %s %s: %w", e.Algo, e.Hash, err)
+			return nil, fmt.Errorf("entry %s %s: %w", e.Type, e.Hash, err)
 		}
 		if e.AddedAt.IsZero() {
 			e.AddedAt = now
 		}
 		labels, _ := json.Marshal(e.Labels)
-		err := stmt.QueryRowContext(ctx, e.Bank, e.Algo, e.Hash, string(labels), e.Entity, e.Source,
+		err := stmt.QueryRowContext(ctx, e.Bank, e.Type, e.Hash, string(labels), e.Entity, e.Source,
 			e.Provenance.SharedBy, unixMilli(e.Provenance.SharedAt), e.Provenance.CaseRef, boolInt(e.Enabled), unixMilli(e.AddedAt)).Scan(&e.ID)
 		switch {
 		case err == sql.ErrNoRows:
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("add entry %s %s to %q: %w", e.Algo, e.Hash, e.Bank, err)
+			return nil, fmt.Errorf("add entry %s %s to %q: %w", e.Type, e.Hash, e.Bank, err)
 		}
 		added = append(added, e)
 	}
@@ -97,9 +98,18 @@ func (s *Store) LoadBanks(ctx context.Context) ([]hashbank.Bank, []hashbank.Entr
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("load banks: %w", err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, bank, algo, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled, added_at FROM bank_entries ORDER BY id`)
+	es, err := s.entries(ctx, "ORDER BY id")
+	return banks, es, err
+}
+
+// entryColumns are read by scanEntry.
+const entryColumns = `id, bank, type, hash, labels, entity, source, shared_by, shared_at, case_ref, enabled, added_at`
+
+// entries reads the entries that the SQL after FROM bank_entries selects.
+func (s *Store) entries(ctx context.Context, where string, args ...any) ([]hashbank.Entry, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+entryColumns+" FROM bank_entries "+where, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load bank entries: %w", err)
+		return nil, fmt.Errorf("load bank entries: %w", err)
 	}
 	defer rows.Close()
 	var es []hashbank.Entry
@@ -110,17 +120,49 @@ func (s *Store) LoadBanks(ctx context.Context) ([]hashbank.Bank, []hashbank.Entr
 			shared, added int64
 			enabled       int
 		)
-		if err := rows.Scan(&e.ID, &e.Bank, &e.Algo, &e.Hash, &labels, &e.Entity, &e.Source, &e.Provenance.SharedBy, &shared,
+		if err := rows.Scan(&e.ID, &e.Bank, &e.Type, &e.Hash, &labels, &e.Entity, &e.Source, &e.Provenance.SharedBy, &shared,
 			&e.Provenance.CaseRef, &enabled, &added); err != nil {
-			return nil, nil, fmt.Errorf("load bank entries: %w", err)
+			return nil, fmt.Errorf("load bank entries: %w", err)
 		}
 		if err := json.Unmarshal([]byte(labels), &e.Labels); err != nil {
-			return nil, nil, fmt.Errorf("bank entry %d labels: %w", e.ID, err)
+			return nil, fmt.Errorf("bank entry %d labels: %w", e.ID, err)
 		}
 		e.Provenance.SharedAt, e.AddedAt, e.Enabled = fromMilli(shared), fromMilli(added), enabled == 1
 		es = append(es, e)
 	}
-	return banks, es, rows.Err()
+	return es, rows.Err()
+}
+
+// Entries implements store.Banks.
+func (s *Store) Entries(ctx context.Context, ids []int64) ([]hashbank.Entry, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.entries(ctx, "WHERE id IN (?"+strings.Repeat(",?", len(ids)-1)+") ORDER BY id", args...)
+}
+
+// Bank implements store.Banks.
+func (s *Store) Bank(ctx context.Context, name string) (hashbank.Bank, error) {
+	var (
+		b       hashbank.Bank
+		kind    string
+		enabled int
+		created int64
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT name, kind, enabled, distance, source, created_at FROM banks WHERE name = ?`, name).
+		Scan(&b.Name, &kind, &enabled, &b.Distance, &b.Source, &created)
+	if err == sql.ErrNoRows {
+		return b, fmt.Errorf("bank %q: %w", name, store.ErrNotFound)
+	}
+	if err != nil {
+		return b, fmt.Errorf("bank %q: %w", name, err)
+	}
+	b.Kind, b.Enabled, b.CreatedAt = hashbank.Kind(kind), enabled == 1, fromMilli(created)
+	return b, nil
 }
 
 func (s *Store) setEnabled(ctx context.Context, table, col string, key any, on bool) error {
@@ -147,26 +189,36 @@ func (s *Store) SetEntryEnabled(ctx context.Context, id int64, on bool) error {
 }
 
 // MediaHashes implements store.Banks.
-func (s *Store) MediaHashes(ctx context.Context, algo string, fn func(hash, postKey string) error) error {
-	col := map[string]string{hashbank.AlgoMD5: "md5", hashbank.AlgoSHA256: "sha256", hashbank.AlgoPDQ: "pdq"}[algo]
-	if col == "" {
-		return fmt.Errorf("media hashes: unknown algorithm %q", algo)
+func (s *Store) MediaHashes(ctx context.Context, typ string, fn func(value, postKey string) error) error {
+	if _, err := signaltype.Lookup(typ); err != nil {
+		return fmt.Errorf("media hashes: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT m."+col+", p.key FROM media m JOIN posts p ON p.rowid = m.post_rowid WHERE m."+col+" != ''")
+	rows, err := s.db.QueryContext(ctx, "SELECT h.value, p.key FROM media_hashes h JOIN posts p ON p.rowid = h.post_rowid WHERE h.type = ?", typ)
 	if err != nil {
 		return fmt.Errorf("media hashes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var h, key string
-		if err := rows.Scan(&h, &key); err != nil {
+		var v, key string
+		if err := rows.Scan(&v, &key); err != nil {
 			return fmt.Errorf("media hashes: %w", err)
 		}
-		if err := fn(h, key); err != nil {
+		if err := fn(v, key); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// HashPosts implements store.Banks.
+func (s *Store) HashPosts(ctx context.Context, typ, value string, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT p.key FROM media_hashes h JOIN posts p ON p.rowid = h.post_rowid
+		WHERE h.type = ? AND h.value = ? LIMIT ?`, typ, value, limit)
+	if err != nil {
+		return nil, fmt.Errorf("posts with hash: %w", err)
+	}
+	defer rows.Close()
+	return store.ScanKeys(rows)
 }
 
 // PostTexts implements store.Banks.

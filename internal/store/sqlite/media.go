@@ -9,17 +9,19 @@ import (
 
 // The statements that store a post's media hashes.
 const (
-	insertMediaSQL = `INSERT OR REPLACE INTO media(post_rowid, idx, kind, md5, sha256, pdq) VALUES (?,?,?,?,?,?)`
-	deleteMediaSQL = `DELETE FROM media WHERE post_rowid = ?`
+	insertMediaSQL = `INSERT OR REPLACE INTO media_hashes(post_rowid, idx, type, value) VALUES (?,?,?,?)`
+	deleteMediaSQL = `DELETE FROM media_hashes WHERE post_rowid = ?`
 )
 
 func (w *writer) saveMedia(ctx context.Context, rowid int64, p *post.Post) error {
 	for i, m := range p.Media {
-		if m.MD5 == "" && m.SHA256 == "" && m.PDQ == "" {
-			continue
-		}
-		if _, err := w.exec(ctx, insertMediaSQL, rowid, i, m.Kind, m.MD5, m.SHA256, m.PDQ); err != nil {
-			return fmt.Errorf("save media: %w", err)
+		for _, h := range m.Hashes {
+			if h.Value == "" {
+				continue
+			}
+			if _, err := w.exec(ctx, insertMediaSQL, rowid, i, h.Type, h.Value); err != nil {
+				return fmt.Errorf("save media hash %s: %w", h.Type, err)
+			}
 		}
 	}
 	return nil

@@ -11,24 +11,32 @@ import (
 	"github.com/raqib-project/raqib/internal/store/storetest"
 )
 
-// TestMigrateKeys upgrades a database of schema version 4, whose post keys
-// joined their parts with a bare ':', and checks that every key moved.
-func TestMigrateKeys(t *testing.T) {
-	ctx := context.Background()
+// oldDatabase creates a database with the first n migrations in a new data
+// directory, for a test to fill as an older raqib would have.
+func oldDatabase(t *testing.T, n int) (string, *sql.DB) {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, db, migrations[:4]); err != nil {
+	if err := migrate(context.Background(), db, migrations[:n]); err != nil {
 		t.Fatal(err)
 	}
+	return dir, db
+}
+
+// TestMigrateKeys upgrades a database of schema version 4, whose post keys
+// joined their parts with a bare ':', and checks that every key moved.
+func TestMigrateKeys(t *testing.T) {
+	ctx := context.Background()
+	dir, db := oldDatabase(t, 4)
 	now := time.Now().UnixMilli()
 	for _, lp := range storetest.LegacyPosts() {
 		p := lp.Post
 		doc, earlier := lp.Docs(t)
 		var rowid int64
-		err = db.QueryRowContext(ctx, `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at,
+		err := db.QueryRowContext(ctx, `INSERT INTO posts(key, platform, post_id, channel_id, author_id, kind, posted_at,
 			collected_at, content_hash, version, norm, doc) VALUES (?,?,?,?,?,?,?,?,?,2,?,?) RETURNING rowid`,
 			lp.OldKey, string(p.Platform), p.ID, p.Channel.ID, p.Author.ID, string(p.Kind), unixMilli(p.PostedAt),
 			now, p.ContentHash(), p.Norm, doc).Scan(&rowid)

@@ -279,6 +279,22 @@ var migrations = []string{
 		sig   BLOB NOT NULL,
 		label TEXT NOT NULL
 	);`,
+	// Media hashes of every signal type, one row each, instead of a column
+	// per algorithm; the index answers "which posts have this hash". A
+	// rowid table, because vPDQ values run to kilobytes.
+	`CREATE TABLE media_hashes (
+		post_rowid INTEGER NOT NULL REFERENCES posts(rowid),
+		idx        INTEGER NOT NULL,
+		type       TEXT NOT NULL,
+		value      TEXT NOT NULL,
+		UNIQUE (post_rowid, idx, type)
+	);
+	INSERT INTO media_hashes(post_rowid, idx, type, value) SELECT post_rowid, idx, 'md5', md5 FROM media WHERE md5 != '';
+	INSERT INTO media_hashes(post_rowid, idx, type, value) SELECT post_rowid, idx, 'sha256', sha256 FROM media WHERE sha256 != '';
+	INSERT INTO media_hashes(post_rowid, idx, type, value) SELECT post_rowid, idx, 'pdq', pdq FROM media WHERE pdq != '';
+	DROP TABLE media;
+	CREATE INDEX media_hashes_value ON media_hashes(type, value);
+	ALTER TABLE bank_entries RENAME COLUMN algo TO type;`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.

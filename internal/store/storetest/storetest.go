@@ -26,7 +26,7 @@ func sample(id, text string) post.Post {
 		Text:     text,
 		PostedAt: time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC),
 		Raw:      []byte(`{"id":` + id + `}`),
-		Media:    []post.Media{{Kind: "photo", Path: "photos/1.jpg", SHA256: "ab", MD5: "cd"}},
+		Media:    []post.Media{{Kind: "photo", Path: "photos/1.jpg", Hashes: []post.Hash{{Type: "sha256", Value: "ab"}, {Type: "md5", Value: "cd"}}}},
 	}
 	p.Norm = arabic.Normalize(p.Text)
 	return p

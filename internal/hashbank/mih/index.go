@@ -1,4 +1,4 @@
-package hashbank
+package mih
 
 import (
 	"errors"
