@@ -128,7 +128,7 @@ func TestVPDQAgreesWithReference(t *testing.T) {
 		for i, f := range fs {
 			for range bits {
 				k := r.IntN(256)
-				f.Hash[k/8] ^= 1 << (k % 8)
+				f.Hash[k/64] ^= 1 << (k % 64)
 			}
 			out[i] = f
 		}

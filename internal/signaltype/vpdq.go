@@ -70,13 +70,7 @@ func goodFrames(fs []vpdq.Feature) []pdq.Hash {
 		if f.Quality < vpdq.DefaultQuality {
 			continue
 		}
-		var h pdq.Hash
-		for w := range 4 {
-			for i := range 8 {
-				h[w] = h[w]<<8 | uint64(f.Hash[w*8+i])
-			}
-		}
-		out = append(out, h)
+		out = append(out, f.Hash)
 	}
 	return out
 }
