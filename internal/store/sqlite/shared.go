@@ -65,7 +65,8 @@ func (s *Store) CountEvents(ctx context.Context, keys []string, since time.Time)
 	return store.ScanCounts(rows)
 }
 
-// PruneEvents implements store.Counters.
+// PruneEvents implements store.Counters. It scans the table: an index by
+// time would cost every write, and pruning is rare.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
 	err := s.write(ctx, func() error {
 		_, err := s.exec(ctx, `DELETE FROM count_events WHERE at < ?`, unixMilli(before))

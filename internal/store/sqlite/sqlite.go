@@ -244,6 +244,8 @@ var migrations = []string{
 	// media refer to posts by rowid.
 	`CREATE TEMP TABLE rekey AS SELECT r, old, new FROM (SELECT rowid AS r, key AS old,
 		` + store.KeySQL("platform", "channel_id", "post_id") + ` AS new FROM posts) WHERE old != new;
+	CREATE UNIQUE INDEX temp.rekey_r ON rekey(r);
+	CREATE INDEX temp.rekey_old ON rekey(old);
 	UPDATE posts SET key = 'rekey ' || rowid WHERE rowid IN (SELECT r FROM rekey);
 	UPDATE posts SET key = (SELECT new FROM rekey WHERE r = posts.rowid) WHERE rowid IN (SELECT r FROM rekey);
 	DROP INDEX cases_open_post;
