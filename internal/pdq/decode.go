@@ -130,8 +130,11 @@ func (h *Hasher) HashBytes(data []byte, maxPixels int) (Result, error) {
 		return res, err
 	}
 	var rows, cols int
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
 	if format == "png" {
-		rows, cols, res.Width, res.Height, err = h.lumaPNG(data)
+		rows, cols, res.Width, res.Height, err = h.lumaPNG(data, maxPixels)
 	} else {
 		rows, cols, res.Width, res.Height, err = h.lumaDecoded(data, format, maxPixels)
 	}
