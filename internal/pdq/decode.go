@@ -77,8 +77,9 @@ func checkHeader(data []byte, maxPixels int) (string, error) {
 }
 
 // decodeWhole decodes data with the standard decoder of its format, which
-// holds the whole image: at most maxPixels pixels (checkHeader), and at most
-// 4 bytes a pixel for the formats that reach it (JPEG, GIF, WebP).
+// holds the whole image (1 to 4 bytes a pixel; progressive JPEG also keeps
+// its coefficients, 4 bytes a pixel a component): checkHeader must have
+// bounded its pixels.
 func decodeWhole(data []byte, format string, maxPixels int) (image.Image, error) {
 	if maxPixels <= 0 {
 		maxPixels = DefaultMaxPixels
