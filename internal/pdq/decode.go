@@ -126,14 +126,14 @@ func (h *Hasher) HashBytes(data []byte, maxPixels int) (Result, error) {
 	md := md5.Sum(data)
 	sh := sha256.Sum256(data)
 	res := Result{MD5: hex.EncodeToString(md[:]), SHA256: hex.EncodeToString(sh[:])}
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
 	format, err := checkHeader(data, maxPixels)
 	if err != nil {
 		return res, err
 	}
 	var rows, cols int
-	if maxPixels <= 0 {
-		maxPixels = DefaultMaxPixels
-	}
 	if format == "png" {
 		rows, cols, res.Width, res.Height, err = h.lumaPNG(data, maxPixels)
 	} else {
@@ -143,11 +143,11 @@ func (h *Hasher) HashBytes(data []byte, maxPixels int) (Result, error) {
 		return res, err
 	}
 	if format == "jpeg" {
-		if o := jpegOrientation(data); o >= 5 {
+		if o := jpegOrientation(data); o > 1 {
 			rows, cols = h.orientLuma(o, rows, cols)
-			res.Width, res.Height = res.Height, res.Width
-		} else if o > 1 {
-			rows, cols = h.orientLuma(o, rows, cols)
+			if o >= 5 {
+				res.Width, res.Height = res.Height, res.Width
+			}
 		}
 	}
 	h.fromLuma(rows, cols)
