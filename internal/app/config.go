@@ -189,7 +189,7 @@ func (c *Config) settings() []setting {
 		{"distance", "31", "largest PDQ Hamming distance that matches a new bank's entries", num(&c.BankDistance), "RAQIB_BANK_DISTANCE", ""},
 		{"bank-format", "csv", "hash list format: csv, hma (ThreatExchange/HMA PDQ CSV), tat (Tech Against Terrorism JSON)", str(&c.BankFormat), "", ""},
 		{"source", "", "where a new bank's list comes from (shown with every match)", str(&c.BankSource), "RAQIB_BANK_SOURCE", ""},
-		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing; protects against decompression bombs", num(&c.MaxPixels), "", ""},
+		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }
 

@@ -77,8 +77,9 @@ func checkHeader(data []byte, maxPixels int) (string, error) {
 }
 
 // decodeWhole decodes data with the standard decoder of its format, which
-// holds the whole image: at most maxPixels pixels (checkHeader), and at most
-// 4 bytes a pixel for the formats that reach it (JPEG, GIF, WebP).
+// holds the whole image (1 to 4 bytes a pixel; progressive JPEG also keeps
+// its coefficients, 4 bytes a pixel a component): checkHeader must have
+// bounded its pixels.
 func decodeWhole(data []byte, format string, maxPixels int) (image.Image, error) {
 	if maxPixels <= 0 {
 		maxPixels = DefaultMaxPixels
@@ -125,13 +126,16 @@ func (h *Hasher) HashBytes(data []byte, maxPixels int) (Result, error) {
 	md := md5.Sum(data)
 	sh := sha256.Sum256(data)
 	res := Result{MD5: hex.EncodeToString(md[:]), SHA256: hex.EncodeToString(sh[:])}
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
 	format, err := checkHeader(data, maxPixels)
 	if err != nil {
 		return res, err
 	}
 	var rows, cols int
 	if format == "png" {
-		rows, cols, res.Width, res.Height, err = h.lumaPNG(data)
+		rows, cols, res.Width, res.Height, err = h.lumaPNG(data, maxPixels)
 	} else {
 		rows, cols, res.Width, res.Height, err = h.lumaDecoded(data, format, maxPixels)
 	}
@@ -139,11 +143,11 @@ func (h *Hasher) HashBytes(data []byte, maxPixels int) (Result, error) {
 		return res, err
 	}
 	if format == "jpeg" {
-		if o := jpegOrientation(data); o >= 5 {
+		if o := jpegOrientation(data); o > 1 {
 			rows, cols = h.orientLuma(o, rows, cols)
-			res.Width, res.Height = res.Height, res.Width
-		} else if o > 1 {
-			rows, cols = h.orientLuma(o, rows, cols)
+			if o >= 5 {
+				res.Width, res.Height = res.Height, res.Width
+			}
 		}
 	}
 	h.fromLuma(rows, cols)

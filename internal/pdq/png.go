@@ -57,6 +57,10 @@ func parsePNG(data []byte) (*pngHeader, error) {
 		}
 		switch typ {
 		case "IHDR":
+			// A second header could declare a size the pixel limit never saw.
+			if seenIHDR {
+				return nil, fmt.Errorf("%w: second IHDR", errPNG)
+			}
 			if err := p.readIHDR(body); err != nil {
 				return nil, err
 			}
@@ -116,10 +120,13 @@ var adam7 = [7]struct{ x0, y0, dx, dy int }{
 // each pixel the luminance the standard decoder's image would have (see
 // source), without ever holding more than two rows of it: a 16-bit PNG of
 // 10000 x 10000 pixels would take 800 MB decoded whole.
-func (h *Hasher) lumaPNG(data []byte) (rows, cols, w, ht int, err error) {
+func (h *Hasher) lumaPNG(data []byte, maxPixels int) (rows, cols, w, ht int, err error) {
 	p, err := parsePNG(data)
 	if err != nil {
 		return 0, 0, 0, 0, err
+	}
+	if int64(p.w)*int64(p.h) > int64(maxPixels) {
+		return 0, 0, 0, 0, fmt.Errorf("%w: png %dx%d exceeds %d pixels", ErrTooLarge, p.w, p.h, maxPixels)
 	}
 	readers := make([]io.Reader, len(p.idat))
 	for i, b := range p.idat {

@@ -178,6 +178,13 @@ func TestPNGErrors(t *testing.T) {
 	good := rawPNG{w: 20, h: 10, depth: 8, colour: 2, sample: func(x, y, ch int) uint16 { return uint16(x * y * ch) }}.encode(t)
 	idat := bytes.Index(good, []byte("IDAT"))
 	badFilter := rawPNG{w: 20, h: 10, depth: 8, colour: 2, filter: 9, sample: func(x, y, ch int) uint16 { return 0 }}.encode(t)
+	// A second IHDR after the one the pixel limit checked.
+	twoHeaders := bytes.Clone(good[:33])
+	var big [13]byte
+	copy(big[:], good[16:29])
+	binary.BigEndian.PutUint32(big[0:], 1<<20)
+	binary.BigEndian.PutUint32(big[4:], 1<<20)
+	twoHeaders = append(pngChunk(twoHeaders, "IHDR", big[:]), good[33:]...)
 	badCRC := bytes.Clone(good)
 	badCRC[idat+6] ^= 0xff
 	for name, data := range map[string][]byte{
