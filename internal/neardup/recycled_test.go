@@ -149,3 +149,17 @@ func TestRecallOnRecycledText(t *testing.T) {
 		t.Errorf("recall %.3f of %d true near-duplicates, want >= 0.97", rec, truths)
 	}
 }
+
+// BenchmarkSignRecycled signs texts of the recycled vocabulary, whose words
+// and 4-grams recur within a text.
+func BenchmarkSignRecycled(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 9))
+	texts := make([]string, 256)
+	for i := range texts {
+		texts[i] = arabic.Normalize(strings.Join(recycledText(r, 6, 30), " "))
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		Sign(texts[i%len(texts)])
+	}
+}
