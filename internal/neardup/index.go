@@ -188,9 +188,15 @@ func (ix *Index) Query(text string) []Candidate {
 	if !ok {
 		return nil
 	}
+	return ix.QuerySignature(&sig)
+}
+
+// QuerySignature is Query of a signed text: a caller that queries and then
+// indexes a text signs it once.
+func (ix *Index) QuerySignature(sig *Signature) []Candidate {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	out, _ := ix.query(&sig)
+	out, _ := ix.query(sig)
 	return out
 }
 

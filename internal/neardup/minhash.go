@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
 )
 
 // Signature sizes. 128 hashes in 32 bands of 4 rows put the LSH threshold,
@@ -53,20 +52,22 @@ func Sign(text string) (sig Signature, ok bool) {
 	if len(sh) == 0 {
 		return sig, false
 	}
-	// A shingle that recurs changes no minimum: hashing each once saves a
-	// third of the work on tweets, more on recycled slogans.
-	slices.Sort(sh)
-	sh = slices.Compact(sh)
-	for i := range sig {
-		sig[i] = math.MaxUint32
+	for i, x := range sh {
+		sh[i] = mix(x)
 	}
-	for _, x := range sh {
-		x = mix(x)
-		for i := range sig {
-			if v := uint32((permA[i]*x + permB[i]) >> 32); v < sig[i] {
-				sig[i] = v
-			}
+	// Four permutations at a time over all shingles: the minima stay in
+	// registers, and four independent chains keep the multiplier busy.
+	for i := 0; i < NumHashes; i += 4 {
+		a0, a1, a2, a3 := permA[i], permA[i+1], permA[i+2], permA[i+3]
+		b0, b1, b2, b3 := permB[i], permB[i+1], permB[i+2], permB[i+3]
+		m0, m1, m2, m3 := uint32(math.MaxUint32), uint32(math.MaxUint32), uint32(math.MaxUint32), uint32(math.MaxUint32)
+		for _, x := range sh {
+			m0 = min(m0, uint32((a0*x+b0)>>32))
+			m1 = min(m1, uint32((a1*x+b1)>>32))
+			m2 = min(m2, uint32((a2*x+b2)>>32))
+			m3 = min(m3, uint32((a3*x+b3)>>32))
 		}
+		sig[i], sig[i+1], sig[i+2], sig[i+3] = m0, m1, m2, m3
 	}
 	return sig, true
 }

@@ -3,6 +3,7 @@ package neardup
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -112,15 +113,21 @@ func (c *plantedCorpus) recall(ix *Index) (recall float64, truths int) {
 
 // BenchmarkRecycled indexes 30,000 texts of recycled noise with 1,000
 // originals planted among them, then queries with edited re-posts of the
-// originals. It reports the time per query, the rate of adds, and the recall
-// of the true near-duplicates (by their signatures).
+// originals. It reports the time per query, the rate of adds, the recall
+// of the true near-duplicates (by their signatures) and the heap the index
+// takes per text.
 func BenchmarkRecycled(b *testing.B) {
 	if testing.Short() {
 		b.Skip("indexes 31,000 texts; skipped under -short")
 	}
 	c := newPlantedCorpus(30_000, 1_000)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	ix := NewIndex(0)
 	took := c.index(b, ix)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
 	rec, truths := c.recall(ix)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -129,6 +136,7 @@ func BenchmarkRecycled(b *testing.B) {
 	b.ReportMetric(float64(len(c.stream))/took.Seconds(), "adds/s")
 	b.ReportMetric(rec, "recall")
 	b.ReportMetric(float64(truths), "true-pairs")
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(ix.Len()), "heap-B/text")
 }
 
 // TestRecallOnRecycledText checks that the bounded query still finds the
@@ -147,5 +155,19 @@ func TestRecallOnRecycledText(t *testing.T) {
 	}
 	if rec < 0.97 {
 		t.Errorf("recall %.3f of %d true near-duplicates, want >= 0.97", rec, truths)
+	}
+}
+
+// BenchmarkSignRecycled signs texts of the recycled vocabulary, whose words
+// and 4-grams recur within a text.
+func BenchmarkSignRecycled(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 9))
+	texts := make([]string, 256)
+	for i := range texts {
+		texts[i] = arabic.Normalize(strings.Join(recycledText(r, 6, 30), " "))
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		Sign(texts[i%len(texts)])
 	}
 }
