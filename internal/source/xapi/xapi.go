@@ -16,7 +16,6 @@ import (
 	"github.com/raqib-project/raqib/internal/source"
 )
 
-
 // timeline is the channel of every X post: X has no rooms, and a single
 // channel keeps post keys stable whatever endpoint the tweet came from.
 var timeline = post.Channel{Platform: post.X, ID: "timeline", Kind: "timeline"}
