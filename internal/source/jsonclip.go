@@ -93,11 +93,10 @@ func (c *JSONClip) fill() {
 		b, err := c.br.ReadByte()
 		if err != nil {
 			if c.recOn {
-				// A record cut off by the end of input goes on as it is, for
-				// the decoder to report.
-				c.recOn = false
-				c.out = append(c.out, c.rec...)
-				c.rec = nil
+				// A record cut off by the end of input goes on as it is, or
+				// as its stand-in when it is too large, for the decoder to
+				// judge.
+				c.finish()
 			}
 			c.err = err
 			return
@@ -134,9 +133,13 @@ func (c *JSONClip) begin() {
 // end closes the record after its last byte, if one is held back and the
 // value that ended is it.
 func (c *JSONClip) end() {
-	if !c.recOn || len(c.path) != c.recDepth {
-		return
+	if c.recOn && len(c.path) == c.recDepth {
+		c.finish()
 	}
+}
+
+// finish hands the record held back on, or its stand-in.
+func (c *JSONClip) finish() {
 	c.recOn = false
 	if c.recSize <= c.limit {
 		c.out = append(c.out, c.rec...)

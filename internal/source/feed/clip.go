@@ -96,11 +96,14 @@ func (c *clip) fill() {
 	for len(c.out) == 0 || c.recOn || c.holding {
 		b, err := c.br.ReadByte()
 		if err != nil {
-			// Whatever is held back goes on as it is, for the XML decoder
-			// to judge.
+			// Whatever is held back goes on, for the XML decoder to judge:
+			// an item cut off by the end of input as it is, or its
+			// stand-in when it is too large.
 			c.out = append(c.out, c.held...)
-			c.out = append(c.out, c.rec...)
-			c.held, c.rec, c.holding, c.recOn = nil, nil, false, false
+			c.held, c.holding = nil, false
+			if c.recOn {
+				c.end()
+			}
 			c.err = err
 			return
 		}
