@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -40,8 +39,7 @@ const maxKey = 64
 // up to one record of memory itself. It does not validate: on broken JSON
 // it passes bytes through and the decoder reports the error.
 type JSONClip struct {
-	br       *bufio.Reader
-	limit    int64
+	Clip
 	isRecord func([]JSONFrame) bool
 
 	path   []JSONFrame
@@ -52,108 +50,55 @@ type JSONClip struct {
 	key    []byte
 	scalar bool // inside a number or literal
 
-	rec      []byte // the record being held back
-	recOn    bool
-	recDepth int
-	recStart int64
-	recSize  int64
-
-	out  []byte // ready to be read
-	in   int64  // bytes consumed from br
-	emit int64  // bytes handed out
-	// clips maps offsets of the output back to the input: after output
-	// offset at, input offsets are larger by delta.
-	clips []struct{ at, delta int64 }
-	err   error
+	recDepth int // len(path) where the record held back started
 }
 
 // NewJSONClip clips records of r longer than limit bytes; isRecord says
 // whether a value at path is a record.
 func NewJSONClip(r io.Reader, limit int64, isRecord func([]JSONFrame) bool) *JSONClip {
-	return &JSONClip{br: bufio.NewReaderSize(r, 64<<10), limit: limit, isRecord: isRecord, expect: 'v'}
+	return &JSONClip{Clip: NewClip(r, limit), isRecord: isRecord, expect: 'v'}
 }
 
 // Read implements io.Reader.
-func (c *JSONClip) Read(p []byte) (int, error) {
-	for len(c.out) == 0 {
-		if c.err != nil {
-			return 0, c.err
-		}
-		c.fill()
-	}
-	n := copy(p, c.out)
-	c.out = c.out[n:]
-	c.emit += int64(n)
-	return n, nil
-}
+func (c *JSONClip) Read(p []byte) (int, error) { return c.ReadWith(p, c.fill) }
 
-// fill scans input until there is output or an error.
+// fill scans input until there is output or the input ends.
 func (c *JSONClip) fill() {
-	for len(c.out) == 0 || c.recOn {
-		b, err := c.br.ReadByte()
-		if err != nil {
-			if c.recOn {
+	for !c.Ready() || c.Holding() {
+		b, ok := c.Next()
+		if !ok {
+			if c.Holding() {
 				// A record cut off by the end of input goes on as it is, or
 				// as its stand-in when it is too large, for the decoder to
 				// judge.
-				c.finish()
+				c.Finish(jsonStub)
 			}
-			c.err = err
 			return
 		}
-		c.in++
 		c.byte(b)
 	}
 }
 
-// put adds b to the record held back or to the output.
-func (c *JSONClip) put(b byte) {
-	if !c.recOn {
-		c.out = append(c.out, b)
-		return
-	}
-	c.recSize++
-	if c.recSize <= c.limit {
-		c.rec = append(c.rec, b)
-	} else if c.rec != nil {
-		c.rec = nil // over the limit: only counted from here
-	}
+// jsonStub is the object put in place of a record over the limit.
+func jsonStub(size, offset int64, _ int) []byte {
+	return fmt.Appendf(nil, `%s{"size":%d,"offset":%d}}`, clipKey, size, offset)
 }
 
 // begin starts holding back a value that starts with the byte just read,
 // when it is a record.
 func (c *JSONClip) begin() {
-	if c.recOn || !c.isRecord(c.path) {
+	if c.Holding() || !c.isRecord(c.path) {
 		return
 	}
-	c.recOn, c.recDepth, c.recStart, c.recSize = true, len(c.path), c.in-1, 0
-	c.rec = c.rec[:0]
+	c.recDepth = len(c.path)
+	c.Begin(c.Consumed()-1, nil)
 }
 
 // end closes the record after its last byte, if one is held back and the
 // value that ended is it.
 func (c *JSONClip) end() {
-	if c.recOn && len(c.path) == c.recDepth {
-		c.finish()
-	}
-}
-
-// finish hands the record held back on, or its stand-in.
-func (c *JSONClip) finish() {
-	c.recOn = false
-	if c.recSize <= c.limit {
-		c.out = append(c.out, c.rec...)
-	} else {
-		stub := fmt.Appendf(nil, `%s{"size":%d,"offset":%d}}`, clipKey, c.recSize, c.recStart)
-		c.out = append(c.out, stub...)
-		at := c.emit + int64(len(c.out))
-		c.clips = append(c.clips, struct{ at, delta int64 }{at, c.recSize - int64(len(stub))})
-	}
-	// A large buffer is not kept for the rest of the file.
-	if cap(c.rec) > 1<<20 {
-		c.rec = nil
-	} else {
-		c.rec = c.rec[:0]
+	if c.Holding() && len(c.path) == c.recDepth {
+		c.Finish(jsonStub)
 	}
 }
 
@@ -168,7 +113,7 @@ func (c *JSONClip) valueDone() {
 
 func (c *JSONClip) byte(b byte) {
 	if c.str {
-		c.put(b)
+		c.Put(b)
 		switch {
 		case c.esc:
 			c.esc = false
@@ -193,61 +138,50 @@ func (c *JSONClip) byte(b byte) {
 			c.scalar = false
 			c.valueDone()
 		default:
-			c.put(b)
+			c.Put(b)
 			return
 		}
 	}
 	switch b {
 	case ' ', '\t', '\n', '\r':
-		c.put(b)
+		c.Put(b)
 	case '"':
 		if c.expect == 'k' {
-			c.put(b)
+			c.Put(b)
 			c.str, c.isKey, c.key = true, true, c.key[:0]
 			return
 		}
 		c.begin()
-		c.put(b)
+		c.Put(b)
 		c.str, c.isKey = true, false
 	case '{', '[':
 		c.begin()
-		c.put(b)
+		c.Put(b)
 		c.path = append(c.path, JSONFrame{Array: b == '['})
 		c.expect = 'v'
 		if b == '{' {
 			c.expect = 'k'
 		}
 	case '}', ']':
-		c.put(b)
+		c.Put(b)
 		if len(c.path) > 0 {
 			c.path = c.path[:len(c.path)-1]
 		}
 		c.valueDone()
 	case ':':
-		c.put(b)
+		c.Put(b)
 		c.expect = 'v'
 	case ',':
-		c.put(b)
+		c.Put(b)
 		c.expect = 'v'
 		if n := len(c.path); n > 0 && !c.path[n-1].Array {
 			c.expect = 'k'
 		}
 	default:
 		c.begin()
-		c.put(b)
+		c.Put(b)
 		c.scalar = true
 	}
-}
-
-// Orig maps an offset in the clipped stream to the input's.
-func (c *JSONClip) Orig(off int64) int64 {
-	for _, cl := range c.clips {
-		if cl.at > off {
-			break
-		}
-		off += cl.delta
-	}
-	return off
 }
 
 // Clipped reports whether raw is what a JSONClip put in place of a record

@@ -1,12 +1,13 @@
 package feed
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/raqib-project/raqib/internal/source"
 )
 
 // Attributes of the empty element a clip puts in place of an item over the
@@ -45,8 +46,7 @@ const (
 // encoding; an item ends at the end tag of its own name, so sloppy HTML
 // inside it does not matter.
 type clip struct {
-	br    *bufio.Reader
-	limit int64
+	source.Clip
 
 	st      int
 	quote   byte
@@ -59,80 +59,55 @@ type clip struct {
 	held    []byte
 	holding bool
 
-	recOn    bool
-	rec      []byte
-	recSize  int64
-	recStart int64
-	recLines int
-	recName  string
-	nest     int
-	same     bool // the tag being read has the item's name
-
-	out   []byte
-	in    int64
-	emit  int64
-	clips []struct{ at, delta int64 }
-	err   error
+	recName string
+	nest    int
+	same    bool // the tag being read has the item's name
 }
 
 func newClip(r io.Reader, limit int64) *clip {
-	return &clip{br: bufio.NewReaderSize(r, 64<<10), limit: limit}
+	return &clip{Clip: source.NewClip(r, limit)}
 }
 
-func (c *clip) Read(p []byte) (int, error) {
-	for len(c.out) == 0 {
-		if c.err != nil {
-			return 0, c.err
-		}
-		c.fill()
-	}
-	n := copy(p, c.out)
-	c.out = c.out[n:]
-	c.emit += int64(n)
-	return n, nil
-}
+func (c *clip) Read(p []byte) (int, error) { return c.ReadWith(p, c.fill) }
 
 func (c *clip) fill() {
-	for len(c.out) == 0 || c.recOn || c.holding {
-		b, err := c.br.ReadByte()
-		if err != nil {
+	for !c.Ready() || c.Holding() || c.holding {
+		b, ok := c.Next()
+		if !ok {
 			// Whatever is held back goes on, for the XML decoder to judge:
 			// an item cut off by the end of input as it is, or its
 			// stand-in when it is too large.
-			c.out = append(c.out, c.held...)
-			c.held, c.holding = nil, false
-			if c.recOn {
-				c.end()
+			c.release()
+			if c.Holding() {
+				c.Finish(c.stub)
 			}
-			c.err = err
 			return
 		}
-		c.in++
+		if b == '<' && c.st == sText && !c.Holding() {
+			c.holding, c.held = true, c.held[:0]
+		}
 		c.put(b)
 		c.step(b)
 	}
 }
 
 func (c *clip) put(b byte) {
-	switch {
-	case c.holding:
-		c.held = append(c.held, b)
-		if len(c.held) > 2*maxName {
-			c.release() // not markup raqib reads
-		}
-	case c.recOn:
-		c.recSize++
-		if b == '\n' {
-			c.recLines++
-		}
-		if c.recSize <= c.limit {
-			c.rec = append(c.rec, b)
-		} else {
-			c.rec = nil
-		}
-	default:
-		c.out = append(c.out, b)
+	if !c.holding {
+		c.Put(b)
+		return
 	}
+	c.held = append(c.held, b)
+	if len(c.held) > 2*maxName {
+		c.release() // not markup raqib reads
+	}
+}
+
+// stub is the empty element put in place of an item over the limit; it
+// keeps the item's line breaks so that the lines after it keep their
+// numbers.
+func (c *clip) stub(size, offset int64, lines int) []byte {
+	return fmt.Appendf(nil, `<%s %s="%d" %s="%d"%s/>`, c.recName, attrTooLarge, size, attrOffset, offset,
+		bytes.Repeat([]byte("\n"), min(lines, maxKeptLines)))
 }
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
@@ -142,12 +117,6 @@ func (c *clip) step(b byte) {
 	case sText:
 		if b == '<' {
 			c.st = sLT
-			if !c.recOn {
-				// put passed it on: take it back until the tag's name is
-				// known.
-				c.out = c.out[:len(c.out)-1]
-				c.holding, c.held = true, append(c.held[:0], b)
-			}
 		}
 	case sLT:
 		c.name = c.name[:0]
@@ -200,9 +169,9 @@ func (c *clip) step(b byte) {
 		c.st = sEndRest
 		if b == '>' {
 			c.st = sText
-			if c.recOn && string(c.name) == c.recName {
+			if c.Holding() && string(c.name) == c.recName {
 				if c.nest--; c.nest == 0 {
-					c.end()
+					c.Finish(c.stub)
 				}
 			}
 		}
@@ -249,7 +218,7 @@ func (c *clip) step(b byte) {
 func (c *clip) release() {
 	if c.holding {
 		c.holding = false
-		c.out = append(c.out, c.held...)
+		c.Emit(c.held...)
 		c.held = c.held[:0]
 	}
 }
@@ -266,7 +235,7 @@ func local(name []byte) []byte {
 // item or nests in the item being read.
 func (c *clip) nameDone() {
 	c.same = false
-	if c.recOn {
+	if c.Holding() {
 		c.same = string(c.name) == c.recName
 		return
 	}
@@ -274,53 +243,22 @@ func (c *clip) nameDone() {
 		c.release()
 		return
 	}
-	c.recOn, c.holding = true, false
-	c.rec = append(c.rec[:0], c.held...)
-	c.recSize, c.recLines = int64(len(c.held)), 0
-	c.recStart = c.in - int64(len(c.held))
+	c.holding = false
+	c.Begin(c.Consumed()-int64(len(c.held)), c.held)
 	c.recName, c.nest, c.same = string(c.name), 0, true
 	c.held = c.held[:0]
 }
 
 func (c *clip) tagEnd(selfClosing bool) {
 	c.st = sText
-	if !c.recOn || !c.same {
+	if !c.Holding() || !c.same {
 		return
 	}
 	if !selfClosing {
 		c.nest++
 	} else if c.nest == 0 {
-		c.end()
+		c.Finish(c.stub)
 	}
-}
-
-// end closes the item being read, after its last byte.
-func (c *clip) end() {
-	c.recOn = false
-	if c.recSize <= c.limit {
-		c.out = append(c.out, c.rec...)
-	} else {
-		stub := fmt.Appendf(nil, `<%s %s="%d" %s="%d"%s/>`, c.recName, attrTooLarge, c.recSize, attrOffset, c.recStart,
-			bytes.Repeat([]byte("\n"), min(c.recLines, maxKeptLines)))
-		c.out = append(c.out, stub...)
-		c.clips = append(c.clips, struct{ at, delta int64 }{c.emit + int64(len(c.out)), c.recSize - int64(len(stub))})
-	}
-	if cap(c.rec) > 1<<20 {
-		c.rec = nil
-	} else {
-		c.rec = c.rec[:0]
-	}
-}
-
-// orig maps an offset of the clipped stream to the input's.
-func (c *clip) orig(off int64) int64 {
-	for _, cl := range c.clips {
-		if cl.at > off {
-			break
-		}
-		off += cl.delta
-	}
-	return off
 }
 
 // tooLarge reports whether start is a clip's stand-in for an item over the

@@ -213,7 +213,7 @@ func (ch channel) id(file string) post.Channel {
 func (d Decoder) reject(in source.Input, src input, line int, off int64, reason string, sink source.Sink) error {
 	r := source.Rejection{File: in.Name, Line: line, Reason: reason}
 	if src.exact {
-		r.Offset = src.clip.orig(src.orig(off))
+		r.Offset = src.clip.Orig(src.orig(off))
 	}
 	return sink.Reject(r)
 }
@@ -237,7 +237,7 @@ func (d Decoder) item(in source.Input, dec *xml.Decoder, src input, start xml.St
 	p.Raw = raw
 	p.Origin = post.Origin{Format: d.Name(), File: in.Name, Line: line}
 	if src.exact {
-		p.Origin.Offset = src.clip.orig(begin)
+		p.Origin.Offset = src.clip.Orig(begin)
 	}
 	return nil, sink.Post(p)
 }
