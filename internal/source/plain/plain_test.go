@@ -137,9 +137,11 @@ func TestTextSniff(t *testing.T) {
 		want       bool
 	}{
 		{"notes.txt", "سطر\n", true},
-		{"README.MD", "# عنوان\n", true},
+		{"NOTES.MD", "# عنوان\n", true},
 		{"notes.txt", "\x89PNG\r\n\x1a\n\x00\x00", false},
 		{"notes.csv", "a,b\n", false},
+		{"export/README.md", "# عن التصدير\n", false},
+		{"LICENSE.twarc.txt", "MIT\n", false},
 	} {
 		if got := (Text{}).Sniff(tt.name, []byte(tt.head)); got != tt.want {
 			t.Errorf("Sniff(%s, %q) = %v, want %v", tt.name, tt.head, got, tt.want)
