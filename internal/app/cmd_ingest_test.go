@@ -19,7 +19,7 @@ func TestIngestTextFolder(t *testing.T) {
 	for i := range 6 {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("note%d.txt", i)), []byte("سطر أول\nسطر ثان\n"), 0o600)
 	}
-	os.WriteFile(filepath.Join(dir, "readme.md"), []byte("# عنوان\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "notes.md"), []byte("# عنوان\n"), 0o600)
 	for i := range 7 {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("blob%d.bin", i)), []byte{0, 1, 2, 3}, 0o600)
 	}

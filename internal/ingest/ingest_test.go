@@ -362,3 +362,31 @@ func TestSymlinksNotFollowed(t *testing.T) {
 		t.Errorf("warnings %q, want the linked photo named", warnings)
 	}
 }
+
+// TestRecordLimit checks, for every format, that a record over --max-record
+// is rejected with its size and the limit and the record after it imported,
+// and that the default limit keeps both.
+func TestRecordLimit(t *testing.T) {
+	body := strings.Repeat("نص ", 1000) // 5000 bytes
+	for _, f := range oneRecordFiles {
+		t.Run(f.format+"/"+f.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), f.name)
+			os.WriteFile(path, []byte(f.write(body)), 0o600)
+			var rs []source.Rejection
+			sum, ps, err := collect(t, Options{MaxRecord: 2000, Reject: func(r source.Rejection) { rs = append(rs, r) }}, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != 1 || !strings.Contains(ps[0].Text, "بعد") || ps[0].Origin.Format != f.format {
+				t.Errorf("%d posts, want only the one after the large record", len(ps))
+			}
+			if sum.Rejected != 1 || len(rs) != 1 || !strings.Contains(rs[0].Reason, "limit of 2000 bytes") ||
+				(rs[0].Line == 0 && rs[0].Offset == 0) || rs[0].File != path {
+				t.Errorf("rejections %+v, want one naming the file, its place, its size and the limit", rs)
+			}
+			if _, ps, err = collect(t, Options{}, path); err != nil || len(ps) != 2 {
+				t.Errorf("default limit: %d posts, %v", len(ps), err)
+			}
+		})
+	}
+}

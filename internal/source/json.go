@@ -28,15 +28,38 @@ func JSONReason(err error) string {
 type JSONStream struct {
 	In   Input
 	Sink Sink
+	// Dec reads the input through Clip, so its offsets are mapped by
+	// Offset and Start.
 	Dec  *json.Decoder
+	Clip *JSONClip
 	// Recognized is set by the decoder once the input is known to be in
 	// its format.
 	Recognized bool
 }
 
-// NewJSONStream starts a walk over in that reports to sink.
-func NewJSONStream(in Input, sink Sink) JSONStream {
-	return JSONStream{In: in, Sink: sink, Dec: json.NewDecoder(in.R)}
+// NewJSONStream starts a walk over in that reports to sink; isRecord says
+// where the format's records are (see JSONClip).
+func NewJSONStream(in Input, sink Sink, isRecord func([]JSONFrame) bool) JSONStream {
+	clip := NewJSONClip(in.R, in.RecordLimit(), isRecord)
+	return JSONStream{In: in, Sink: sink, Dec: json.NewDecoder(clip), Clip: clip}
+}
+
+// Offset is the input offset the decoder has reached.
+func (s *JSONStream) Offset() int64 { return s.Clip.Orig(s.Dec.InputOffset()) }
+
+// Start is the input offset of raw, the value the decoder just read.
+func (s *JSONStream) Start(raw []byte) int64 {
+	return s.Clip.Orig(s.Dec.InputOffset() - int64(len(raw)))
+}
+
+// TooLarge reports whether raw stands for a record over the limit (see
+// JSONClip) and if so rejects it, naming it what.
+func (s *JSONStream) TooLarge(raw []byte, what string) (bool, error) {
+	size, off, ok := Clipped(raw)
+	if !ok {
+		return false, nil
+	}
+	return true, s.Reject(off, TooLarge(what, size, s.In.RecordLimit()))
 }
 
 // errRestSkipped ends a walk after Fail rejected the rest of the input.
@@ -55,7 +78,7 @@ func (s *JSONStream) Fail(err error) error {
 	if !s.Recognized {
 		return fmt.Errorf("%s: %w: %w", s.In.Name, ErrFormat, err)
 	}
-	if rerr := s.Reject(s.Dec.InputOffset(), "invalid JSON, rest of file skipped: "+err.Error()); rerr != nil {
+	if rerr := s.Reject(s.Offset(), "invalid JSON, rest of file skipped: "+err.Error()); rerr != nil {
 		return rerr
 	}
 	return errRestSkipped

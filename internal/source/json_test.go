@@ -81,7 +81,7 @@ func TestJSONStream(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var rs []Rejection
 			s := NewJSONStream(Input{Name: "in.json", R: strings.NewReader(tt.in)},
-				SinkFuncs{OnReject: func(r Rejection) error { rs = append(rs, r); return nil }})
+				SinkFuncs{OnReject: func(r Rejection) error { rs = append(rs, r); return nil }}, ElementsOf("x"))
 			err := s.End(walk(&s), "no numbers")
 			if errors.Is(err, ErrFormat) != tt.wantFormat || !tt.wantFormat && err != nil {
 				t.Fatalf("err = %v, want ErrFormat %v", err, tt.wantFormat)
@@ -97,7 +97,7 @@ func TestJSONStream(t *testing.T) {
 	t.Run("sink error", func(t *testing.T) {
 		full := errors.New("full")
 		s := NewJSONStream(Input{Name: "in.json", R: strings.NewReader(`[1,"a"]`)},
-			SinkFuncs{OnReject: func(Rejection) error { return full }})
+			SinkFuncs{OnReject: func(Rejection) error { return full }}, ElementsOf("x"))
 		if err := s.End(walk(&s), "no numbers"); !errors.Is(err, full) {
 			t.Errorf("err = %v, want the sink's", err)
 		}

@@ -48,9 +48,11 @@ func (l *Lines) Next() bool {
 		case len(l.buf)+len(frag) <= l.max:
 			l.buf = append(l.buf, frag...)
 		default:
-			// Keep only the head; the capacity grown so far is reused.
+			// Keep only the head, in a buffer of its own: the one grown to
+			// the limit is not held for the rest of the input.
 			l.long = true
-			l.buf = append(l.buf, frag...)[:min(headSize, len(l.buf)+len(frag))]
+			l.buf = append(l.buf, frag...)
+			l.buf = append(make([]byte, 0, 64<<10), l.buf[:min(headSize, len(l.buf))]...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue

@@ -142,6 +142,8 @@ type input struct {
 	tap   *tap
 	orig  func(int64) int64
 	exact bool // offsets and raw bytes are the file's own
+	// clip maps offsets of items after one it clipped back to the file's.
+	clip *clip
 }
 
 // openInput prepares r for the XML decoder. UTF-8 and single-byte charsets

@@ -55,7 +55,8 @@ type channel struct {
 // Decode implements source.Decoder. Header fields that come after the first
 // item (rare) apply only to the items after them.
 func (d Decoder) Decode(in source.Input, sink source.Sink) error {
-	br := bufio.NewReaderSize(in.R, 64<<10)
+	cl := newClip(in.R, in.RecordLimit())
+	br := bufio.NewReaderSize(cl, 64<<10)
 	head, err := br.Peek(1024)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("read %s: %w", in.Name, err)
@@ -64,6 +65,7 @@ func (d Decoder) Decode(in source.Input, sink source.Sink) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", in.Name, err)
 	}
+	src.clip = cl
 	dec := xml.NewDecoder(src.r)
 	dec.CharsetReader = keepUTF8
 	// Feeds in the wild use HTML entities, bare '&' and mismatched tags.
@@ -98,6 +100,17 @@ func (d Decoder) Decode(in source.Input, sink source.Sink) error {
 				}
 				rooted = true
 				ch.lang = langOf(t.Attr, ch.lang)
+			}
+			if size, at, ok := tooLarge(t); ok && isItem(t.Name) {
+				// The stand-in's own end tag follows.
+				if err := dec.Skip(); err != nil {
+					return err
+				}
+				if err := sink.Reject(source.Rejection{File: in.Name, Line: line, Offset: at, Reason: source.TooLarge("item", size, in.RecordLimit())}); err != nil {
+					return err
+				}
+				src.tap.discard(src.orig(dec.InputOffset()))
+				continue
 			}
 			if isItem(t.Name) {
 				bad, err := d.item(in, dec, src, t, ch, line, off, sink)
@@ -200,7 +213,7 @@ func (ch channel) id(file string) post.Channel {
 func (d Decoder) reject(in source.Input, src input, line int, off int64, reason string, sink source.Sink) error {
 	r := source.Rejection{File: in.Name, Line: line, Reason: reason}
 	if src.exact {
-		r.Offset = src.orig(off)
+		r.Offset = src.clip.Orig(src.orig(off))
 	}
 	return sink.Reject(r)
 }
@@ -224,7 +237,7 @@ func (d Decoder) item(in source.Input, dec *xml.Decoder, src input, start xml.St
 	p.Raw = raw
 	p.Origin = post.Origin{Format: d.Name(), File: in.Name, Line: line}
 	if src.exact {
-		p.Origin.Offset = begin
+		p.Origin.Offset = src.clip.Orig(begin)
 	}
 	return nil, sink.Post(p)
 }

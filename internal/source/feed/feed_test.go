@@ -319,25 +319,36 @@ func TestBigFeed(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	sourcetest.AddFixtures(f, "arabic_rss_1256.xml", "arabic_atom.xml", "rdf.xml", "broken.xml")
+	// An item over the limit of the second pass, with an end tag in CDATA.
+	f.Add([]byte("<rss><channel><item><link>x</link><description><![CDATA[</item>" + strings.Repeat("ب", 40) +
+		"]]></description></item>\n<item><link>y</link></item></channel></rss>"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "fuzz", R: bytes.NewReader(b)})
-		if err != nil && !errors.Is(err, source.ErrFormat) && !errors.Is(err, ErrCharset) {
-			t.Fatalf("unexpected error %v", err)
-		}
-		for _, p := range ps {
-			if p.ID == "" || len(p.Raw) == 0 {
-				t.Fatalf("post without id or raw: %+v", p)
-			}
-			if o := p.Origin.Offset; o < 0 || int(o)+len(p.Raw) > len(b) {
-				t.Fatalf("offset %d and raw of %d bytes outside the %d-byte input", o, len(p.Raw), len(b))
-			}
-		}
-		for _, r := range rs {
-			if r.Reason == "" || r.Offset < 0 {
-				t.Fatalf("bad rejection %+v", r)
-			}
+		for _, limit := range []int64{0, 64} {
+			fuzzFeed(t, b, limit)
 		}
 	})
+}
+
+// fuzzFeed decodes b with the given record limit and checks the posts and
+// rejections.
+func fuzzFeed(t *testing.T, b []byte, limit int64) {
+	ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "fuzz", R: bytes.NewReader(b), MaxRecord: limit})
+	if err != nil && !errors.Is(err, source.ErrFormat) && !errors.Is(err, ErrCharset) {
+		t.Fatalf("unexpected error %v", err)
+	}
+	for _, p := range ps {
+		if p.ID == "" || len(p.Raw) == 0 {
+			t.Fatalf("post without id or raw: %+v", p)
+		}
+		if o := p.Origin.Offset; o < 0 || int(o)+len(p.Raw) > len(b) {
+			t.Fatalf("offset %d and raw of %d bytes outside the %d-byte input", o, len(p.Raw), len(b))
+		}
+	}
+	for _, r := range rs {
+		if r.Reason == "" || r.Offset < 0 {
+			t.Fatalf("bad rejection %+v", r)
+		}
+	}
 }
 
 func BenchmarkDecode(b *testing.B) {

@@ -32,14 +32,25 @@ func (Text) Name() string { return "text" }
 func (JSONL) Name() string { return "jsonl" }
 
 // Sniff implements source.Decoder: a file named .txt or .md whose head is
-// text. Other files are text only as the fallback (`raqib scan`) or when
-// --format says so.
+// text, but for the documents that come with an export or a data set
+// (README.md, LICENSE.txt), which are not posts. Other files are text only
+// as the fallback (`raqib scan`) or when --format says so.
 func (Text) Sniff(name string, head []byte) bool {
-	switch strings.ToLower(path.Ext(name)) {
+	base := path.Base(strings.ReplaceAll(name, `\`, "/"))
+	ext := path.Ext(base)
+	switch strings.ToLower(ext) {
 	case ".txt", ".md":
-		return binaryType(head) == ""
+		stem, _, _ := strings.Cut(strings.TrimSuffix(base, ext), ".")
+		return !docNames[strings.ToUpper(stem)] && binaryType(head) == ""
 	}
 	return false
+}
+
+// docNames are the names of the documents folders of exports and data sets
+// carry.
+var docNames = map[string]bool{
+	"README": true, "LICENSE": true, "LICENCE": true, "COPYING": true, "NOTICE": true,
+	"CHANGELOG": true, "CHANGES": true, "AUTHORS": true, "SOURCE": true, "CITATION": true,
 }
 
 // binaryType names the type of head when it is not text (an image, an

@@ -81,14 +81,41 @@ func TestSinkError(t *testing.T) {
 func FuzzJSONL(f *testing.F) {
 	f.Add(`{"text":"نص"}` + "\n" + `{"text":1}`)
 	f.Add("\n\n{}")
+	f.Add(`{"text":"` + strings.Repeat("ب", 40) + `"}` + "\n" + `{"text":"b"}`)
 	f.Fuzz(func(t *testing.T, in string) {
-		ps, _, err := source.Collect(JSONL{}, source.Input{Name: "f", R: strings.NewReader(in)})
-		if err != nil {
+		for _, limit := range []int64{0, 64} {
+			ps, _, err := source.Collect(JSONL{}, source.Input{Name: "f", R: strings.NewReader(in), MaxRecord: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range ps {
+				if p.ID == "" || p.Text == "" && p.Title == "" {
+					t.Fatalf("bad post %+v", p)
+				}
+			}
+		}
+	})
+}
+
+// FuzzText checks that text input never fails but as binary data, and that
+// its posts are its non-blank lines.
+func FuzzText(f *testing.F) {
+	f.Add("سطر\n\nسطر آخر\r\n")
+	f.Add("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+	f.Add(strings.Repeat("ب", 40) + "\nb")
+	f.Fuzz(func(t *testing.T, in string) {
+		ps, rs, err := source.Collect(Text{}, source.Input{Name: "f.txt", R: strings.NewReader(in), MaxRecord: 64})
+		if err != nil && !errors.Is(err, source.ErrFormat) {
 			t.Fatal(err)
 		}
 		for _, p := range ps {
-			if p.ID == "" || p.Text == "" && p.Title == "" {
+			if strings.TrimSpace(p.Text) != p.Text || p.Text == "" || len(p.Text) > 64 {
 				t.Fatalf("bad post %+v", p)
+			}
+		}
+		for _, r := range rs {
+			if r.Line < 1 || !strings.Contains(r.Reason, "limit") {
+				t.Fatalf("bad rejection %+v", r)
 			}
 		}
 	})
@@ -110,9 +137,11 @@ func TestTextSniff(t *testing.T) {
 		want       bool
 	}{
 		{"notes.txt", "سطر\n", true},
-		{"README.MD", "# عنوان\n", true},
+		{"NOTES.MD", "# عنوان\n", true},
 		{"notes.txt", "\x89PNG\r\n\x1a\n\x00\x00", false},
 		{"notes.csv", "a,b\n", false},
+		{"export/README.md", "# عن التصدير\n", false},
+		{"LICENSE.twarc.txt", "MIT\n", false},
 	} {
 		if got := (Text{}).Sniff(tt.name, []byte(tt.head)); got != tt.want {
 			t.Errorf("Sniff(%s, %q) = %v, want %v", tt.name, tt.head, got, tt.want)

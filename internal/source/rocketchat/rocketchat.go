@@ -97,6 +97,15 @@ func firstKeysAreMessage(dec *json.Decoder) bool {
 	return false
 }
 
+// isMessage says where messages are in a response: the elements of its
+// "messages" array, or its "message" (chat.getMessage).
+func isMessage(path []source.JSONFrame) bool {
+	n := len(path)
+	return messagesElement(path) || (n > 0 && !path[n-1].Array && path[n-1].Key == "message")
+}
+
+var messagesElement = source.ElementsOf("messages")
+
 // decoding is the state of one Decode call.
 type decoding struct {
 	source.JSONStream
@@ -107,7 +116,7 @@ type decoding struct {
 
 // Decode implements source.Decoder.
 func (Decoder) Decode(in source.Input, sink source.Sink) error {
-	d := &decoding{JSONStream: source.NewJSONStream(in, sink)}
+	d := &decoding{JSONStream: source.NewJSONStream(in, sink, isMessage)}
 	return d.End(d.values(), `no Rocket.Chat response with "messages"`)
 }
 
@@ -151,7 +160,7 @@ func (d *decoding) array() error {
 			if !d.Recognized {
 				return fmt.Errorf("%s: array element %v is not a response object: %w", d.In.Name, tok, source.ErrFormat)
 			}
-			err = d.Reject(d.Dec.InputOffset(), fmt.Sprintf("array element %v is not a response object", tok))
+			err = d.Reject(d.Offset(), fmt.Sprintf("array element %v is not a response object", tok))
 		}
 		if err != nil {
 			return err
@@ -166,7 +175,7 @@ func (d *decoding) array() error {
 
 // response walks one response object whose '{' was just read.
 func (d *decoding) response() error {
-	start := d.Dec.InputOffset() - 1
+	start := d.Offset() - 1
 	var failed bool
 	var apiErr string
 	for d.Dec.More() {
@@ -240,7 +249,10 @@ func (d *decoding) next() error {
 	if err := d.Dec.Decode(&raw); err != nil {
 		return d.Fail(err)
 	}
-	off := d.Dec.InputOffset() - int64(len(raw))
+	if big, err := d.TooLarge(raw, "message"); big || err != nil {
+		return err
+	}
+	off := d.Start(raw)
 	if !d.seenMessage && !looksLikeMessage(raw) {
 		return fmt.Errorf("%s: first message has neither \"_id\" nor \"rid\": %w", d.In.Name, source.ErrFormat)
 	}

@@ -252,13 +252,17 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"message":{"_id":"a","rid":"r","ts":{"$date":{"$numberLong":"1"}},"files":[{"_id":"f"}],"attachments":[{"title_link":"/file-upload/f/x","image_url":"/x"}]}}`))
 	f.Add([]byte(`[{"success":false,"error":"x"},{"messages":[{"_id":"","rid":"r"}]}]`))
 	f.Add(syntheticPages(3))
+	// A message over the record limit of the second pass, between two.
+	f.Add([]byte(`{"messages":[{"_id":"a","rid":"r","msg":"x"},{"_id":"b","rid":"r","msg":"` + strings.Repeat("ب", 40) + `"},{"_id":"c","rid":"r"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_ = Decoder{}.Decode(source.Input{Name: "fuzz.json", R: bytes.NewReader(data)}, source.SinkFuncs{OnPost: func(p post.Post) error {
-			if p.ID == "" {
-				t.Errorf("post without id from %q", data)
-			}
-			return nil
-		}})
+		for _, limit := range []int64{0, 64} {
+			_ = Decoder{}.Decode(source.Input{Name: "fuzz.json", R: bytes.NewReader(data), MaxRecord: limit}, source.SinkFuncs{OnPost: func(p post.Post) error {
+				if p.ID == "" {
+					t.Errorf("post without id from %q", data)
+				}
+				return nil
+			}})
+		}
 		Decoder{}.Sniff("fuzz.json", data)
 	})
 }

@@ -88,7 +88,7 @@ type decoding struct{ source.JSONStream }
 
 // Decode implements source.Decoder.
 func (Decoder) Decode(in source.Input, sink source.Sink) error {
-	d := &decoding{JSONStream: source.NewJSONStream(in, sink)}
+	d := &decoding{JSONStream: source.NewJSONStream(in, sink, source.ElementsOf("messages"))}
 	tok, err := d.Dec.Token()
 	if err != nil || tok != json.Delim('{') {
 		return fmt.Errorf("%s: not a JSON object: %w", in.Name, source.ErrFormat)
@@ -158,7 +158,7 @@ func (d *decoding) chatKeyOf(c *chat) func(string) error {
 			}
 			// A chat of an account export without an id: its posts could
 			// not be told from another chat's, so they are skipped.
-			if err := d.Reject(d.Dec.InputOffset(), `chat without "id" before its "messages"; its messages are skipped`); err != nil {
+			if err := d.Reject(d.Offset(), `chat without "id" before its "messages"; its messages are skipped`); err != nil {
 				return err
 			}
 		}
@@ -249,7 +249,13 @@ func (d *decoding) messages(c chat) error {
 		if err := d.Dec.Decode(&raw); err != nil {
 			return d.Fail(err)
 		}
-		off := d.Dec.InputOffset() - int64(len(raw))
+		if big, err := d.TooLarge(raw, "message"); big || err != nil {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		off := d.Start(raw)
 		p, reason := d.message(c, raw, off)
 		var err error
 		if reason != "" {

@@ -249,18 +249,23 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"id":1,"messages":[{"id":1,"text":[{"type":"mention_name","user_id":"x"}],"photo":"a.jpg"}]}`))
 	f.Add([]byte(`{"chats":{"list":[{"id":1,"messages":[{"id":-1,"type":"service"}]}]}}`))
 	f.Add(syntheticExport(3))
+	// A message over the record limit of the second pass, between two.
+	f.Add([]byte(`{"id":1,"messages":[{"id":1,"text":"a"},{"id":2,"text":"` + strings.Repeat("ب", 40) + `"},{"id":3,"text":"c"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := source.Input{
-			Name: "fuzz.json",
-			R:    bytes.NewReader(data),
-			Open: func(string) (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("media")), nil },
-		}
-		_ = Decoder{}.Decode(in, source.SinkFuncs{OnPost: func(p post.Post) error {
-			if p.ID == "" {
-				t.Errorf("post without id from %q", data)
+		for _, limit := range []int64{0, 64} {
+			in := source.Input{
+				Name:      "fuzz.json",
+				R:         bytes.NewReader(data),
+				Open:      func(string) (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("media")), nil },
+				MaxRecord: limit,
 			}
-			return nil
-		}})
+			_ = Decoder{}.Decode(in, source.SinkFuncs{OnPost: func(p post.Post) error {
+				if p.ID == "" {
+					t.Errorf("post without id from %q", data)
+				}
+				return nil
+			}})
+		}
 		Decoder{}.Sniff("fuzz.json", data)
 	})
 }

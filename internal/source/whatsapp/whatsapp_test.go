@@ -559,22 +559,36 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("12/9/20, 23:55 - Alice: hi\ncontinued\n12/9/20, 23:56 - Alice left\n"))
 	f.Add([]byte("[3/6/18 1:55:00 p. m.] a: <attached: x.jpg>\n"))
 	f.Add([]byte("13.6.2018 klo 21.25.15 - a: m\n32/1/20, 10:00 - a: m\n"))
+	// Over the limits of the second pass: a long line, a long message of
+	// short lines, a zip that unpacks to more than it may.
+	long := strings.Repeat("ب", 40)
+	f.Add([]byte("12/9/20, 23:55 - a: " + long + "\n12/9/20, 23:56 - a: b\n"))
+	f.Add([]byte("12/9/20, 23:55 - a: x\n" + long + "\n" + long + "\n12/9/20, 23:56 - a: b\n"))
+	f.Add(zipOf(f, [2]string{"_chat.txt", strings.Repeat("12/9/20, 23:55 - a: x\n", 20)}))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "fuzz.txt", R: bytes.NewReader(data)})
-		if err != nil && !errors.Is(err, source.ErrFormat) && !errors.Is(err, source.ErrDamaged) {
-			t.Fatalf("error %v wraps neither ErrFormat nor ErrDamaged", err)
-		}
-		for _, p := range ps {
-			if p.ID == "" || p.Origin.Line < 1 || len(p.Raw) == 0 || p.PostedAt.Location() != time.UTC {
-				t.Fatalf("malformed post %+v", p)
-			}
-		}
-		for _, r := range rs {
-			if r.Line < 1 || r.Reason == "" {
-				t.Fatalf("malformed rejection %+v", r)
-			}
+		for _, limit := range []int64{0, 64} {
+			fuzzDecode(t, data, limit)
 		}
 	})
+}
+
+// fuzzDecode decodes data with the given record and unpacked limits and
+// checks the outcome.
+func fuzzDecode(t *testing.T, data []byte, limit int64) {
+	ps, rs, err := source.Collect(Decoder{}, source.Input{Name: "fuzz.txt", R: bytes.NewReader(data), MaxRecord: limit, MaxUnpacked: 4 * limit})
+	if err != nil && !errors.Is(err, source.ErrFormat) && !errors.Is(err, source.ErrDamaged) {
+		t.Fatalf("error %v wraps neither ErrFormat nor ErrDamaged", err)
+	}
+	for _, p := range ps {
+		if p.ID == "" || p.Origin.Line < 1 || len(p.Raw) == 0 || p.PostedAt.Location() != time.UTC {
+			t.Fatalf("malformed post %+v", p)
+		}
+	}
+	for _, r := range rs {
+		if r.Line < 1 || r.Reason == "" {
+			t.Fatalf("malformed rejection %+v", r)
+		}
+	}
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -628,7 +642,7 @@ func TestRecordLimit(t *testing.T) {
 }
 
 // zipOf writes a zip of the given members, in order.
-func zipOf(t *testing.T, members ...[2]string) []byte {
+func zipOf(t testing.TB, members ...[2]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

@@ -94,7 +94,9 @@ func (d ArchiveDecoder) Decode(in source.Input, sink source.Sink) error {
 	author := archiveAccount(in)
 	base := int64(len(prefix)) - 1 // offset of '['
 	lc := &lineCounter{r: io.MultiReader(strings.NewReader("["), br), line: 1 + strings.Count(prefix, "\n")}
-	dec := json.NewDecoder(lc)
+	// The tweets are the elements of the one top-level array.
+	clip := source.NewJSONClip(lc, in.RecordLimit(), func(path []source.JSONFrame) bool { return len(path) == 1 && path[0].Array })
+	dec := json.NewDecoder(clip)
 	if _, err := dec.Token(); err != nil {
 		return fmt.Errorf("read %s: %w", in.Name, err)
 	}
@@ -104,10 +106,16 @@ func (d ArchiveDecoder) Decode(in source.Input, sink source.Sink) error {
 			if lc.err != nil {
 				return fmt.Errorf("read %s: %w", in.Name, lc.err)
 			}
-			off := dec.InputOffset()
+			off := clip.Orig(dec.InputOffset())
 			return sink.Reject(source.Rejection{File: in.Name, Line: lc.lineAt(off), Offset: base + off, Reason: "invalid JSON, rest of file skipped: " + err.Error()})
 		}
-		start := dec.InputOffset() - int64(len(raw))
+		if size, off, ok := source.Clipped(raw); ok {
+			if err := sink.Reject(source.Rejection{File: in.Name, Line: lc.lineAt(off), Offset: base + off, Reason: source.TooLarge("tweet", size, in.RecordLimit())}); err != nil {
+				return err
+			}
+			continue
+		}
+		start := clip.Orig(dec.InputOffset() - int64(len(raw)))
 		origin := post.Origin{Format: d.Name(), File: in.Name, Line: lc.lineAt(start), Offset: base + start}
 		p, reason := archivePost(raw, author)
 		if reason != "" {

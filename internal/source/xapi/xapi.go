@@ -16,13 +16,6 @@ import (
 	"github.com/raqib-project/raqib/internal/source"
 )
 
-// MaxLine is the longest JSONL line Decoder accepts; a full API page with
-// its includes is a few MB, so this leaves ample room while bounding memory.
-const MaxLine = 64 << 20
-
-// ErrLineTooLong is reported (as a rejection) for a line over MaxLine.
-var ErrLineTooLong = errors.New("line too long")
-
 // timeline is the channel of every X post: X has no rooms, and a single
 // channel keeps post keys stable whatever endpoint the tweet came from.
 var timeline = post.Channel{Platform: post.X, ID: "timeline", Kind: "timeline"}
@@ -54,13 +47,15 @@ func (Decoder) Sniff(name string, head []byte) bool {
 // Decode implements source.Decoder.
 func (d Decoder) Decode(in source.Input, sink source.Sink) error {
 	br := bufio.NewReaderSize(in.R, 1<<20)
+	limit := in.RecordLimit()
 	// Skip leading blank lines, counting them so JSONL line numbers stay true.
 	n, off := 1, int64(0)
 	var line []byte
 	for {
-		var tooLong bool
+		var size int64
 		var err error
-		line, tooLong, err = readLine(br, line[:0])
+		line, size, err = readLine(br, line[:0], limit)
+		tooLong := size > limit
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read %s: %w", in.Name, err)
 		}
@@ -79,7 +74,7 @@ func (d Decoder) Decode(in source.Input, sink source.Sink) error {
 		if !tooLong && !json.Valid(t) && opensValue(t) {
 			return d.decodeValues(in, io.MultiReader(bytes.NewReader(line), br), n, off, sink)
 		}
-		return d.decodeLines(in, br, jsonLine{line, tooLong, err, n, off}, sink)
+		return d.decodeLines(in, br, jsonLine{line, size, err, n, off}, sink)
 	}
 }
 
@@ -93,23 +88,24 @@ func opensValue(line []byte) bool {
 	return false
 }
 
-// jsonLine is one line read by readLine, with its position.
+// jsonLine is one line read by readLine, with its size and position.
 type jsonLine struct {
-	b       []byte
-	tooLong bool
-	err     error
-	n       int
-	off     int64
+	b    []byte
+	size int64
+	err  error
+	n    int
+	off  int64
 }
 
 // decodeLines handles JSONL: every line is decoded on its own, so one broken
 // line costs only itself.
 func (d Decoder) decodeLines(in source.Input, br *bufio.Reader, l jsonLine, sink source.Sink) error {
+	limit := in.RecordLimit()
 	for {
-		if t := bytes.TrimSpace(l.b); l.tooLong || len(t) > 0 {
+		if t := bytes.TrimSpace(l.b); l.size > limit || len(t) > 0 {
 			var err error
-			if l.tooLong {
-				err = sink.Reject(source.Rejection{File: in.Name, Line: l.n, Reason: fmt.Sprintf("%v (over %d bytes)", ErrLineTooLong, MaxLine)})
+			if l.size > limit {
+				err = sink.Reject(source.Rejection{File: in.Name, Line: l.n, Offset: l.off, Reason: source.TooLarge("line", l.size, limit)})
 			} else {
 				err = d.value(in, t, l.n, l.off, sink)
 			}
@@ -123,33 +119,27 @@ func (d Decoder) decodeLines(in source.Input, br *bufio.Reader, l jsonLine, sink
 			}
 			return fmt.Errorf("read %s: %w", in.Name, l.err)
 		}
-		// The length of an over-long line is not kept, so offsets after one
-		// are dropped rather than reported wrong.
-		if l.tooLong || l.off < 0 {
-			l.off = -1
-		} else {
-			l.off += int64(len(l.b))
-		}
+		l.off += l.size
 		l.n++
-		l.b, l.tooLong, l.err = readLine(br, l.b[:0])
+		l.b, l.size, l.err = readLine(br, l.b[:0], limit)
 	}
 }
 
-// readLine reads one line into buf (reused between calls). A line over
-// MaxLine is consumed but not kept, and reported with tooLong.
-func readLine(br *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error) {
+// readLine reads one line into buf (reused between calls) and gives its
+// size. A line over limit is consumed but not kept.
+func readLine(br *bufio.Reader, buf []byte, limit int64) (line []byte, size int64, err error) {
 	for {
 		frag, err := br.ReadSlice('\n')
-		if len(buf)+len(frag) <= MaxLine {
+		size += int64(len(frag))
+		if size <= limit {
 			buf = append(buf, frag...)
 		} else {
-			tooLong = true
 			buf = buf[:0]
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		return buf, tooLong, err
+		return buf, size, err
 	}
 }
 
@@ -157,7 +147,8 @@ func readLine(br *bufio.Reader, buf []byte) (line []byte, tooLong bool, err erro
 // other. A syntax error ends the file: JSON has no resynchronisation point.
 func (d Decoder) decodeValues(in source.Input, r io.Reader, line0 int, off0 int64, sink source.Sink) error {
 	lc := &lineCounter{r: r, line: line0}
-	dec := json.NewDecoder(lc)
+	clip := source.NewJSONClip(lc, in.RecordLimit(), func(path []source.JSONFrame) bool { return len(path) == 0 })
+	dec := json.NewDecoder(clip)
 	for {
 		var raw json.RawMessage
 		err := dec.Decode(&raw)
@@ -168,12 +159,16 @@ func (d Decoder) decodeValues(in source.Input, r io.Reader, line0 int, off0 int6
 			if lc.err != nil {
 				return fmt.Errorf("read %s: %w", in.Name, lc.err)
 			}
-			off := dec.InputOffset()
+			off := clip.Orig(dec.InputOffset())
 			return sink.Reject(source.Rejection{File: in.Name, Line: lc.lineAt(off), Offset: off0 + off, Reason: "invalid JSON, rest of file skipped: " + err.Error()})
 		}
-		start := dec.InputOffset() - int64(len(raw))
-		line := lc.lineAt(start)
-		if err := d.value(in, raw, line, off0+start, sink); err != nil {
+		if size, off, ok := source.Clipped(raw); ok {
+			err = sink.Reject(source.Rejection{File: in.Name, Line: lc.lineAt(off), Offset: off0 + off, Reason: source.TooLarge("value", size, in.RecordLimit())})
+		} else {
+			start := clip.Orig(dec.InputOffset() - int64(len(raw)))
+			err = d.value(in, raw, lc.lineAt(start), off0+start, sink)
+		}
+		if err != nil {
 			return err
 		}
 	}

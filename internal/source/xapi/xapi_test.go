@@ -331,9 +331,19 @@ func TestSniff(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	sourcetest.AddFixtures(f, "arabic_page.jsonl", "pretty_page.json", "archive/tweets.js")
+	// Records over the limit of the second pass: a line, a value, a tweet;
+	// and text with X's entities.
+	long := strings.Repeat("ب", 40)
+	f.Add([]byte(`{"id":"1","text":"a &amp; b"}` + "\n" + `{"id":"2","text":"` + long + `"}` + "\n" + `{"id":"3","text":"c"}`))
+	f.Add([]byte("{\n \"id\": \"1\",\n \"text\": \"" + long + "\"\n}\n{\"id\": \"2\", \"text\": \"b\"}\n"))
+	f.Add([]byte(`window.YTD.tweets.part0 = [{"tweet":{"id_str":"1","full_text":"` + long + `"}},{"tweet":{"id_str":"2","full_text":"&lt;b&gt;"}}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, d := range []source.Decoder{Decoder{}, ArchiveDecoder{}} {
-			ps, rs, err := source.Collect(d, source.Input{Name: "fuzz", R: bytes.NewReader(b)})
+		for _, tc := range []struct {
+			d     source.Decoder
+			limit int64
+		}{{Decoder{}, 0}, {ArchiveDecoder{}, 0}, {Decoder{}, 64}, {ArchiveDecoder{}, 64}} {
+			d := tc.d
+			ps, rs, err := source.Collect(d, source.Input{Name: "fuzz", R: bytes.NewReader(b), MaxRecord: tc.limit})
 			if err != nil && !errors.Is(err, source.ErrFormat) {
 				t.Fatalf("%s: unexpected error %v", d.Name(), err)
 			}
