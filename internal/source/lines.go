@@ -16,10 +16,13 @@ const headSize = 1 << 10
 // number and go on with the next. Lines keep their terminators, so that
 // the bytes of the lines are the stream's.
 type Lines struct {
-	br    *bufio.Reader
-	max   int
-	buf   []byte
-	long  bool
+	br   *bufio.Reader
+	max  int
+	buf  []byte
+	long bool
+	// parts collects a line longer than the reader's buffer in chunks, so
+	// that growing it never copies it; it is joined once, at its end.
+	parts [][]byte
 	n     int
 	off   int64
 	size  int64
@@ -39,23 +42,31 @@ func (l *Lines) Next() bool {
 		return false
 	}
 	l.off += l.size
-	l.buf, l.long, l.size = l.buf[:0], false, 0
+	l.buf, l.long, l.size, l.parts = l.buf[:0], false, 0, l.parts[:0]
 	for {
 		frag, err := l.br.ReadSlice('\n')
 		l.size += int64(len(frag))
 		switch {
 		case l.long:
-		case len(l.buf)+len(frag) <= l.max:
-			l.buf = append(l.buf, frag...)
-		default:
-			// Keep only the head, in a buffer of its own: the one grown to
-			// the limit is not held for the rest of the input.
+		case l.size > int64(l.max):
+			// Keep only the head.
 			l.long = true
+			l.parts = append(l.parts, frag)
+			l.buf = l.head(headSize)
+			l.parts = nil
+		case len(l.parts) == 0 && errors.Is(err, bufio.ErrBufferFull):
+			l.parts = append(l.parts, append(make([]byte, 0, 2*len(frag)), frag...))
+		case len(l.parts) > 0:
+			l.add(frag)
+		default:
 			l.buf = append(l.buf, frag...)
-			l.buf = append(make([]byte, 0, 64<<10), l.buf[:min(headSize, len(l.buf))]...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
+		}
+		if len(l.parts) > 0 && !l.long {
+			l.buf = l.head(int(l.size))
+			l.parts = l.parts[:0]
 		}
 		if err != nil {
 			l.ended = true
@@ -70,6 +81,37 @@ func (l *Lines) Next() bool {
 		return true
 	}
 }
+
+// add appends frag to the chunks of a long line, each chunk twice the
+// last up to 1 MiB.
+func (l *Lines) add(frag []byte) {
+	for len(frag) > 0 {
+		last := &l.parts[len(l.parts)-1]
+		if len(*last) == cap(*last) {
+			l.parts = append(l.parts, make([]byte, 0, min(2*cap(*last), 1<<20)))
+			last = &l.parts[len(l.parts)-1]
+		}
+		n := min(cap(*last)-len(*last), len(frag))
+		*last = append(*last, frag[:n]...)
+		frag = frag[n:]
+	}
+}
+
+// head joins the first n bytes of the chunks into a buffer of their own.
+func (l *Lines) head(n int) []byte {
+	out := make([]byte, 0, n)
+	for _, p := range l.parts {
+		out = append(out, p[:min(len(p), n-len(out))]...)
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// Rest reads what follows the current line, for a caller that decodes the
+// rest of the input otherwise.
+func (l *Lines) Rest() io.Reader { return l.br }
 
 // Bytes is the current line, valid until the next call of Next; nil when
 // the line is too long.

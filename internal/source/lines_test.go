@@ -34,3 +34,20 @@ func TestLines(t *testing.T) {
 		}
 	}
 }
+
+// TestLinesLongerThanBuffer checks lines that span many reads of the
+// buffer, kept whole under the limit and cut to their head over it.
+func TestLinesLongerThanBuffer(t *testing.T) {
+	kept := strings.Repeat("ab", 150<<10)
+	cut := strings.Repeat("cd", 300<<10)
+	l := NewLines(strings.NewReader(kept+"\n"+cut+"\nz"), 400<<10)
+	if !l.Next() || string(l.Bytes()) != kept+"\n" || l.TooLong() {
+		t.Fatalf("first line: %d bytes, too long %v", len(l.Bytes()), l.TooLong())
+	}
+	if !l.Next() || !l.TooLong() || string(l.Head()) != cut[:headSize] || l.Size() != int64(len(cut)+1) {
+		t.Fatalf("second line: head %d bytes, size %d, too long %v", len(l.Head()), l.Size(), l.TooLong())
+	}
+	if !l.Next() || string(l.Bytes()) != "z" || l.Line() != 3 || l.Offset() != int64(len(kept)+len(cut)+2) || l.Next() {
+		t.Fatalf("last line %q at %d", l.Bytes(), l.Offset())
+	}
+}

@@ -4,7 +4,6 @@
 package xapi
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -46,36 +45,28 @@ func (Decoder) Sniff(name string, head []byte) bool {
 
 // Decode implements source.Decoder.
 func (d Decoder) Decode(in source.Input, sink source.Sink) error {
-	br := bufio.NewReaderSize(in.R, 1<<20)
 	limit := in.RecordLimit()
-	// Skip leading blank lines, counting them so JSONL line numbers stay true.
-	n, off := 1, int64(0)
-	var line []byte
-	for {
-		var size int64
-		var err error
-		line, size, err = readLine(br, line[:0], limit)
-		tooLong := size > limit
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("read %s: %w", in.Name, err)
-		}
-		t := bytes.TrimSpace(line)
-		if len(t) == 0 && !tooLong {
-			if err != nil {
-				return nil
-			}
-			n++
-			off += int64(len(line))
+	ls := source.NewLines(in.R, int(limit))
+	// Skip leading blank lines; the first other line tells JSONL from
+	// pretty-printed values.
+	for ls.Next() {
+		t := bytes.TrimSpace(ls.Bytes())
+		if !ls.TooLong() && len(t) == 0 {
 			continue
 		}
-		if !tooLong && t[0] != '{' && t[0] != '[' {
-			return fmt.Errorf("%s:%d: not JSON: %w", in.Name, n, source.ErrFormat)
+		if !ls.TooLong() && t[0] != '{' && t[0] != '[' {
+			return fmt.Errorf("%s:%d: not JSON: %w", in.Name, ls.Line(), source.ErrFormat)
 		}
-		if !tooLong && !json.Valid(t) && opensValue(t) {
-			return d.decodeValues(in, io.MultiReader(bytes.NewReader(line), br), n, off, sink)
+		if !ls.TooLong() && !json.Valid(t) && opensValue(t) {
+			line := bytes.Clone(ls.Bytes())
+			return d.decodeValues(in, io.MultiReader(bytes.NewReader(line), ls.Rest()), ls.Line(), ls.Offset(), sink)
 		}
-		return d.decodeLines(in, br, jsonLine{line, size, err, n, off}, sink)
+		return d.decodeLines(in, ls, sink)
 	}
+	if err := ls.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", in.Name, err)
+	}
+	return nil
 }
 
 // opensValue reports whether a first line that is not a whole JSON value
@@ -88,59 +79,28 @@ func opensValue(line []byte) bool {
 	return false
 }
 
-// jsonLine is one line read by readLine, with its size and position.
-type jsonLine struct {
-	b    []byte
-	size int64
-	err  error
-	n    int
-	off  int64
-}
-
-// decodeLines handles JSONL: every line is decoded on its own, so one broken
-// line costs only itself.
-func (d Decoder) decodeLines(in source.Input, br *bufio.Reader, l jsonLine, sink source.Sink) error {
+// decodeLines handles JSONL from the current line of ls on: every line is
+// decoded on its own, so one broken line costs only itself.
+func (d Decoder) decodeLines(in source.Input, ls *source.Lines, sink source.Sink) error {
 	limit := in.RecordLimit()
 	for {
-		if t := bytes.TrimSpace(l.b); l.size > limit || len(t) > 0 {
-			var err error
-			if l.size > limit {
-				err = sink.Reject(source.Rejection{File: in.Name, Line: l.n, Offset: l.off, Reason: source.TooLarge("line", l.size, limit)})
-			} else {
-				err = d.value(in, t, l.n, l.off, sink)
-			}
-			if err != nil {
-				return err
-			}
+		var err error
+		if ls.TooLong() {
+			err = sink.Reject(source.Rejection{File: in.Name, Line: ls.Line(), Offset: ls.Offset(), Reason: source.TooLarge("line", ls.Size(), limit)})
+		} else if t := bytes.TrimSpace(ls.Bytes()); len(t) > 0 {
+			err = d.value(in, t, ls.Line(), ls.Offset(), sink)
 		}
-		if l.err != nil {
-			if errors.Is(l.err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("read %s: %w", in.Name, l.err)
+		if err != nil {
+			return err
 		}
-		l.off += l.size
-		l.n++
-		l.b, l.size, l.err = readLine(br, l.b[:0], limit)
+		if !ls.Next() {
+			break
+		}
 	}
-}
-
-// readLine reads one line into buf (reused between calls) and gives its
-// size. A line over limit is consumed but not kept.
-func readLine(br *bufio.Reader, buf []byte, limit int64) (line []byte, size int64, err error) {
-	for {
-		frag, err := br.ReadSlice('\n')
-		size += int64(len(frag))
-		if size <= limit {
-			buf = append(buf, frag...)
-		} else {
-			buf = buf[:0]
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		return buf, size, err
+	if err := ls.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", in.Name, err)
 	}
+	return nil
 }
 
 // decodeValues handles a file of pretty-printed JSON values one after the
