@@ -248,6 +248,7 @@ func TestPermanent(t *testing.T) {
 		{"sqlite full", fmt.Errorf("commit: %w", full), true},
 		{"no space", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}, true},
 		{"marked", fmt.Errorf("post 3: %w", ErrPermanent), true},
+		{"bad post", fmt.Errorf("save: post 3: %w: no id", store.ErrBadPost), true},
 		{"busy", errors.New("database is locked"), false},
 		{"stopped", context.Canceled, false},
 	} {

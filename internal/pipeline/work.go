@@ -26,7 +26,7 @@ var ErrPermanent = errors.New("permanent failure")
 // data itself. The stores' driver errors are recognised by their methods,
 // so that this package depends on no store.
 func Permanent(err error) bool {
-	if errors.Is(err, ErrPermanent) || errors.Is(err, syscall.ENOSPC) {
+	if errors.Is(err, ErrPermanent) || errors.Is(err, store.ErrBadPost) || errors.Is(err, syscall.ENOSPC) {
 		return true
 	}
 	// SQLite (modernc.org/sqlite): the primary result code is the low byte.

@@ -61,15 +61,23 @@ func (d *Detector) Signals(norm string, hits []Hit, out []post.Signal) []post.Si
 		return out
 	}
 	var sum [numCategories]float64
+	var strongest map[*Entry]float64
+	if len(hits) > manyHits {
+		strongest = make(map[*Entry]float64)
+	}
 	for i, h := range hits {
 		// An entry counts once, at its strongest occurrence: repeating a
 		// name is no more evidence than writing it once, and long articles
-		// repeat names. Posts have few hits: a scan of the earlier ones
-		// is cheaper than a map.
+		// repeat names.
 		w, prev := hitWeight(h), 0.0
-		for _, g := range hits[:i] {
-			if g.Entry == h.Entry {
-				prev = max(prev, hitWeight(g))
+		if strongest != nil {
+			prev = strongest[h.Entry]
+			strongest[h.Entry] = max(prev, w)
+		} else {
+			for _, g := range hits[:i] {
+				if g.Entry == h.Entry {
+					prev = max(prev, hitWeight(g))
+				}
 			}
 		}
 		if w > prev {
@@ -227,6 +235,16 @@ func entity(hits []Hit) string {
 
 func squash(x float64) float64 { return 1 - math.Exp(-x/scoreScale) }
 
+// manyHits is the number of hits from which repeats are found through a
+// map rather than by scanning the earlier hits: a post has a handful of
+// hits and the scan is cheaper, but a book-length record has thousands,
+// and scanning made detection quadratic in its length.
+const manyHits = 32
+
+// maxSpans bounds the spans of one signal: enough to highlight every hit
+// of a post, while a book-length record does not store a span per hit.
+const maxSpans = 256
+
 func spans(norm string, hits []Hit, keep func(Category) bool) []post.Span {
 	n := 0
 	for _, h := range hits {
@@ -237,8 +255,11 @@ func spans(norm string, hits []Hit, keep func(Category) bool) []post.Span {
 	if n == 0 {
 		return nil
 	}
-	out := make([]post.Span, 0, n)
+	out := make([]post.Span, 0, min(n, maxSpans))
 	for _, h := range hits {
+		if len(out) == maxSpans {
+			break
+		}
 		if keep != nil && !keep(h.Entry.Category) {
 			continue
 		}
@@ -257,6 +278,15 @@ func explain(norm string, hits []Hit, violating bool) string {
 	var b strings.Builder
 	b.Grow(len("lexicon matched ") + 40*len(hits))
 	b.WriteString("lexicon matched ")
+	type term struct {
+		cat    Category
+		quoted bool
+		text   string
+	}
+	var written map[term]bool
+	if len(hits) > manyHits {
+		written = make(map[term]bool)
+	}
 	first := true
 	for _, want := range [2]bool{violating, !violating} {
 		for _, c := range Categories {
@@ -265,7 +295,16 @@ func explain(norm string, hits []Hit, violating bool) string {
 			}
 			n := 0
 			for i, h := range hits {
-				if h.Entry.Category != c || listed(norm, hits[:i], h) {
+				if h.Entry.Category != c {
+					continue
+				}
+				if written != nil {
+					t := term{c, h.Quoted, norm[h.Start:h.End]}
+					if written[t] {
+						continue
+					}
+					written[t] = true
+				} else if listed(norm, hits[:i], h) {
 					continue
 				}
 				switch {

@@ -212,3 +212,37 @@ func TestAlfifiDev(t *testing.T) {
 		t.Errorf("precision %.3f / recall %.3f fell below 0.95 / 0.70", p, rec)
 	}
 }
+
+// TestLongRecordLinear checks that a book-length record is explained as
+// its one repeated paragraph is: repeats are found through a map past
+// manyHits hits (scanning the earlier hits made detection quadratic in the
+// record's length), and its spans are bounded. The paragraph is hand-made.
+func TestLongRecordLinear(t *testing.T) {
+	h, err := NewHolder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDetector(h)
+	para := "الدولة الإسلامية باقية وتتمدد، قال المصدر إن جنود الخلافة أعلنوا البيعة. "
+	signals := func(repeats int) []post.Signal {
+		p := &post.Post{Kind: post.Message, Norm: arabic.Normalize(strings.Repeat(para, repeats))}
+		sigs, err := d.Detect(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sigs
+	}
+	short, long := signals(1), signals(5000)
+	if len(short) == 0 || len(short) != len(long) {
+		t.Fatalf("signals of one paragraph %+v and of 5000 %d", short, len(long))
+	}
+	for i := range short {
+		s, l := short[i], long[i]
+		if s.Label != l.Label || s.Score != l.Score || s.Explanation != l.Explanation {
+			t.Errorf("signal %d: one paragraph %s %.3f %q; 5000 paragraphs %s %.3f %q", i, s.Label, s.Score, s.Explanation, l.Label, l.Score, l.Explanation)
+		}
+		if len(l.Spans) > maxSpans {
+			t.Errorf("signal %d has %d spans, want at most %d", i, len(l.Spans), maxSpans)
+		}
+	}
+}
