@@ -139,6 +139,25 @@ func (ix *Index) Index(key string, sig Signature) ([]Candidate, error) {
 	for i, s := range slots {
 		links[i] = ix.seqs[s]
 	}
+	ix.put(key, &sig, links)
+	return found, nil
+}
+
+// Insert indexes a known signature under key without looking for the
+// texts it near-duplicates: for a caller that needs queries, not Clusters,
+// it costs no query.
+func (ix *Index) Insert(key string, sig Signature) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if _, dup := ix.byKey[key]; dup {
+		return fmt.Errorf("add %q: %w", key, ErrDuplicateKey)
+	}
+	ix.put(key, &sig, nil)
+	return nil
+}
+
+// put stores sig in the next slot of the ring; ix.mu is held.
+func (ix *Index) put(key string, sig *Signature, links []int64) {
 	slot := int32(ix.added % int64(ix.opt.Capacity))
 	if int(slot) == len(ix.keys) {
 		ix.seqs = append(ix.seqs, 0)
@@ -153,10 +172,10 @@ func (ix *Index) Index(key string, sig Signature) ([]Candidate, error) {
 	ix.added++
 	ix.keys[slot] = key
 	ix.byKey[key] = slot
-	ix.sigs[slot] = sig
+	ix.sigs[slot] = *sig
 	ix.links[slot] = links
 	for j := range Bands {
-		k := bandKey(&sig, j)
+		k := bandKey(sig, j)
 		prev, ok := ix.heads[k]
 		if !ok {
 			prev = -1
@@ -165,7 +184,6 @@ func (ix *Index) Index(key string, sig Signature) ([]Candidate, error) {
 		ix.next[e] = prev
 		ix.heads[k] = e
 	}
-	return found, nil
 }
 
 // evict forgets the text in slot, the oldest indexed. Its bucket entries

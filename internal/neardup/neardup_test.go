@@ -270,3 +270,13 @@ func FuzzWords(f *testing.F) {
 		}
 	})
 }
+
+// words returns the words tokenize finds in text.
+func words(text string) []string {
+	t := tokenize(text, tokens{})
+	var out []string
+	for i := range len(t.words) / 2 {
+		out = append(out, string(t.word(i)))
+	}
+	return out
+}

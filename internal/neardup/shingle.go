@@ -26,33 +26,49 @@ import (
 // word itself when shorter).
 const charGram = 4
 
-// words splits text into lower-case words of letters and digits. '#', '_',
-// punctuation, symbols and emoji separate words; combining marks (harakat,
-// variation selectors), format characters (ZWJ, direction marks) and the
-// tatweel are dropped, so "#دولة_الخلافة 🔥" and "دولة الخلافة" agree.
-func words(text string) []string {
-	var (
-		out []string
-		buf []byte
-	)
-	flush := func() {
-		if len(buf) > 0 {
-			out = append(out, string(buf))
-			buf = buf[:0]
-		}
-	}
+// tokens is a text as the shingler reads it: its words, lower-cased and
+// joined by single spaces, as UTF-8 bytes and as runes, with the byte
+// offsets where each word starts and ends.
+type tokens struct {
+	b     []byte
+	r     []rune
+	words []int32 // start, end of each word in b
+}
+
+// tokenize splits text into lower-case words of letters and digits. '#',
+// '_', punctuation, symbols and emoji separate words; combining marks
+// (harakat, variation selectors), format characters (ZWJ, direction marks)
+// and the tatweel are dropped, so "#دولة_الخلافة 🔥" and "دولة الخلافة"
+// agree. It appends to t's buffers and returns t: passed by value, buffers
+// a caller keeps on its stack stay there.
+func tokenize(text string, t tokens) tokens {
+	in := false
 	for _, r := range text {
 		switch {
 		case r == 'ـ' || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			buf = utf8.AppendRune(buf, unicode.ToLower(r))
-		default:
-			flush()
+			if !in {
+				if len(t.words) > 0 {
+					t.b, t.r = append(t.b, ' '), append(t.r, ' ')
+				}
+				t.words = append(t.words, int32(len(t.b)))
+				in = true
+			}
+			lr := unicode.ToLower(r)
+			t.b, t.r = utf8.AppendRune(t.b, lr), append(t.r, lr)
+		case in:
+			t.words = append(t.words, int32(len(t.b)))
+			in = false
 		}
 	}
-	flush()
-	return out
+	if in {
+		t.words = append(t.words, int32(len(t.b)))
+	}
+	return t
 }
+
+// word returns word i of t.
+func (t *tokens) word(i int) []byte { return t.b[t.words[2*i]:t.words[2*i+1]] }
 
 // FNV-1a, inlined so that shingles hash without allocating.
 const (
@@ -60,36 +76,36 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-func fnvString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * fnvPrime
+func fnvBytes(h uint64, s []byte) uint64 {
+	for _, c := range s {
+		h = (h ^ uint64(c)) * fnvPrime
 	}
 	return h
 }
 
 // shingles returns the 64-bit hashes of the text's shingles, duplicates
-// included (MinHash does not mind them).
+// included (MinHash does not mind them). It allocates only for texts longer
+// than a long post.
 func shingles(text string, out []uint64) []uint64 {
-	ws := words(text)
-	for i := 0; i+1 < len(ws); i++ {
-		h := fnvString(fnvOffset^'w', ws[i])
+	var (
+		bb [1024]byte
+		rb [512]rune
+		wb [256]int32
+	)
+	t := tokenize(text, tokens{b: bb[:0], r: rb[:0], words: wb[:0]})
+	n := len(t.words) / 2
+	for i := 0; i+1 < n; i++ {
+		h := fnvBytes(fnvOffset^'w', t.word(i))
 		h = (h ^ ' ') * fnvPrime
-		out = append(out, fnvString(h, ws[i+1]))
+		out = append(out, fnvBytes(h, t.word(i+1)))
 	}
 	// Character grams over "w1 w2 w3", as runes.
-	var runes []rune
-	for i, w := range ws {
-		if i > 0 {
-			runes = append(runes, ' ')
-		}
-		runes = append(runes, []rune(w)...)
+	if len(t.r) > 0 && len(t.r) < charGram {
+		return append(out, fnvBytes(fnvOffset^'c', t.b))
 	}
-	if len(runes) > 0 && len(runes) < charGram {
-		return append(out, fnvString(fnvOffset^'c', string(runes)))
-	}
-	for i := 0; i+charGram <= len(runes); i++ {
+	for i := 0; i+charGram <= len(t.r); i++ {
 		h := uint64(fnvOffset ^ 'c')
-		for _, r := range runes[i : i+charGram] {
+		for _, r := range t.r[i : i+charGram] {
 			h = (h ^ uint64(r)) * fnvPrime
 		}
 		out = append(out, h)

@@ -78,7 +78,7 @@ func (d *Detector) Add(key string, label post.Label, sig []byte) error {
 	if err := s.UnmarshalBinary(sig); err != nil {
 		return fmt.Errorf("representative %s: %w", key, err)
 	}
-	if _, err := d.ix.Index(indexKey(key, label), s); err != nil && !errors.Is(err, neardup.ErrDuplicateKey) {
+	if err := d.ix.Insert(indexKey(key, label), s); err != nil && !errors.Is(err, neardup.ErrDuplicateKey) {
 		return fmt.Errorf("representative %s: %w", key, err)
 	}
 	return nil
