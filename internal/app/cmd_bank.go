@@ -228,7 +228,7 @@ func rescan(ctx context.Context, c *Config, st store.Store, added []hashbank.Ent
 	if err := s.openWorker(ctx); err != nil {
 		return 0, err
 	}
-	keys, err := s.known.retro(ctx, added)
+	keys, err := s.banks.retro(ctx, added)
 	if err != nil || len(keys) == 0 {
 		return 0, err
 	}

@@ -172,7 +172,7 @@ func (c *Config) settings() []setting {
 		{"model", "", "classifier model file used instead of the built-in model", str(&c.Model), "", ""},
 		{"timeout", "0s", "give up after this long (0 waits for ever)", dur(&c.Timeout), "", ""},
 		{"action-quota", "1000", "how often each automated action (alerts) may run a day, across all workers: a circuit breaker", num(&c.ActionQuota), "", ""},
-		{"recycled-texts", "32768", "violating texts each worker keeps in memory to recognize their recycled copies (about 1.3 KB each)", num(&c.RecycledTexts), "", ""},
+		{"recycled-texts", "16384", "violating texts each worker keeps in memory to recognize their recycled copies (about 1.3 KB each); older ones are left to the hash banks", num(&c.RecycledTexts), "", ""},
 		{"max-record", "64MiB", "largest single record (message, line, item) an import reads; a larger one is rejected with its size", size(&c.MaxRecord), "", ""},
 		{"max-unpacked", "4GiB", "most bytes an import unpacks from one zip; the rest is rejected", size(&c.MaxUnpacked), "", ""},
 		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},

@@ -29,7 +29,7 @@ type system struct {
 	store   store.Store
 	bus     *pipeline.Bus
 	det     *detection
-	known   *knownContent
+	banks   *bankMatcher
 	worker  *worker.Worker
 	metrics *metrics
 }
@@ -76,11 +76,11 @@ func (s *system) close() {
 // lexicon, classifier, rules) and the batch worker over the store.
 func (s *system) openWorker(ctx context.Context) error {
 	var err error
-	if s.known, err = newKnownContent(ctx, s.store, s.log); err != nil {
-		return fmt.Errorf("load known content: %w", err)
+	if s.banks, err = newBankMatcher(ctx, s.store, s.log); err != nil {
+		return fmt.Errorf("load hash banks: %w", err)
 	}
 	texts := recycled.New(neardup.New(neardup.Options{Capacity: s.cfg.RecycledTexts}))
-	if s.det, err = newDetection(s.cfg, s.log, s.known.det, texts); err != nil {
+	if s.det, err = newDetection(s.cfg, s.log, s.banks.det, texts); err != nil {
 		return err
 	}
 	s.worker, err = worker.New(ctx, worker.Config{
@@ -103,7 +103,7 @@ func (s *system) process(ctx context.Context, ps []post.Post) (store.Counts, err
 // work runs the configured number of pipeline workers until ctx ends.
 func (s *system) work(ctx context.Context) error {
 	go s.det.watchLexicon(ctx, 2*time.Second)
-	go s.known.watch(ctx, 5*time.Second)
+	go s.banks.watch(ctx, 5*time.Second)
 	return s.bus.Work(ctx, s.cfg.Workers, s.process)
 }
 

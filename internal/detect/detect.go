@@ -1,5 +1,5 @@
 // Package detect turns an enriched post into Signals. Each detector lives in
-// a sub-package (detect/lexicon, detect/classifier, detect/known,
+// a sub-package (detect/lexicon, detect/classifier, detect/bankmatch,
 // detect/recycled) behind the one Detector interface; rules.Stack runs the
 // detectors it is given before the rules read their signals.
 package detect

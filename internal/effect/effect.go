@@ -25,9 +25,10 @@ type Action struct {
 	Reason string
 }
 
-// Set is every effect of one post.
+// Set is every effect of one post that the worker persists after the
+// post is stored. Labels are not in it: the engine folds them into the
+// post's Decision, which is stored with the post itself.
 type Set struct {
-	Labels []Label
 	// Flags are short markers kept on the post's decision for filtering
 	// and review ("repeat-author"), with no label of their own.
 	Flags []string
@@ -47,5 +48,5 @@ type Set struct {
 
 // Empty reports whether s holds no effect at all.
 func (s *Set) Empty() bool {
-	return len(s.Labels) == 0 && len(s.Flags) == 0 && len(s.Cases) == 0 && len(s.Counts) == 0 && len(s.Actions) == 0 && !s.IndexText
+	return len(s.Flags) == 0 && len(s.Cases) == 0 && len(s.Counts) == 0 && len(s.Actions) == 0 && !s.IndexText
 }

@@ -108,7 +108,7 @@ type Options struct {
 	// bombs); pdq.DefaultMaxPixels when zero.
 	MaxPixels int
 	// MediaDir, when set, keeps a content-addressed copy of every image
-	// read (see MediaPath).
+	// read (see post.MediaPath).
 	MediaDir string
 	// Source, when not nil, is told about every file read, once it was
 	// read: where it is, its format and how many records it held. Every

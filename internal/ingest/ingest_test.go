@@ -77,7 +77,7 @@ func TestRunHashesImages(t *testing.T) {
 				if len(pdq) != 64 || m.Hash("sha256") == "" {
 					t.Errorf("media %+v", m)
 				}
-				kept, err := os.ReadFile(MediaPath(media, m.Hash("sha256")))
+				kept, err := os.ReadFile(post.MediaPath(media, m.Hash("sha256")))
 				if err != nil || len(kept) == 0 {
 					t.Errorf("image %s not kept: %v", m.Path, err)
 				}
@@ -314,7 +314,7 @@ func TestZipMediaHashedFromMember(t *testing.T) {
 	if m.Hash(signaltype.PDQ.Name) != want.PDQ.String() || m.Hash(signaltype.SHA256.Name) != want.SHA256 {
 		t.Errorf("media hashes %+v, want the member's PDQ %s SHA-256 %s", m.Hashes, want.PDQ, want.SHA256)
 	}
-	if kept, err := os.ReadFile(MediaPath(store, m.Hash(signaltype.SHA256.Name))); err != nil || !bytes.Equal(kept, member) {
+	if kept, err := os.ReadFile(post.MediaPath(store, m.Hash(signaltype.SHA256.Name))); err != nil || !bytes.Equal(kept, member) {
 		t.Errorf("kept file is not the member (%v)", err)
 	}
 }

@@ -39,7 +39,7 @@ type mediaHasher struct {
 	h         *pdq.Hasher
 	maxPixels int
 	// dir, when set, keeps a copy of every image (evidence, and the UI's
-	// side-by-side match view); see MediaPath.
+	// side-by-side match view); see post.MediaPath.
 	dir    string
 	warn   func(source.Rejection)
 	hashed *int
@@ -193,18 +193,8 @@ func (mh *mediaHasher) video(ctx context.Context, in source.Input, p *post.Post,
 	}
 }
 
-// MediaPath is where a kept media file with the given SHA-256 lives under
-// dir: content-addressed, so the same image posted a thousand times is kept
-// once and its name proves its content.
-func MediaPath(dir, sha256 string) string {
-	if len(sha256) < 2 {
-		return ""
-	}
-	return filepath.Join(dir, sha256[:2], sha256)
-}
-
 func keep(dir, sha256 string, data []byte) error {
-	path := MediaPath(dir, sha256)
+	path := post.MediaPath(dir, sha256)
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}

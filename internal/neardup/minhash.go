@@ -20,24 +20,6 @@ const (
 // Signature is the MinHash signature of a text.
 type Signature [NumHashes]uint32
 
-// permutation i maps a mixed shingle hash x to (a_i*x + b_i) mod 2^64 and
-// keeps the high 32 bits: a bijection on 64 bits (a_i is odd) standing in
-// for a random permutation. The constants come from a fixed seed, so
-// signatures are stable across runs and can be stored.
-var permA, permB = func() (a, b [NumHashes]uint64) {
-	s := uint64(0x72617169622d6e64) // "raqib-nd"
-	for i := range a {
-		a[i] = splitmix(&s) | 1
-		b[i] = splitmix(&s)
-	}
-	return a, b
-}()
-
-func splitmix(s *uint64) uint64 {
-	*s += 0x9e3779b97f4a7c15
-	return mix(*s)
-}
-
 func mix(z uint64) uint64 {
 	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
 	z = (z ^ z>>27) * 0x94d049bb133111eb
@@ -46,31 +28,47 @@ func mix(z uint64) uint64 {
 
 // Sign returns the signature of text; ok is false when the text has no
 // letters or digits at all.
+//
+// It is one-permutation MinHash with optimal densification (Shrivastava,
+// ICML 2017): one hash per shingle picks a bin by its high bits and
+// competes for the bin's minimum with its low ones, instead of 128
+// permutations per shingle; an empty bin copies the bin that a fixed
+// sequence of probes, depending only on the bin, finds filled. Equal
+// positions of two signatures estimate the Jaccard similarity of the
+// shingle sets as 128 permutations do, at one hash per shingle.
 func Sign(text string) (sig Signature, ok bool) {
 	var buf [256]uint64
 	sh := shingles(text, buf[:0])
 	if len(sh) == 0 {
 		return sig, false
 	}
-	for i, x := range sh {
-		sh[i] = mix(x)
+	var filled [NumHashes]bool
+	for i := range sig {
+		sig[i] = math.MaxUint32
 	}
-	// Four permutations at a time over all shingles: the minima stay in
-	// registers, and four independent chains keep the multiplier busy.
-	for i := 0; i < NumHashes; i += 4 {
-		a0, a1, a2, a3 := permA[i], permA[i+1], permA[i+2], permA[i+3]
-		b0, b1, b2, b3 := permB[i], permB[i+1], permB[i+2], permB[i+3]
-		m0, m1, m2, m3 := uint32(math.MaxUint32), uint32(math.MaxUint32), uint32(math.MaxUint32), uint32(math.MaxUint32)
-		for _, x := range sh {
-			m0 = min(m0, uint32((a0*x+b0)>>32))
-			m1 = min(m1, uint32((a1*x+b1)>>32))
-			m2 = min(m2, uint32((a2*x+b2)>>32))
-			m3 = min(m3, uint32((a3*x+b3)>>32))
+	for _, x := range sh {
+		h := mix(x ^ signSeed)
+		bin := (h >> 32) * NumHashes >> 32
+		sig[bin], filled[bin] = min(sig[bin], uint32(h)), true
+	}
+	for i := range sig {
+		if filled[i] {
+			continue
 		}
-		sig[i], sig[i+1], sig[i+2], sig[i+3] = m0, m1, m2, m3
+		for probe := uint64(1); ; probe++ {
+			j := mix(uint64(i)<<32|probe^signSeed) % NumHashes
+			if filled[j] {
+				sig[i] = sig[j]
+				break
+			}
+		}
 	}
 	return sig, true
 }
+
+// signSeed fixes the hash of the signatures, so that they are stable
+// across runs and can be stored.
+const signSeed = 0x72617169622d6e64 // "raqib-nd"
 
 // Similarity is the fraction of equal signature positions, an unbiased
 // estimate of the Jaccard similarity of the two shingle sets.
@@ -97,7 +95,7 @@ func bandKey(sig *Signature, j int) uint64 {
 // sigVersion is the first byte of an encoded signature. It changes with
 // whatever changes signatures (shingles, permutations, sizes), so that a
 // stored signature of another version is refused rather than compared.
-const sigVersion = 1
+const sigVersion = 2
 
 // EncodedSize is the length of an encoded signature.
 const EncodedSize = 1 + 4*NumHashes

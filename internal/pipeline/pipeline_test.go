@@ -73,19 +73,27 @@ func runImport(t *testing.T, b *Bus, run string, batches [][]post.Post) store.Co
 	return total
 }
 
-func testEndToEnd(t *testing.T, cfg Config) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// openStoreAndBus opens a fresh SQLite store and a bus on cfg, both closed
+// when the test ends.
+func openStoreAndBus(t *testing.T, ctx context.Context, cfg Config) (*sqlite.Store, *Bus) {
+	t.Helper()
 	s, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	b, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
+	return s, b
+}
+
+func testEndToEnd(t *testing.T, cfg Config) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, b := openStoreAndBus(t, ctx, cfg)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); b.Work(ctx, 2, storeHandler(s)) }()

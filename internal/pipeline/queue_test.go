@@ -102,16 +102,7 @@ func TestBatchesFitTheQueue(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			cfg := cfg(t)
-			s, err := sqlite.Open(ctx, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			b, err := Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
+			s, b := openStoreAndBus(t, ctx, cfg)
 			go b.Work(ctx, 2, storeHandler(s))
 
 			huge := bigBatch(1000, 1, 10<<20) // 20 MB of UTF-8 text, twice over
@@ -193,16 +184,7 @@ func TestDeadWorkerLeavesNothing(t *testing.T) {
 			}
 			dead.Close()
 
-			s, err := sqlite.Open(ctx, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			b, err := Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
+			s, b := openStoreAndBus(t, ctx, cfg)
 			if cfg.URL != "" {
 				// Other workers may be alive: the dead one's batches come back
 				// after the ack wait, shortened here. The embedded queue's

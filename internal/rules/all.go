@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/act/alert"
-	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/detect/bankmatch"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/post"
@@ -293,15 +293,16 @@ func RepeatAuthorRule(c *Context, p *post.Post) error {
 // KnownContentRule labels a post whose media or text matches a hash-bank
 // entry, or whose text near-duplicates a post already found violating:
 // recycled propaganda is recognized whatever its new wording around it. The
-// signals come from the known-content detector (detect/known), which
-// already applied negative banks.
+// signals come from the hash-bank detector (detect/bankmatch), which
+// already applied negative banks, and the recycled-text detector
+// (detect/recycled).
 func KnownContentRule(c *Context, p *post.Post) error {
 	for _, s := range c.Signals {
 		if !s.Label.Violating() {
 			continue
 		}
 		switch s.Detector {
-		case known.BankDetector:
+		case bankmatch.BankDetector:
 			c.AddLabel(s.Label, s.Tier, s.Entity, "known_content: "+s.Explanation)
 			c.ProposeCase("known_content: bank match " + s.Ref)
 		case recycled.Name:

@@ -254,11 +254,8 @@ func decide(c *Context) effect.Set {
 		})
 	}
 
-	var set effect.Set
-	if len(labels) > 0 {
-		set.Labels = slices.Clone(labels)
-	}
-	set.Flags = d.Flags
+	// The labels are in the decision, stored with the post.
+	set := effect.Set{Flags: d.Flags}
 	if cp, ok := proposal(c, &d); ok {
 		set.Cases = []post.CaseProposal{cp}
 	}

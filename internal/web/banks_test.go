@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/hashbank"
-	"github.com/raqib-project/raqib/internal/ingest"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
@@ -62,7 +61,7 @@ func sum(b []byte) string {
 func keepImage(t testing.TB, dir string, b []byte) string {
 	t.Helper()
 	sha := sum(b)
-	path := ingest.MediaPath(dir, sha)
+	path := post.MediaPath(dir, sha)
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		t.Fatal(err)
 	}
@@ -343,10 +342,10 @@ func TestMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	linked := strings.Repeat("ab", 32)
-	if err := os.MkdirAll(filepath.Dir(ingest.MediaPath(f.mediaDir, linked)), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(post.MediaPath(f.mediaDir, linked)), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(outside, ingest.MediaPath(f.mediaDir, linked)); err != nil {
+	if err := os.Symlink(outside, post.MediaPath(f.mediaDir, linked)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -466,7 +465,7 @@ func TestMatchPanel(t *testing.T) {
 		}
 	})
 	t.Run("disabled bank side image is gone", func(t *testing.T) {
-		if err := os.Remove(ingest.MediaPath(f.mediaDir, f.bankSHA)); err != nil {
+		if err := os.Remove(post.MediaPath(f.mediaDir, f.bankSHA)); err != nil {
 			t.Fatal(err)
 		}
 		body := get(t, f.h, postURL(keyMatched)).Body.String()

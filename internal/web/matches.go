@@ -10,10 +10,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/detect/bankmatch"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/hashbank"
-	"github.com/raqib-project/raqib/internal/ingest"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/signaltype"
 )
@@ -70,7 +69,7 @@ func (s *server) kept(sha string) bool {
 	if s.MediaDir == "" || !isSHA256(sha) {
 		return false
 	}
-	st, err := os.Stat(ingest.MediaPath(s.MediaDir, sha))
+	st, err := os.Stat(post.MediaPath(s.MediaDir, sha))
 	return err == nil && st.Mode().IsRegular()
 }
 
@@ -116,7 +115,7 @@ func (s *server) matchViews(ctx context.Context, p *post.Post) ([]matchView, []n
 		switch sg.Detector {
 		case recycled.Name:
 			near = append(near, nearView{Key: sg.Ref, Similarity: sg.Score})
-		case known.BankDetector:
+		case bankmatch.BankDetector:
 			m := matchView{Signal: sg, Distance: -1}
 			if sg.Match != nil {
 				m.Bank, m.EntryID, m.Distance = sg.Match.Bank, sg.Match.Entry, sg.Match.Distance
@@ -219,7 +218,7 @@ func (s *server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer root.Close()
-	f, err := root.Open(ingest.MediaPath(".", sum))
+	f, err := root.Open(post.MediaPath(".", sum))
 	if err != nil {
 		http.NotFound(w, r)
 		return

@@ -46,7 +46,7 @@ type Options struct {
 	// Banks, when set, serves the hash bank pages and the match panel;
 	// without it they say the store keeps no banks.
 	Banks store.Banks
-	// MediaDir holds the kept images, named as ingest.MediaPath names
+	// MediaDir holds the kept images, named as post.MediaPath names
 	// them; /media serves nothing when it is empty.
 	MediaDir string
 }

@@ -8,26 +8,26 @@ import (
 	"slices"
 	"time"
 
-	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/detect/bankmatch"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/signaltype"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
-// knownContent keeps the hash banks loaded from the store in a matcher,
+// bankMatcher keeps the hash banks loaded from the store in a matcher,
 // reloaded when another process changed them.
-type knownContent struct {
+type bankMatcher struct {
 	banks store.Banks // nil when the store keeps no banks
 	log   *slog.Logger
 	m     *hashbank.Matcher
 	stamp string
-	det   *known.Detector
+	det   *bankmatch.Detector
 }
 
-func newKnownContent(ctx context.Context, st store.Store, log *slog.Logger) (*knownContent, error) {
-	k := &knownContent{log: log, m: hashbank.NewMatcher()}
-	k.det = &known.Detector{Banks: k.m}
+func newBankMatcher(ctx context.Context, st store.Store, log *slog.Logger) (*bankMatcher, error) {
+	k := &bankMatcher{log: log, m: hashbank.NewMatcher()}
+	k.det = &bankmatch.Detector{Banks: k.m}
 	b, ok := st.(store.Banks)
 	if !ok {
 		log.Warn("this store keeps no hash banks; known-content matching of media is off")
@@ -41,7 +41,7 @@ func newKnownContent(ctx context.Context, st store.Store, log *slog.Logger) (*kn
 }
 
 // reload loads the banks when they changed since the last load.
-func (k *knownContent) reload(ctx context.Context) error {
+func (k *bankMatcher) reload(ctx context.Context) error {
 	if k.banks == nil {
 		return nil
 	}
@@ -67,7 +67,7 @@ func (k *knownContent) reload(ctx context.Context) error {
 
 // watch reloads the banks when another process (`raqib bank import`)
 // changed them.
-func (k *knownContent) watch(ctx context.Context, period time.Duration) {
+func (k *bankMatcher) watch(ctx context.Context, period time.Duration) {
 	every(ctx, period, func() {
 		if err := k.reload(ctx); err != nil {
 			k.log.Warn("reload hash banks", "err", err)
@@ -77,7 +77,7 @@ func (k *knownContent) watch(ctx context.Context, period time.Duration) {
 
 // retro finds already-collected posts that entries just added to the banks
 // match, and returns their keys.
-func (k *knownContent) retro(ctx context.Context, added []hashbank.Entry) ([]string, error) {
+func (k *bankMatcher) retro(ctx context.Context, added []hashbank.Entry) ([]string, error) {
 	if k.banks == nil || len(added) == 0 {
 		return nil, nil
 	}

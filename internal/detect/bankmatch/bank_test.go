@@ -1,4 +1,4 @@
-package known_test
+package bankmatch_test
 
 import (
 	"crypto/sha256"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/arabic"
-	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/detect/bankmatch"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/signaltype"
@@ -43,7 +43,7 @@ func TestBankMatchIsTypedEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &known.Detector{Banks: m}
+	d := &bankmatch.Detector{Banks: m}
 	for _, tc := range []struct {
 		name string
 		p    post.Post
@@ -113,7 +113,7 @@ func TestNewSignalType(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := post.Post{Media: photo("test-ocr", "baqiya")}
-	sigs, err := (&known.Detector{Banks: m}).Detect(&p, nil)
+	sigs, err := (&bankmatch.Detector{Banks: m}).Detect(&p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

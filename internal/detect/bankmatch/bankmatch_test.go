@@ -1,4 +1,4 @@
-package known_test
+package bankmatch_test
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/detect"
-	"github.com/raqib-project/raqib/internal/detect/known"
+	"github.com/raqib-project/raqib/internal/detect/bankmatch"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
@@ -67,7 +67,7 @@ func stack(t *testing.T, d detect.Detector) *rules.Stack {
 }
 
 func TestBankMatches(t *testing.T) {
-	d := &known.Detector{Banks: matcher(t)}
+	d := &bankmatch.Detector{Banks: matcher(t)}
 	s := stack(t, d)
 	for _, tc := range []struct {
 		name      string

@@ -1,9 +1,9 @@
-// Package known is the known-content detector: it matches a post's media
+// Package bankmatch is the hash-bank detector: it matches a post's media
 // hashes and the signals of its normalized text, of every type in the
 // signaltype registry, against the hash banks, so that known propaganda is
 // recognized whoever re-posts it. Recycled text that no bank holds is
 // detect/recycled's.
-package known
+package bankmatch
 
 import (
 	"fmt"
