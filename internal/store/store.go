@@ -82,6 +82,7 @@ type Store interface {
 	Counters
 	TextIndex
 	CaseProposer
+	Auditor
 	// SavePosts stores a batch atomically: either every post of it is
 	// committed or none. Re-saving a post with the same key and content is a
 	// no-op that refreshes its detection results; other content makes a new

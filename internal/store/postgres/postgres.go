@@ -305,6 +305,29 @@ var migrations = []string{
 	ALTER TABLE bank_entries RENAME COLUMN algo TO type;
 	ALTER TABLE bank_entries DROP CONSTRAINT bank_entries_bank_algo_hash_key;
 	CREATE UNIQUE INDEX bank_entries_value ON bank_entries (bank, type, md5(hash));`,
+	// The audit trail, as in the embedded store. Before and
+	// after are bytea, not jsonb, which would not keep the bytes the hash
+	// covers.
+	`CREATE TABLE audit (
+		seq         bigint PRIMARY KEY,
+		at          timestamptz NOT NULL,
+		actor       text NOT NULL,
+		source      text NOT NULL,
+		action      text NOT NULL,
+		subject     text NOT NULL,
+		before_json bytea,
+		after_json  bytea,
+		prev_hash   text NOT NULL,
+		hash        text NOT NULL
+	);
+	CREATE INDEX audit_actor ON audit (actor, seq);
+	CREATE INDEX audit_at ON audit (at);
+	CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		RAISE EXCEPTION 'the audit log is append-only';
+	END $$;
+	CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
+		FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

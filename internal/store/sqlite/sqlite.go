@@ -324,6 +324,26 @@ var migrations = []string{
 	DROP TABLE media;
 	CREATE INDEX media_hashes_value ON media_hashes(type, value);
 	ALTER TABLE bank_entries RENAME COLUMN algo TO type;`,
+	// The audit trail (see package audit). seq is assigned by Append, not
+	// by SQLite, so that a deleted entry leaves a gap Verify finds. The
+	// triggers keep raqib itself from changing an entry; whoever edits the
+	// file directly is caught by the hash chain.
+	`CREATE TABLE audit (
+		seq         INTEGER PRIMARY KEY,
+		at          INTEGER NOT NULL,
+		actor       TEXT NOT NULL,
+		source      TEXT NOT NULL,
+		action      TEXT NOT NULL,
+		subject     TEXT NOT NULL,
+		before_json BLOB,
+		after_json  BLOB,
+		prev_hash   TEXT NOT NULL,
+		hash        TEXT NOT NULL
+	);
+	CREATE INDEX audit_actor ON audit(actor, seq);
+	CREATE INDEX audit_at ON audit(at);
+	CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+	CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.
