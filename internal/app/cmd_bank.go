@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
@@ -40,11 +41,12 @@ func runBank(ctx context.Context, c *Config) error {
 		return errors.New("this store keeps no hash banks")
 	}
 	sub, args := c.Args[0], c.Args[1:]
+	aud := newCLIAuditor(st)
 	switch sub {
 	case "list":
 		return bankList(ctx, c, banks)
 	case "import":
-		return bankImport(ctx, c, st, banks, args)
+		return bankImport(ctx, c, st, banks, aud, args)
 	case "export":
 		return bankExport(ctx, c, banks)
 	case "enable", "disable":
@@ -53,20 +55,60 @@ func runBank(ctx context.Context, c *Config) error {
 			if c.Bank == "" {
 				return fmt.Errorf("%w: bank %s needs --bank NAME or an ENTRY-ID", ErrUsage, sub)
 			}
-			return banks.SetBankEnabled(ctx, c.Bank, on)
+			return switchBank(ctx, banks, aud, c.Bank, on)
 		}
 		for _, a := range args {
 			var id int64
 			if _, err := fmt.Sscan(a, &id); err != nil {
 				return fmt.Errorf("%w: entry id %q: %w", ErrUsage, a, err)
 			}
-			if err := banks.SetEntryEnabled(ctx, id, on); err != nil {
+			if err := switchEntry(ctx, banks, aud, id, on); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	return fmt.Errorf("%w: unknown bank subcommand %q (list, import, export, enable, disable)", ErrUsage, sub)
+}
+
+// switchBank turns a bank on or off and records its settings before and
+// after in the audit trail.
+func switchBank(ctx context.Context, banks store.Banks, aud cliAuditor, name string, on bool) error {
+	before, err := banks.Bank(ctx, name)
+	if err != nil {
+		return fmt.Errorf("bank %q: %w", name, err)
+	}
+	if err := banks.SetBankEnabled(ctx, name, on); err != nil {
+		return err
+	}
+	after := before
+	after.Enabled = on
+	return aud.record(ctx, enableAction("bank", on), name, before, after)
+}
+
+// switchEntry turns a bank entry on or off and records it before and after
+// in the audit trail, as the entry BANK#ID.
+func switchEntry(ctx context.Context, banks store.Banks, aud cliAuditor, id int64, on bool) error {
+	es, err := banks.Entries(ctx, []int64{id})
+	if err != nil {
+		return err
+	}
+	if len(es) == 0 {
+		return fmt.Errorf("bank entry %d: %w", id, store.ErrNotFound)
+	}
+	if err := banks.SetEntryEnabled(ctx, id, on); err != nil {
+		return err
+	}
+	after := es[0]
+	after.Enabled = on
+	return aud.record(ctx, enableAction("bank.entry", on), fmt.Sprintf("%s#%d", es[0].Bank, id), es[0], after)
+}
+
+func enableAction(what string, on bool) string {
+	if on {
+		return what + ".enable"
+	}
+	return what + ".disable"
 }
 
 func bankList(ctx context.Context, c *Config, banks store.Banks) error {
@@ -126,7 +168,7 @@ const maxNamedRejections = 20
 // retroactive matching, so that content collected before a partner shared
 // its hash is found too. A bad row or unreadable file is reported and the
 // rest still imported; with no valid row at all no bank is created.
-func bankImport(ctx context.Context, c *Config, st store.Store, banks store.Banks, files []string) error {
+func bankImport(ctx context.Context, c *Config, st store.Store, banks store.Banks, aud cliAuditor, files []string) error {
 	f, ok := bankFormats[c.BankFormat]
 	if !ok {
 		return fmt.Errorf("%w: --bank-format %q: want csv, hma or tat", ErrUsage, c.BankFormat)
@@ -163,12 +205,25 @@ func bankImport(ctx context.Context, c *Config, st store.Store, banks store.Bank
 	if err != nil {
 		return err
 	}
-	if !hasBank(existing, c.Bank) {
-		if err := banks.PutBank(ctx, hashbank.Bank{Name: c.Bank, Kind: kind, Enabled: true, Distance: c.BankDistance, Source: c.BankSource}); err != nil {
+	before, ok := findBank(existing, c.Bank)
+	bank := before
+	if !ok {
+		bank = hashbank.Bank{Name: c.Bank, Kind: kind, Enabled: true, Distance: c.BankDistance, Source: c.BankSource, CreatedAt: time.Now().UTC()}
+		if err := banks.PutBank(ctx, bank); err != nil {
 			return err
 		}
 	}
 	added, err := banks.AddEntries(ctx, entries)
+	if err != nil {
+		return err
+	}
+	var was any // nil for a new bank: the entry has no before
+	if ok {
+		was = before
+	}
+	err = aud.record(ctx, "bank.import", c.Bank, was, map[string]any{
+		"bank": bank, "files": files, "read": len(entries), "added": len(added), "rejected": len(rejected),
+	})
 	if err != nil {
 		return err
 	}
@@ -212,13 +267,13 @@ func rejectedErr(rows []string) error {
 	return fmt.Errorf("%d %w: %s%s", len(rows), ErrRejected, strings.Join(named, "; "), more)
 }
 
-func hasBank(bs []hashbank.Bank, name string) bool {
+func findBank(bs []hashbank.Bank, name string) (hashbank.Bank, bool) {
 	for _, b := range bs {
 		if b.Name == name {
-			return true
+			return b, true
 		}
 	}
-	return false
+	return hashbank.Bank{}, false
 }
 
 // rescan re-decides the stored posts that entries just added match, and

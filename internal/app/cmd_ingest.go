@@ -115,6 +115,7 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 
 	start := time.Now()
 	pub := s.bus.NewPublisher(run)
+	aud := newCLIAuditor(s.store)
 	var (
 		rep       report
 		published int // queue messages; each brings back one result
@@ -191,7 +192,14 @@ func (s *system) importFiles(ctx context.Context, paths []string, stdin io.Reade
 			fmt.Fprintf(s.cfg.Stderr, "warning %s\n", w.Error())
 		},
 		Progress: s.progressWriter(),
-		Source:   s.store.SaveSource,
+		Source: func(ctx context.Context, src post.Source) error {
+			if err := s.store.SaveSource(ctx, src); err != nil {
+				return err
+			}
+			return aud.record(ctx, "ingest.run", src.ID, nil, map[string]any{
+				"format": src.Format, "location": src.Location, "read": src.Read, "rejected": src.Rejected,
+			})
+		},
 	}
 	sum, err := ingest.Run(readCtx, opts, paths, stdin)
 	if shown > maxShownRejections {

@@ -57,6 +57,10 @@ type Config struct {
 	BankSource   string
 	MaxPixels    int
 
+	// Audit trail (audit list).
+	Actor string
+	Since string
+
 	// Set by the command line, not settings.
 	Args   []string
 	Stdin  io.Reader
@@ -189,6 +193,8 @@ func (c *Config) settings() []setting {
 		{"distance", "31", "largest PDQ Hamming distance that matches a new bank's entries", num(&c.BankDistance), "RAQIB_BANK_DISTANCE", ""},
 		{"bank-format", "csv", "hash list format: csv, hma (ThreatExchange/HMA PDQ CSV), tat (Tech Against Terrorism JSON)", str(&c.BankFormat), "", ""},
 		{"source", "", "where a new bank's list comes from (shown with every match)", str(&c.BankSource), "RAQIB_BANK_SOURCE", ""},
+		{"actor", "", "list only the audit entries of this actor", str(&c.Actor), "", ""},
+		{"since", "", "list only the audit entries at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }
