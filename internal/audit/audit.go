@@ -34,7 +34,9 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Genesis is the PrevHash of the first entry of every chain.
@@ -96,6 +98,13 @@ func (e Entry) Sum() string {
 func Seal(prev, e Entry, now time.Time) (Entry, error) {
 	if e.Actor == "" || e.Action == "" {
 		return Entry{}, fmt.Errorf("%w: actor and action are required", ErrBadEntry)
+	}
+	// Every store must keep the text fields byte for byte, and PostgreSQL
+	// text holds neither invalid UTF-8 nor NUL.
+	for _, f := range []string{e.Actor, e.Source, e.Action, e.Subject} {
+		if !utf8.ValidString(f) || strings.ContainsRune(f, 0) {
+			return Entry{}, fmt.Errorf("%w: %q of %s is not valid UTF-8 text", ErrBadEntry, f, e.Action)
+		}
 	}
 	var err error
 	if e.Before, err = compact(e.Before); err != nil {

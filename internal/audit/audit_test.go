@@ -87,6 +87,8 @@ func TestSealRefuses(t *testing.T) {
 		{Actor: "amina"},
 		{Actor: "amina", Action: "bank.enable", Before: json.RawMessage(`{`)},
 		{Actor: "amina", Action: "bank.enable", After: json.RawMessage(`nope`)},
+		{Actor: "amina\xff", Action: "bank.enable"},
+		{Actor: "amina", Action: "bank.enable", Subject: "own\x00"},
 	} {
 		if _, err := Seal(Entry{}, e, at); !errors.Is(err, ErrBadEntry) {
 			t.Errorf("Seal(%+v) = %v, want ErrBadEntry", e, err)

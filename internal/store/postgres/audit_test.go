@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 
-	"github.com/raqib-project/raqib/internal/audit"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/storetest"
 )
@@ -36,32 +33,5 @@ func tamper(t *testing.T, a store.Auditor, stmt string) {
 func TestAuditTwoStores(t *testing.T) {
 	url := testURL(t)
 	schema := newSchema(t, url)
-	stores := []*Store{openSchema(t, url, schema), openSchema(t, url, schema)}
-	ctx := context.Background()
-	const goroutines, each = 4, 20
-	var wg sync.WaitGroup
-	errs := make(chan error, len(stores)*goroutines)
-	for i, s := range stores {
-		for g := range goroutines {
-			wg.Go(func() {
-				for n := range each {
-					e := audit.Entry{Actor: fmt.Sprintf("store%d", i), Source: fmt.Sprintf("worker:%d", g), Action: "test.append", Subject: fmt.Sprint(n)}
-					if _, err := s.Append(ctx, e); err != nil {
-						errs <- err
-						return
-					}
-				}
-			})
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	for i, s := range stores {
-		if r, err := audit.Verify(s.AuditLog(ctx)); err != nil || r.Entries != int64(len(stores)*goroutines*each) {
-			t.Errorf("store %d: Verify = %+v, %v; want %d entries", i, r, err, len(stores)*goroutines*each)
-		}
-	}
+	storetest.AppendConcurrently(t, []store.Auditor{openSchema(t, url, schema), openSchema(t, url, schema)}, 4, 20)
 }

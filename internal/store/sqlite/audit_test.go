@@ -34,3 +34,20 @@ func tamper(t *testing.T, a store.Auditor, stmt string) {
 		}
 	}
 }
+
+// TestAuditTwoStores appends through two stores on one file at once, as two
+// raqib processes on one data directory would: BEGIN IMMEDIATE keeps one
+// chain.
+func TestAuditTwoStores(t *testing.T) {
+	dir := t.TempDir()
+	var stores []store.Auditor
+	for range 2 {
+		s, err := Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	storetest.AppendConcurrently(t, stores, 4, 20)
+}

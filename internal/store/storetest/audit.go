@@ -113,6 +113,7 @@ func RunAudit(t *testing.T, open func(t *testing.T) store.Auditor, tamper Tamper
 			{Action: "bank.enable"},
 			{Actor: "amina"},
 			{Actor: "amina", Action: "bank.enable", After: json.RawMessage(`{"enabled":`)},
+			{Actor: "amina", Action: "bank.enable", Subject: "own\x00"},
 		} {
 			if _, err := s.Append(ctx, e); !errors.Is(err, audit.ErrBadEntry) {
 				t.Errorf("Append(%+v) = %v, want ErrBadEntry", e, err)
@@ -124,28 +125,7 @@ func RunAudit(t *testing.T, open func(t *testing.T) store.Auditor, tamper Tamper
 	})
 
 	t.Run("concurrent appends make one chain", func(t *testing.T) {
-		s := open(t)
-		const goroutines, each = 8, 25
-		var wg sync.WaitGroup
-		errs := make(chan error, goroutines)
-		for g := range goroutines {
-			wg.Go(func() {
-				for i := range each {
-					if _, err := s.Append(ctx, audit.Entry{Actor: fmt.Sprintf("g%d", g), Action: "test.append", Subject: fmt.Sprint(i)}); err != nil {
-						errs <- err
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		if r, err := audit.Verify(s.AuditLog(ctx)); err != nil || r.Entries != goroutines*each {
-			t.Errorf("Verify = %+v, %v; want %d entries", r, err, goroutines*each)
-		}
+		AppendConcurrently(t, []store.Auditor{open(t)}, 8, 25)
 	})
 
 	for _, tc := range []struct {
@@ -170,5 +150,39 @@ func RunAudit(t *testing.T, open func(t *testing.T) store.Auditor, tamper Tamper
 				t.Fatalf("Verify = %v, want %s at entry %d", err, tc.problem, tc.seq)
 			}
 		})
+	}
+}
+
+// AppendConcurrently appends each entries from goroutines goroutines on
+// every one of stores, which share one database, at once, and checks that
+// each store sees one valid chain of them all.
+func AppendConcurrently(t *testing.T, stores []store.Auditor, goroutines, each int) {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(stores)*goroutines)
+	for i, s := range stores {
+		for g := range goroutines {
+			wg.Go(func() {
+				for n := range each {
+					e := audit.Entry{Actor: fmt.Sprintf("store%d", i), Source: fmt.Sprintf("worker:%d", g), Action: "test.append", Subject: fmt.Sprint(n)}
+					if _, err := s.Append(ctx, e); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	want := int64(len(stores) * goroutines * each)
+	for i, s := range stores {
+		if r, err := audit.Verify(s.AuditLog(ctx)); err != nil || r.Entries != want {
+			t.Errorf("store %d: Verify = %+v, %v; want %d entries", i, r, err, want)
+		}
 	}
 }
