@@ -151,7 +151,7 @@ func benchStore(ctx context.Context, c *Config, dir, input string, n int, gen fu
 	}
 	defer st.Close()
 	// The store's own pragmas, so that the two differ only in what they write.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "raw.db")+"?_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_txlock=immediate")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "raw.db")+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_txlock=immediate")
 	if err != nil {
 		return 0, 0, err
 	}

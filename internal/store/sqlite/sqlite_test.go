@@ -270,28 +270,3 @@ func BenchmarkAddEvents(b *testing.B) {
 	defer s.Close()
 	storetest.BenchAddEvents(b, s)
 }
-
-// TestNewDatabasePageSize checks that a new database gets pageSize pages:
-// asked for in the connection string beside WAL mode, they were silently
-// 4 KiB, one post to a page.
-func TestNewDatabasePageSize(t *testing.T) {
-	dir := t.TempDir()
-	for range 2 { // a second open finds the file and keeps it as it is
-		s, err := Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var size int
-		var mode string
-		if err := s.db.QueryRow("PRAGMA page_size").Scan(&size); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
-			t.Fatal(err)
-		}
-		if size != pageSize || mode != "wal" {
-			t.Errorf("page size %d, journal mode %s; want %d, wal", size, mode, pageSize)
-		}
-		s.Close()
-	}
-}
