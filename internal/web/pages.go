@@ -199,8 +199,36 @@ func (s *server) funcs() template.FuncMap {
 		"decisionOf": func(c post.Case) post.Decision {
 			return post.Decision{Label: c.Label, Tier: c.Tier, Entity: c.Entity, Score: c.Score, Violating: c.Label.Violating()}
 		},
-		"join": strings.Join,
+		"join":      strings.Join,
+		"groupURL":  groupURL,
+		"groupKind": groupKind,
 	}
+}
+
+// groupURL links what gathers a case's posts: an account's posts in the
+// list, or the original of a cluster of recycled copies; "" for a case of
+// its own. Groups are named by the rules (internal/rules): "account/PLATFORM/ID"
+// and "recycled/POSTKEY".
+func groupURL(group string) string {
+	kind, rest, _ := strings.Cut(group, "/")
+	switch kind {
+	case "account":
+		platform, id, _ := strings.Cut(rest, "/")
+		return "/?" + url.Values{"platform": {platform}, "author": {id}}.Encode()
+	case "recycled":
+		return postURL(rest)
+	}
+	return ""
+}
+
+// groupKind is the catalogue key that names a case's group.
+func groupKind(group string) string {
+	kind, _, _ := strings.Cut(group, "/")
+	switch kind {
+	case "account", "recycled":
+		return "case.group." + kind
+	}
+	return ""
 }
 
 // postURL links a post page. Escaping the whole key, '/' included, keeps

@@ -664,6 +664,9 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, k := range []string{"post.title", "error.400", "error.404", "error.500", "time.now", "time.future", "time.never"} {
 		used[k] = true
 	}
+	for _, g := range []string{"account/x/1", "recycled/x:c:1"} {
+		used[groupKind(g)] = true
+	}
 	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
 			for k := range used {
@@ -854,5 +857,28 @@ func BenchmarkHighlight(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		highlight(ps[0].Norm, ps[0].Signals)
+	}
+}
+
+func TestCaseGroupLinks(t *testing.T) {
+	for _, tc := range []struct{ group, url, kind string }{
+		{"account/x/12 34", "/?author=12+34&platform=x", "case.group.account"},
+		{"recycled/web:https%3A//a.example:1", postURL("web:https%3A//a.example:1"), "case.group.recycled"},
+		{"", "", ""},
+		{"other/thing", "", ""},
+	} {
+		t.Run(tc.group, func(t *testing.T) {
+			if got := groupURL(tc.group); got != tc.url {
+				t.Errorf("groupURL(%q) = %q, want %q", tc.group, got, tc.url)
+			}
+			if got := groupKind(tc.group); got != tc.kind {
+				t.Errorf("groupKind(%q) = %q, want %q", tc.group, got, tc.kind)
+			}
+			for lang, cat := range catalogue {
+				if tc.kind != "" && cat[tc.kind] == "" {
+					t.Errorf("%s catalogue lacks %s", lang, tc.kind)
+				}
+			}
+		})
 	}
 }
