@@ -2,6 +2,8 @@
 // message with hashtags, emoji, punctuation or a few words changed. Texts
 // become MinHash signatures of their shingles; LSH banding finds candidates
 // and the signatures verify them; a union-find groups the recycled texts.
+// The index holds the newest texts only and bounds the work of a query, so
+// that its cost stays flat when a campaign recycles the same words for ever.
 //
 // Callers pass text normalized by internal/arabic (letter variants, harakat);
 // the shingler itself drops what re-posters add or change around the
