@@ -95,9 +95,8 @@ func writeRSS(t *testing.T, n, size int) string {
 // TestIngestBatchesFitTheQueue imports, at default settings, exports whose
 // 500-post batches are far over the queue's message size limit (a 15 MB
 // Telegram export, 600 RSS articles of 20 KB), and an export of one message
-// that alone is over it (3 MB of text, encoded with its normal form and raw
-// record to 9 MB; the pipeline's own test stores a 20 MB post: here the
-// lexicon detector's time grows faster than linearly with a post's length).
+// of 20 MB that alone is over it: it travels through the object store and
+// takes the whole path, detection included.
 func TestIngestBatchesFitTheQueue(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports 40 MB")
@@ -109,7 +108,7 @@ func TestIngestBatchesFitTheQueue(t *testing.T) {
 	}{
 		{"telegram, 1000 posts of 4000 characters", 1000, func(t *testing.T) string { return writeTelegramExport(t, 1000, 4000) }},
 		{"rss, 600 articles of 20 KB", 600, func(t *testing.T) string { return writeRSS(t, 600, 10000) }},
-		{"telegram, one post of 3 MB", 1, func(t *testing.T) string { return writeTelegramExport(t, 1, 3<<19) }},
+		{"telegram, one post of 20 MB", 1, func(t *testing.T) string { return writeTelegramExport(t, 1, 10<<20) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := testConfig(t, "ingest", "--progress", "never", tc.export(t))
