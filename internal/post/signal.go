@@ -1,6 +1,9 @@
 package post
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Label is a class of the project taxonomy (docs/taxonomy.md). Violating
 // labels are the ones that can lead to a referral; the others describe
@@ -126,6 +129,28 @@ type Case struct {
 	Posts     int       `json:"posts"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Kinds of case group: what gathers the posts of a case.
+const (
+	GroupAccount  = "account"  // the flagged posts of one account
+	GroupRecycled = "recycled" // copies of one violating text
+)
+
+// AccountGroup is the group of an account's posts.
+func AccountGroup(platform Platform, author string) string {
+	return GroupAccount + "/" + string(platform) + "/" + author
+}
+
+// RecycledGroup is the group of the copies of the post with key.
+func RecycledGroup(key string) string { return GroupRecycled + "/" + key }
+
+// SplitGroup returns the kind of a group and what it names: for an account
+// group its platform and id joined by '/', for a recycled group the
+// original post's key.
+func SplitGroup(group string) (kind, rest string) {
+	kind, rest, _ = strings.Cut(group, "/")
+	return kind, rest
 }
 
 // CaseProposal is a rule's request for an analyst to review a post. A

@@ -307,7 +307,7 @@ func KnownContentRule(c *Context, p *post.Post) error {
 			c.ProposeCase("known_content: bank match " + s.Ref)
 		case recycled.Name:
 			c.AddLabel(s.Label, post.TierPromotional, s.Entity, "known_content: "+s.Explanation)
-			c.ProposeGroupCase("known_content: recycled violating text", "recycled/"+s.Ref)
+			c.ProposeGroupCase("known_content: recycled violating text", post.RecycledGroup(s.Ref))
 		}
 	}
 	return nil

@@ -302,7 +302,7 @@ func proposal(c *Context, d *post.Decision) (post.CaseProposal, bool) {
 	}
 	p := c.Post
 	if group == "" && (d.Tier == post.TierOfficial || d.Tier == post.TierPromotional || !d.Violating) && p.Author.ID != "" {
-		group = "account/" + string(p.Platform) + "/" + p.Author.ID
+		group = post.AccountGroup(p.Platform, p.Author.ID)
 	}
 	return post.CaseProposal{
 		PostKey: p.Key(), Label: d.Label, Tier: d.Tier, Entity: d.Entity, Score: d.Score,

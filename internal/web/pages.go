@@ -207,15 +207,14 @@ func (s *server) funcs() template.FuncMap {
 
 // groupURL links what gathers a case's posts: an account's posts in the
 // list, or the original of a cluster of recycled copies; "" for a case of
-// its own. Groups are named by the rules (internal/rules): "account/PLATFORM/ID"
-// and "recycled/POSTKEY".
+// its own.
 func groupURL(group string) string {
-	kind, rest, _ := strings.Cut(group, "/")
+	kind, rest := post.SplitGroup(group)
 	switch kind {
-	case "account":
+	case post.GroupAccount:
 		platform, id, _ := strings.Cut(rest, "/")
 		return "/?" + url.Values{"platform": {platform}, "author": {id}}.Encode()
-	case "recycled":
+	case post.GroupRecycled:
 		return postURL(rest)
 	}
 	return ""
@@ -223,9 +222,8 @@ func groupURL(group string) string {
 
 // groupKind is the catalogue key that names a case's group.
 func groupKind(group string) string {
-	kind, _, _ := strings.Cut(group, "/")
-	switch kind {
-	case "account", "recycled":
+	switch kind, _ := post.SplitGroup(group); kind {
+	case post.GroupAccount, post.GroupRecycled:
 		return "case.group." + kind
 	}
 	return ""
