@@ -84,7 +84,7 @@ func (s *system) openWorker(ctx context.Context) error {
 		return err
 	}
 	s.worker, err = worker.New(ctx, worker.Config{
-		Stack: s.det.stack, Store: s.store, Recycled: texts, Window: s.cfg.RecycledTexts,
+		Stack: s.det.stack, Store: s.store, Recycled: texts,
 		Actors: []worker.Actor{&alert.Actor{Log: s.log}},
 		Quota:  s.cfg.ActionQuota, Log: s.log, Observe: s.metrics.observeBatch,
 	})

@@ -45,8 +45,3 @@ type Set struct {
 	// index, so that later copies are recognized.
 	IndexText bool
 }
-
-// Empty reports whether s holds no effect at all.
-func (s *Set) Empty() bool {
-	return len(s.Flags) == 0 && len(s.Cases) == 0 && len(s.Counts) == 0 && len(s.Actions) == 0 && !s.IndexText
-}

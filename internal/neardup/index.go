@@ -116,6 +116,9 @@ func (ix *Index) Len() int {
 	return len(ix.byKey)
 }
 
+// Capacity returns how many texts the index holds at most.
+func (ix *Index) Capacity() int { return ix.opt.Capacity }
+
 // Add indexes text under key and links it to the indexed texts it
 // near-duplicates, for Clusters. It returns those texts.
 func (ix *Index) Add(key, text string) ([]Candidate, error) {

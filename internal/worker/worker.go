@@ -65,13 +65,10 @@ type Config struct {
 	Stack *rules.Stack
 	Store Store
 	// Recycled is the recycled-text detector the stack runs, whose index
-	// the worker fills from the shared log; nil turns that off.
+	// the worker fills from the shared log, with as many of the newest
+	// representatives as it holds; nil turns that off.
 	Recycled *recycled.Detector
-	// Window is how many of the newest representatives Recycled is
-	// filled with when the worker starts; the index itself bounds what it
-	// keeps.
-	Window int
-	Actors []Actor
+	Actors   []Actor
 	// Quota is how often each action may run a day; 0 means DefaultQuota.
 	Quota int
 	Log   *slog.Logger
@@ -114,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		if err != nil {
 			return nil, fmt.Errorf("recycled texts: %w", err)
 		}
-		w.textSeq = max(0, last-int64(cfg.Window))
+		w.textSeq = max(0, last-int64(cfg.Recycled.Capacity()))
 		if err := w.catchUp(ctx); err != nil {
 			return nil, err
 		}

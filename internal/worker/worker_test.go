@@ -73,7 +73,7 @@ func newWorker(t *testing.T, st worker.Store, quota int, actors ...worker.Actor)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := worker.New(context.Background(), worker.Config{Stack: stack, Store: st, Recycled: texts, Window: 100,
+	w, err := worker.New(context.Background(), worker.Config{Stack: stack, Store: st, Recycled: texts,
 		Actors: actors, Quota: quota, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,9 @@ func (d *Detector) Name() string { return Name }
 // Len returns the number of representatives held in memory.
 func (d *Detector) Len() int { return d.ix.Len() }
 
+// Capacity returns how many representatives it holds at most: the newest.
+func (d *Detector) Capacity() int { return d.ix.Capacity() }
+
 // The index key of a representative carries its label, so that a copy
 // inherits what the original was found to be without a second map that
 // eviction would have to follow. Labels hold no space.
