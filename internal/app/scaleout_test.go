@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,7 +97,7 @@ func runScaleOut(t *testing.T, pg, nats string, n int, files ...string) scaleOut
 	}
 	t.Cleanup(func() { conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
 	url := pg + "&search_path=" + schema
-	if !bytes.ContainsRune([]byte(pg), '?') {
+	if !strings.Contains(pg, "?") {
 		url = pg + "?search_path=" + schema
 	}
 	args := []string{"--store", url, "--nats", nats, "--nats-namespace", "scaleout" + tag, "--workers", "1"}
