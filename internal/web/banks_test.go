@@ -169,7 +169,7 @@ func newBankFixture(t testing.TB) *bankFixture {
 	if _, err := st.SavePosts(ctx, []post.Post{matched, bankSide}); err != nil {
 		t.Fatal(err)
 	}
-	f.h = New(Options{Store: st, Banks: st, MediaDir: f.mediaDir, Version: "test", Now: func() time.Time { return testNow }})
+	f.h = New(Options{Authenticate: asAdmin, Store: st, Banks: st, MediaDir: f.mediaDir, Version: "test", Now: func() time.Time { return testNow }})
 	return f
 }
 
@@ -256,14 +256,14 @@ func TestBanksPages(t *testing.T) {
 		}
 		defer st.Close()
 		for _, target := range []string{"/banks", "/banks?lang=en"} {
-			body := get(t, New(Options{Store: st, Banks: st}), target).Body.String()
+			body := get(t, New(Options{Authenticate: asAdmin, Store: st, Banks: st}), target).Body.String()
 			if !strings.Contains(body, `<code dir="ltr">raqib bank import --bank NAME`) || strings.Contains(body, "raqib known") {
 				t.Errorf("%s does not point at raqib bank import:\n%s", target, body)
 			}
 		}
 	})
 	t.Run("store without banks", func(t *testing.T) {
-		h := New(Options{Store: f.st})
+		h := New(Options{Authenticate: asAdmin, Store: f.st})
 		if body := get(t, h, "/banks").Body.String(); !strings.Contains(body, catalogue["ar"]["banks.nostore"]) {
 			t.Error("the page does not say the store keeps no banks")
 		}
@@ -389,7 +389,7 @@ func TestMedia(t *testing.T) {
 		})
 	}
 	t.Run("no media folder", func(t *testing.T) {
-		h := New(Options{Store: f.st, Banks: f.st})
+		h := New(Options{Authenticate: asAdmin, Store: f.st, Banks: f.st})
 		if w := get(t, h, "/media/"+f.postSHA); w.Code != 404 {
 			t.Errorf("status %d, want 404", w.Code)
 		}
@@ -458,7 +458,7 @@ func TestMatchPanel(t *testing.T) {
 	})
 	t.Run("the page reads no bank whole", func(t *testing.T) {
 		c := &countingBanks{Banks: f.st}
-		h := New(Options{Store: f.st, Banks: c, MediaDir: f.mediaDir, Version: "test", Now: func() time.Time { return testNow }})
+		h := New(Options{Authenticate: asAdmin, Store: f.st, Banks: c, MediaDir: f.mediaDir, Version: "test", Now: func() time.Time { return testNow }})
 		body := get(t, h, postURL(keyMatched)).Body.String()
 		if c.loads != 0 || c.scans != 0 || !strings.Contains(body, keyBankSide) {
 			t.Errorf("%d LoadBanks and %d MediaHashes calls for one post page", c.loads, c.scans)
@@ -474,7 +474,7 @@ func TestMatchPanel(t *testing.T) {
 		}
 	})
 	t.Run("store without banks", func(t *testing.T) {
-		h := New(Options{Store: f.st, MediaDir: f.mediaDir})
+		h := New(Options{Authenticate: asAdmin, Store: f.st, MediaDir: f.mediaDir})
 		body := get(t, h, postURL(keyMatched)).Body.String()
 		if !strings.Contains(body, "bank:"+bankPartner) || !strings.Contains(body, catalogue["ar"]["match.gone"]) {
 			t.Error("without banks the panel does not show the reference")

@@ -167,7 +167,7 @@ func TestBidiIsolated(t *testing.T) {
 		Source: "src" + sRLO, Entity: "isis" + sRLO, Provenance: hashbank.Provenance{SharedBy: "وحدة" + sRLO, CaseRef: "C" + sRLO}}}); err != nil {
 		t.Fatal(err)
 	}
-	h := New(Options{Store: st, Banks: st, Version: "test", Now: func() time.Time { return testNow }})
+	h := New(Options{Authenticate: asAdmin, Store: st, Banks: st, Version: "test", Now: func() time.Time { return testNow }})
 	for _, target := range []string{"/", "/?lang=en", postURL(p.Key()), "/cases", "/sources", "/banks", bankURL(bank)} {
 		w := get(t, h, target)
 		if w.Code != 200 {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,9 +19,34 @@ var langs = []string{taxonomy.Arabic, taxonomy.English}
 
 var langMatcher = language.NewMatcher([]language.Tag{language.Arabic, language.English})
 
-// catalogue holds every UI string. TestCatalogueComplete checks that both
-// languages have the same keys and that the templates use no other key.
-var catalogue = map[string]map[string]string{
+// catalogue holds every UI string: the core strings below and each
+// feature's messages. TestCatalogueComplete checks that both languages have
+// the same keys and that the templates use no other key.
+var catalogue = withMessages(coreCatalogue, featureMessages...)
+
+// featureMessages are the strings of features that keep them in their own
+// file, each as key -> {Arabic, English} so that the two stay side by side.
+// A feature adds one line here.
+var featureMessages = []map[string][2]string{}
+
+// withMessages returns a copy of core with every set's strings added. A
+// key defined twice is a programming error that TestCatalogueComplete
+// reports.
+func withMessages(core map[string]map[string]string, sets ...map[string][2]string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for lang, m := range core {
+		out[lang] = maps.Clone(m)
+	}
+	for _, set := range sets {
+		for k, v := range set {
+			out[taxonomy.Arabic][k] = v[0]
+			out[taxonomy.English][k] = v[1]
+		}
+	}
+	return out
+}
+
+var coreCatalogue = map[string]map[string]string{
 	taxonomy.Arabic: {
 		"app.name":            "رقيب",
 		"app.tagline":         "رصد دعاية الجماعات المتطرفة",

@@ -42,6 +42,9 @@ type page struct {
 	StatsOK   bool
 	SwitchURL string // the current URL in the other language
 	Fragment  bool   // rendering only the part htmx swaps
+	// CSRF is the session's token that every state-changing form sends
+	// (template "csrf") and htmx sends as X-CSRF-Token.
+	CSRF string
 
 	now  time.Time
 	ents *taxonomy.Registry
@@ -52,6 +55,9 @@ type page struct {
 func (s *server) newPage(w http.ResponseWriter, r *http.Request) *page {
 	lang := pickLang(w, r)
 	p := &page{Lang: lang, Dir: "rtl", Version: s.Version, now: s.Now(), ents: s.Entities}
+	if s.CSRFToken != nil {
+		p.CSRF = s.CSRFToken(r)
+	}
 	if lang != taxonomy.Arabic {
 		p.Dir = "ltr"
 	}

@@ -15,10 +15,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/taxonomy"
@@ -49,11 +52,21 @@ type Options struct {
 	// MediaDir holds the kept images, named as post.MediaPath names
 	// them; /media serves nothing when it is empty.
 	MediaDir string
+	// Authenticate returns the principal a request acts as, or an error
+	// wrapping auth.ErrUnauthenticated. Without it every route but the
+	// open ones is refused.
+	Authenticate func(w http.ResponseWriter, r *http.Request) (auth.Principal, error)
+	// Unauthenticated answers a request without a principal (e.g. a
+	// redirect to the login page); a plain 401 when nil.
+	Unauthenticated http.Handler
+	// CSRFToken returns the token of the request's session that forms
+	// must send back; pages carry none when it is nil.
+	CSRFToken func(r *http.Request) string
 }
 
 type server struct {
 	Options
-	pages map[string]*template.Template // by page name: list, post, cases, error, banks, bank
+	pages map[string]*template.Template // by template file name without .html
 }
 
 // New returns the HTTP handler of the UI and API.
@@ -73,35 +86,9 @@ func New(o Options) http.Handler {
 	s.pages = s.parsePages()
 
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
-	mux.HandleFunc("GET /{$}", s.handleList)
-	mux.HandleFunc("GET /posts/{key...}", s.handlePost)
-	mux.HandleFunc("GET /raw/{key...}", s.handleRaw)
-	mux.HandleFunc("GET /cases", s.handleCases)
-	mux.HandleFunc("GET /sources", s.handleSources)
-	mux.HandleFunc("GET /banks", s.handleBanks)
-	mux.HandleFunc("GET /banks/{name}", s.handleBank)
-	mux.HandleFunc("POST /banks/{name}/enabled", s.handleBankToggle)
-	mux.HandleFunc("POST /banks/{name}/entries/{id}/enabled", s.handleEntryToggle)
-	mux.HandleFunc("GET /media/{sha256}", s.handleMedia)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /api/posts", s.apiPosts)
-	mux.HandleFunc("GET /api/posts/{key...}", s.apiPost)
-	mux.HandleFunc("GET /api/cases", s.apiCases)
-	mux.HandleFunc("GET /api/stats", s.apiStats)
-	mux.HandleFunc("GET /api/sources", s.apiSources)
-	mux.HandleFunc("GET /api/banks", s.apiBanks)
-	mux.HandleFunc("GET /api/banks/{name}", s.apiBank)
-	mux.HandleFunc("POST /api/banks/{name}/enabled", s.apiBankEnabled)
-	mux.HandleFunc("POST /api/entries/{id}/enabled", s.apiEntryEnabled)
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		if s.Metrics == nil {
-			http.NotFound(w, r)
-			return
-		}
-		s.Metrics.ServeHTTP(w, r)
-	})
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.guard(rt.perm, rt.handler))
+	}
 	// Switching banks changes what is flagged: a page of another site
 	// must not be able to make an analyst's browser do it.
 	csrf := http.NewCrossOriginProtection()
@@ -118,8 +105,13 @@ func New(o Options) http.Handler {
 func (s *server) parsePages() map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(s.funcs()).ParseFS(templateFS, "templates/base.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"list", "post", "cases", "error", "banks", "bank", "sources"} {
-		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
+	names, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "base" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, file))
 	}
 	return pages
 }

@@ -120,7 +120,7 @@ func newTestHandler(t testing.TB) http.Handler {
 	if _, err := st.ProposeCases(ctx, cases); err != nil {
 		t.Fatal(err)
 	}
-	return New(Options{Store: st, Version: "test", Now: func() time.Time { return testNow }})
+	return New(Options{Authenticate: asAdmin, Store: st, Version: "test", Now: func() time.Time { return testNow }})
 }
 
 // fixtureSource is the source a fixture post was read from.
@@ -584,8 +584,8 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "raqib_posts 0\n") })
-	h := New(Options{Store: st, Metrics: metrics, Log: slog.New(slog.DiscardHandler)})
-	noMetrics := New(Options{Store: st})
+	h := New(Options{Authenticate: asAdmin, Store: st, Metrics: metrics, Log: slog.New(slog.DiscardHandler)})
+	noMetrics := New(Options{Authenticate: asAdmin, Store: st})
 	tests := []struct {
 		name    string
 		h       http.Handler
@@ -637,6 +637,17 @@ func TestListGolden(t *testing.T) {
 }
 
 func TestCatalogueComplete(t *testing.T) {
+	defined := map[string]int{}
+	for k := range coreCatalogue[langs[0]] {
+		defined[k]++
+	}
+	for _, set := range featureMessages {
+		for k := range set {
+			if defined[k]++; defined[k] > 1 {
+				t.Errorf("UI string %q defined twice", k)
+			}
+		}
+	}
 	used := map[string]bool{}
 	entries, err := templateFS.ReadDir("templates")
 	if err != nil {

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+
+	"github.com/raqib-project/raqib/internal/auth"
+)
+
+// route is one endpoint and the one permission it needs. Every endpoint is
+// listed in routes, so that TestEveryRouteGuarded finds a new one without a
+// check.
+type route struct {
+	pattern string
+	perm    auth.Permission
+	handler http.Handler
+}
+
+// routes lists every endpoint. A feature adds its lines here and its
+// handlers in its own file.
+func (s *server) routes() []route {
+	static, _ := fs.Sub(staticFS, "static")
+	return []route{
+		{"GET /static/", auth.Open, http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static)))},
+		{"GET /healthz", auth.Open, http.HandlerFunc(s.handleHealth)},
+
+		{"GET /{$}", auth.Read, http.HandlerFunc(s.handleList)},
+		{"GET /posts/{key...}", auth.Read, http.HandlerFunc(s.handlePost)},
+		{"GET /raw/{key...}", auth.Read, http.HandlerFunc(s.handleRaw)},
+		{"GET /cases", auth.Read, http.HandlerFunc(s.handleCases)},
+		{"GET /sources", auth.Read, http.HandlerFunc(s.handleSources)},
+		{"GET /banks", auth.Read, http.HandlerFunc(s.handleBanks)},
+		{"GET /banks/{name}", auth.Read, http.HandlerFunc(s.handleBank)},
+		{"POST /banks/{name}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleBankToggle)},
+		{"POST /banks/{name}/entries/{id}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleEntryToggle)},
+		{"GET /media/{sha256}", auth.Read, http.HandlerFunc(s.handleMedia)},
+
+		{"GET /api/posts", auth.Read, http.HandlerFunc(s.apiPosts)},
+		{"GET /api/posts/{key...}", auth.Read, http.HandlerFunc(s.apiPost)},
+		{"GET /api/cases", auth.Read, http.HandlerFunc(s.apiCases)},
+		{"GET /api/stats", auth.Read, http.HandlerFunc(s.apiStats)},
+		{"GET /api/sources", auth.Read, http.HandlerFunc(s.apiSources)},
+		{"GET /api/banks", auth.Read, http.HandlerFunc(s.apiBanks)},
+		{"GET /api/banks/{name}", auth.Read, http.HandlerFunc(s.apiBank)},
+		{"POST /api/banks/{name}/enabled", auth.ManageBanks, http.HandlerFunc(s.apiBankEnabled)},
+		{"POST /api/entries/{id}/enabled", auth.ManageBanks, http.HandlerFunc(s.apiEntryEnabled)},
+		{"GET /metrics", auth.Metrics, http.HandlerFunc(s.handleMetrics)},
+	}
+}
+
+// guard serves h only to a principal whose role has perm, with the
+// principal in the request's context; Open routes are served to anyone.
+func (s *server) guard(perm auth.Permission, h http.Handler) http.Handler {
+	if perm == auth.Open {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p auth.Principal
+		err := auth.ErrUnauthenticated
+		if s.Authenticate != nil {
+			p, err = s.Authenticate(w, r)
+		}
+		if err == nil {
+			err = p.Require(perm)
+		}
+		if err != nil {
+			s.refuse(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
+	})
+}
+
+// refuse answers a request that guard turned away: 401 for no principal,
+// 403 for a role without the permission. The reason is the sentinel's
+// text, never the credential.
+func (s *server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusForbidden
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		status = http.StatusUnauthorized
+		if s.Unauthenticated != nil {
+			s.Unauthenticated.ServeHTTP(w, r)
+			return
+		}
+	}
+	s.Log.Info("refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	http.Error(w, http.StatusText(status), status)
+}
+
+func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.Metrics == nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.Metrics.ServeHTTP(w, r)
+}
