@@ -23,6 +23,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/taxonomy"
 )
@@ -62,6 +63,13 @@ type Options struct {
 	// CSRFToken returns the token of the request's session that forms
 	// must send back; pages carry none when it is nil.
 	CSRFToken func(r *http.Request) string
+	// Review applies analysts' actions on cases, with the hooks of the
+	// later stages; without it, one on Store (when it keeps review state)
+	// with no hooks.
+	Review *review.Service
+	// SLA says when a decision on a case is due, by tier; review.DefaultSLA
+	// when nil.
+	SLA review.SLA
 }
 
 type server struct {
@@ -81,6 +89,12 @@ func New(o Options) http.Handler {
 		// The built-in registry is compiled in and validated by its tests;
 		// without it the UI shows entity ids instead of names.
 		o.Entities, _ = taxonomy.DefaultRegistry()
+	}
+	if o.Review == nil {
+		o.Review, _ = review.For(o.Store, o.Log)
+	}
+	if o.SLA == nil {
+		o.SLA, _ = review.ParseSLA(review.DefaultSLA)
 	}
 	s := &server{Options: o}
 	s.pages = s.parsePages()
