@@ -250,3 +250,21 @@ func TestApplyAllAndFeedback(t *testing.T) {
 		t.Errorf("detectors %+v", rep.Detectors)
 	}
 }
+
+func TestSLA(t *testing.T) {
+	s, err := ParseSLA("1=30m, 4=1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for tier, want := range map[post.Tier]time.Duration{1: 30 * time.Minute, 2: 4 * time.Hour, 4: time.Hour, 0: 168 * time.Hour} {
+		if got := s.Due(post.Case{Tier: tier, CreatedAt: at}); !got.Equal(at.Add(want)) {
+			t.Errorf("tier %d due %v, want %v later", tier, got, want)
+		}
+	}
+	for _, bad := range []string{"5=1h", "1=soon", "x", "2=-1h"} {
+		if _, err := ParseSLA(bad); err == nil {
+			t.Errorf("ParseSLA(%q) accepted", bad)
+		}
+	}
+}

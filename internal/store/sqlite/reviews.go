@@ -214,4 +214,3 @@ func (s *Store) DecidedCases(ctx context.Context, since time.Time, fn func(post.
 	}
 	return rows.Err()
 }
-
