@@ -65,7 +65,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request) *page {
 	q.Set("lang", otherLang(lang))
 	// RawPath keeps a key's escaped '/' escaped, so the link stays on the post.
 	p.SwitchURL = (&url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: q.Encode()}).String()
-	st, err := s.Store.Stats(r.Context())
+	st, err := s.headerStats(r.Context())
 	if err != nil {
 		s.Log.Error("stats for page header", "err", err)
 	}

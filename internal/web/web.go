@@ -75,6 +75,7 @@ type Options struct {
 type server struct {
 	Options
 	pages map[string]*template.Template // by template file name without .html
+	stats statsCache
 }
 
 // New returns the HTTP handler of the UI and API.
