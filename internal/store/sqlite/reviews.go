@@ -154,7 +154,14 @@ func (s *Store) Queue(ctx context.Context, q store.QueueQuery) ([]post.Case, err
 	if !ok {
 		return nil, fmt.Errorf("queue %q: %w", q.Queue, store.ErrNotFound)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+store.CaseColumns+` FROM cases WHERE `+where+store.QueueOrder+` LIMIT ? OFFSET ?`,
+	from := "cases"
+	if q.Queue == store.QueueAll {
+		// Without statistics the planner takes cases_status and sorts
+		// every open case: 250 ms at 50,000 of them, against 40 µs
+		// through the index that is in queue order.
+		from = "cases INDEXED BY cases_open_prio"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+store.CaseColumns+` FROM `+from+` WHERE `+where+store.QueueOrder+` LIMIT ? OFFSET ?`,
 		append(args, store.ListLimit(q.Limit), q.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: %w", q.Queue, err)
