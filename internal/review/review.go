@@ -238,7 +238,8 @@ func (s *Service) change(c *post.Case, who Actor, a Action, lead *post.Post) err
 		if !open || c.Escalated {
 			return bad(" or escalated already")
 		}
-		c.Escalated = true
+		// It leaves the analyst's queue for the seniors'.
+		c.Escalated, c.Assignee = true, ""
 	case Assign:
 		if !open {
 			return bad("")

@@ -222,3 +222,25 @@ func TestBulkDismissFromSearch(t *testing.T) {
 		t.Errorf("bulk approve: %d", w.Code)
 	}
 }
+
+func TestEscalatedCaseIsForSeniors(t *testing.T) {
+	st := reviewStore(t, 1)
+	id := caseOf(t, st, keyPropaganda)
+	analyst := handlerAs(st, auth.Analyst)
+	if w := postForm(analyst, fmt.Sprintf("/cases/%d/escalate", id), url.Values{"note": {"unsure"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("escalate: %d", w.Code)
+	}
+	if page := get(t, analyst, fmt.Sprintf("/cases/%d", id)).Body.String(); strings.Contains(page, `id="form-confirm"`) {
+		t.Error("the analyst is offered to confirm an escalated case")
+	}
+	if w := postForm(analyst, fmt.Sprintf("/cases/%d/confirm", id), nil); w.Code != http.StatusForbidden {
+		t.Errorf("analyst confirming an escalated case: %d, want 403", w.Code)
+	}
+	senior := handlerAs(st, auth.Senior)
+	if page := get(t, senior, "/cases?queue=escalated").Body.String(); !strings.Contains(page, fmt.Sprintf(`href="/cases/%d?i=0&amp;queue=escalated"`, id)) {
+		t.Error("the escalated queue lacks the case")
+	}
+	if w := postForm(senior, fmt.Sprintf("/cases/%d/confirm", id), nil); w.Code != http.StatusSeeOther {
+		t.Errorf("senior confirming an escalated case: %d", w.Code)
+	}
+}
