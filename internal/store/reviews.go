@@ -67,8 +67,10 @@ type Reviews interface {
 	CasePostsPage(ctx context.Context, id int64, offset, limit int) ([]string, error)
 	// Queue lists a page of a queue in priority order, through an index.
 	Queue(ctx context.Context, q QueueQuery) ([]post.Case, error)
-	// QueueCounts counts the cases of every queue of Queues for user.
-	QueueCounts(ctx context.Context, user string) (map[Queue]int64, error)
+	// QueueCounts counts the cases of every queue of Queues for user, up
+	// to limit each: an exact count of 50,000 open cases reads 50,000
+	// rows for every page.
+	QueueCounts(ctx context.Context, user string, limit int) (map[Queue]int64, error)
 	// OpenCasesOf returns the ids of the open cases that hold any of the
 	// posts with keys, in ascending order.
 	OpenCasesOf(ctx context.Context, keys []string) ([]int64, error)

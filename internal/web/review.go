@@ -20,6 +20,10 @@ import (
 // at a time.
 const casePostsPerPage = 20
 
+// queueCountMax is the most cases a queue's tab counts; more shows as
+// "1000+".
+const queueCountMax = 1000
+
 // queuePerPage is how many cases a queue page lists.
 const queuePerPage = 50
 
@@ -50,6 +54,7 @@ type caseRow struct {
 type queueTab struct {
 	Queue  store.Queue
 	Count  int64
+	More   bool // there are more than Count
 	Active bool
 }
 
@@ -120,7 +125,7 @@ func (s *server) handleQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	me := actor(r).User
 	st := s.Review.Store()
-	counts, err := st.QueueCounts(r.Context(), me)
+	counts, err := st.QueueCounts(r.Context(), me, queueCountMax)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -133,7 +138,7 @@ func (s *server) handleQueue(w http.ResponseWriter, r *http.Request) {
 	qp := queuePage{page: s.newPage(w, r), Queue: q}
 	qp.Title = qp.T("cases.title")
 	for _, k := range store.Queues {
-		qp.Tabs = append(qp.Tabs, queueTab{Queue: k, Count: counts[k], Active: k == q})
+		qp.Tabs = append(qp.Tabs, queueTab{Queue: k, Count: counts[k], More: counts[k] >= queueCountMax, Active: k == q})
 	}
 	if len(cs) > queuePerPage {
 		cs = cs[:queuePerPage]

@@ -165,12 +165,12 @@ func (s *Store) Queue(ctx context.Context, q store.QueueQuery) ([]post.Case, err
 }
 
 // QueueCounts implements store.Reviews.
-func (s *Store) QueueCounts(ctx context.Context, user string) (map[store.Queue]int64, error) {
+func (s *Store) QueueCounts(ctx context.Context, user string, limit int) (map[store.Queue]int64, error) {
 	out := map[store.Queue]int64{}
 	for _, q := range store.Queues {
 		where, args, _ := store.QueueWhere(store.QueueQuery{Queue: q, User: user}, placeholder)
 		var n int64
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE `+where, args...).Scan(&n); err != nil {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM cases WHERE `+where+` LIMIT `+placeholder(len(args)+1)+`) q`, append(args, limit)...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("count queue %s: %w", q, err)
 		}
 		out[q] = n

@@ -98,7 +98,10 @@ func RunReviews(t *testing.T, open func(t *testing.T) ReviewStore) {
 		if got := queue(t, store.QueueEscalated, ""); !slices.Equal(got, []string{"x:c:old"}) {
 			t.Errorf("escalated = %v", got)
 		}
-		counts, err := s.QueueCounts(ctx, "amal")
+		if capped, err := s.QueueCounts(ctx, "amal", 2); err != nil || capped[store.QueueAll] != 2 || capped[store.QueueEscalated] != 1 {
+			t.Errorf("counts up to 2 = %v, %v", capped, err)
+		}
+		counts, err := s.QueueCounts(ctx, "amal", 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
