@@ -322,6 +322,16 @@ func joinNote(a, b string) string {
 	return a + ": " + b
 }
 
+// Read records in the audit trail that who read case c: case data is
+// evidence, and who looked at it is part of its record.
+func (s *Service) Read(ctx context.Context, who Actor, c post.Case) error {
+	_, err := s.st.Append(ctx, audit.Entry{Actor: who.User, Source: who.From, Action: "case.read", Subject: "case:" + strconv.FormatInt(c.ID, 10)})
+	if err != nil {
+		return fmt.Errorf("audit read of case %d: %w", c.ID, err)
+	}
+	return nil
+}
+
 // audit writes e to the audit trail.
 func (s *Service) audit(ctx context.Context, who Actor, c post.Case, e Event) error {
 	_, err := s.st.Append(ctx, audit.Entry{

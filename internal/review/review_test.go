@@ -268,3 +268,16 @@ func TestSLA(t *testing.T) {
 		}
 	}
 }
+
+func TestReadAudited(t *testing.T) {
+	ctx := context.Background()
+	s, st, ids := fixture(t, 1)
+	c, _ := st.Case(ctx, ids[0])
+	if err := s.Read(ctx, auditor, c); err != nil {
+		t.Fatal(err)
+	}
+	au, err := st.AuditEntries(ctx, store.AuditFilter{Actor: "aya"})
+	if err != nil || len(au) != 1 || au[0].Action != "case.read" || au[0].Subject != fmt.Sprintf("case:%d", ids[0]) {
+		t.Errorf("audit %+v, %v", au, err)
+	}
+}

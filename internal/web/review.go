@@ -250,6 +250,10 @@ func (s *server) handleCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	who := actor(r)
+	if err := s.Review.Read(ctx, who, c); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	cp := casePage{page: s.newPage(w, r), Row: s.row(c, "", 0), Queue: q, Index: idx, PostsFrom: off + 1,
 		CanDecide: who.Can(auth.Decide), CanApprove: who.Can(auth.Approve), Me: who.User}
 	cp.Title = fmt.Sprintf("%s %d", cp.T("case.title"), c.ID)
@@ -620,6 +624,9 @@ func (s *server) apiCase(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.Review.Store()
 	c, err := st.Case(r.Context(), id)
+	if err == nil {
+		err = s.Review.Read(r.Context(), actor(r), c)
+	}
 	if err != nil {
 		s.apiError(w, err)
 		return

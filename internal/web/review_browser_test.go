@@ -153,7 +153,11 @@ func TestBrowserReviewLoop(t *testing.T) {
 				t.Error("the refused escalated case is not listed")
 			}
 			d.screenshot("bulk-" + tc.lang)
-			au, err := st.AuditEntries(ctx, store.AuditFilter{Limit: 1000})
+			all, err := st.AuditEntries(ctx, store.AuditFilter{Limit: 1000})
+			au, reads := decisionsIn(all)
+			if reads < 3 {
+				t.Errorf("%d reads of cases audited, want one per case page shown", reads)
+			}
 			if err != nil || len(au) != 3+done {
 				t.Errorf("%d audit entries (%v), want one per decision (%d)", len(au), err, 3+done)
 			}
