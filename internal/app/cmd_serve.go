@@ -48,6 +48,7 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	if opts.Review, err = review.For(s.store, s.log); err != nil {
 		return err
 	}
+	opts.Review.Register(newReviewMetrics(s.metrics.reg))
 	// Validated with the settings.
 	opts.SLA, _ = review.ParseSLA(s.cfg.ReviewSLA)
 	srv := &http.Server{
