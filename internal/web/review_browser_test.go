@@ -33,7 +33,8 @@ func (d *devtools) press(key string) {
 }
 
 // screenshot keeps a full-page screenshot as a test artefact: in
-// RAQIB_SCREENSHOTS when it names a folder.
+// RAQIB_SCREENSHOTS when it names a folder, else in raqib-screenshots in
+// the system's temporary folder, which outlives the test.
 func (d *devtools) screenshot(name string) {
 	d.t.Helper()
 	var shot struct {
@@ -43,11 +44,18 @@ func (d *devtools) screenshot(name string) {
 	if !bytes.HasPrefix(shot.Data, []byte("\x89PNG")) {
 		d.t.Fatalf("no screenshot of %s", name)
 	}
-	if dir := os.Getenv("RAQIB_SCREENSHOTS"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), shot.Data, 0o644); err != nil {
-			d.t.Error(err)
+	dir := os.Getenv("RAQIB_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "raqib-screenshots")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			d.t.Fatal(err)
 		}
 	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, shot.Data, 0o644); err != nil {
+		d.t.Error(err)
+	}
+	d.t.Logf("screenshot: %s", path)
 }
 
 // casePath is the id of the case page the browser shows, 0 elsewhere.
