@@ -66,6 +66,13 @@ type Config struct {
 	FetchTimeout  time.Duration
 	FetchMaxBytes int64
 
+	// Evidence (evidence).
+	TSAURL            string
+	TSACert           string
+	EvidenceRetention time.Duration
+	EvidenceMaxPosts  int
+	Package           string
+
 	// Audit trail (audit list).
 	Actor string
 	Since string
@@ -209,6 +216,11 @@ func (c *Config) settings() []setting {
 		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},
 		{"fetch-timeout", fetch.DefaultTimeout.String(), "longest an outbound request may take, body included", dur(&c.FetchTimeout), "", ""},
 		{"fetch-max-bytes", "32MiB", "largest response body an outbound request reads; a longer one fails", size(&c.FetchMaxBytes), "", ""},
+		{"tsa-url", "", "RFC 3161 time-stamping authority `URL` that stamps every evidence manifest; empty leaves them unstamped", str(&c.TSAURL), "", ""},
+		{"tsa-cert", "", "PEM `FILE` of the time-stamping authority's certificates to trust when verifying timestamps", str(&c.TSACert), "", ""},
+		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
+		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
+		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }
