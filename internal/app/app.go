@@ -35,7 +35,7 @@ var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-na
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			append([]string{"addr"}, pipelineSettings...), runServe},
+			append(append([]string{"addr"}, pipelineSettings...), evidenceSettings...), runServe},
 		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
 			pipelineSettings, runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
