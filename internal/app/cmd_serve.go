@@ -45,7 +45,16 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	if b, ok := s.store.(store.Banks); ok {
 		opts.Banks = b
 	}
+	roots, err := s.cfg.tsaRoots()
+	if err == nil {
+		opts.Evidence, err = s.cfg.keeper(s.store, roots)
+	}
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if opts.Review, err = review.For(s.store, s.log); err != nil {
+		ln.Close()
 		return err
 	}
 	opts.Review.Register(newReviewMetrics(s.metrics.reg))

@@ -179,20 +179,21 @@ type casePost struct {
 // casePage is the data of a case page.
 type casePage struct {
 	*page
-	Row        caseRow
-	Posts      []casePost
-	Missing    []string // keys of posts the store no longer has
-	PostsFrom  int
-	PostsPrev  string
-	PostsNext  string
-	Events     []post.CaseEvent
-	Queue      store.Queue
-	Index      int
-	NextURL    string // the next case of the queue, for the review loop
-	PrevURL    string
-	CanDecide  bool
-	CanApprove bool
-	Me         string
+	Row         caseRow
+	Posts       []casePost
+	Missing     []string // keys of posts the store no longer has
+	PostsFrom   int
+	PostsPrev   string
+	PostsNext   string
+	Events      []post.CaseEvent
+	Queue       store.Queue
+	Index       int
+	NextURL     string // the next case of the queue, for the review loop
+	PrevURL     string
+	CanDecide   bool
+	CanApprove  bool
+	HasEvidence bool
+	Me          string
 }
 
 // First is the case's first post shown, for the account and channel
@@ -255,7 +256,7 @@ func (s *server) handleCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cp := casePage{page: s.newPage(w, r), Row: s.row(c, "", 0), Queue: q, Index: idx, PostsFrom: off + 1,
-		CanDecide: who.Can(auth.Decide), CanApprove: who.Can(auth.Approve), Me: who.User}
+		CanDecide: who.Can(auth.Decide), CanApprove: who.Can(auth.Approve), HasEvidence: s.Evidence != nil, Me: who.User}
 	cp.Title = fmt.Sprintf("%s %d", cp.T("case.title"), c.ID)
 	keys, err := st.CasePostsPage(ctx, id, off, casePostsPerPage+1)
 	if err != nil {

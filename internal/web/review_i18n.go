@@ -45,6 +45,7 @@ var reviewMessages = map[string][2]string{
 	"case.next":           {"الحالة التالية", "Next case"},
 	"case.prev":           {"الحالة السابقة", "Previous case"},
 	"case.keys":           {"اختصارات: c تأكيد، d رفض، e تصعيد، j/k التالية/السابقة", "Keys: c confirm, d dismiss, e escalate, j/k next/previous"},
+	"case.evidence":       {"الأدلة", "Evidence"},
 	"case.decidedby":      {"قرَّرها", "Decided by"},
 	"case.approval":       {"الاعتماد", "Approval"},
 	"form.note":           {"ملاحظة (اختيارية)", "Note (optional)"},
