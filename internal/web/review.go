@@ -388,6 +388,7 @@ func (s *server) handleAction(w http.ResponseWriter, r *http.Request) {
 		s.reviewError(w, r, err)
 		return
 	}
+	s.staleStats()
 	next := "/cases/" + strconv.FormatInt(id, 10)
 	q, _ := queueOf(url.Values{"queue": {r.PostForm.Get("queue")}})
 	i, _ := offsetOf(r.PostForm, "i")
@@ -541,6 +542,7 @@ func (s *server) handleBulkAction(w http.ResponseWriter, r *http.Request) {
 	bp.Title = bp.T("bulk.title")
 	var res []review.Result
 	bp.Done, res = s.Review.ApplyAll(r.Context(), actor(r), ids, a)
+	s.staleStats()
 	for _, x := range res {
 		if x.Err != "" {
 			bp.Failed = append(bp.Failed, x)
@@ -731,6 +733,7 @@ func (s *server) apiAction(w http.ResponseWriter, r *http.Request) {
 		s.reviewAPIError(w, err)
 		return
 	}
+	s.staleStats()
 	writeJSON(w, http.StatusOK, map[string]any{"case": c, "event": e})
 }
 
@@ -756,6 +759,7 @@ func (s *server) apiBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done, res := s.Review.ApplyAll(r.Context(), actor(r), body.Cases, body.Action)
+	s.staleStats()
 	writeJSON(w, http.StatusOK, map[string]any{"done": done, "results": nonNil(res)})
 }
 

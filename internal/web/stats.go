@@ -66,3 +66,12 @@ func (s *server) recount(ctx context.Context) {
 	}
 	c.st, c.at = st, time.Now()
 }
+
+// staleStats marks the header's counts out of date after this process
+// changed them (a decision closes a case), so that the next page starts a
+// recount instead of waiting out statsTTL.
+func (s *server) staleStats() {
+	s.stats.mu.Lock()
+	s.stats.at = time.Time{}
+	s.stats.mu.Unlock()
+}

@@ -36,9 +36,7 @@ func TestHeaderStatsCached(t *testing.T) {
 	if n := cs.calls.Load(); n != 1 {
 		t.Errorf("%d counts for three pages, want 1", n)
 	}
-	s.stats.mu.Lock()
-	s.stats.at = time.Now().Add(-2 * statsTTL)
-	s.stats.mu.Unlock()
+	s.staleStats()
 	if _, err := s.headerStats(ctx); err != nil {
 		t.Fatal(err)
 	}
