@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/act/liveness"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+var _ store.Liveness = (*Store)(nil)
+
+// Track implements store.Liveness.
+func (s *Store) Track(ctx context.Context, items []liveness.Item, next time.Time) (int, error) {
+	added := 0
+	err := s.write(ctx, func() error {
+		for _, it := range items {
+			res, err := s.exec(ctx, `INSERT INTO liveness(`+store.LivenessItem+`, state, next_check) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+				ON CONFLICT(url) DO NOTHING`, append(store.ItemArgs(it), string(liveness.Online), next.UnixMilli())...)
+			if err != nil {
+				return fmt.Errorf("track %s: %w", it.URL, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				added++
+				continue
+			}
+			if it.Channel == liveness.None {
+				continue
+			}
+			// A referral replaces a watch without one; the URL stays first.
+			_, err = s.exec(ctx, `UPDATE liveness SET (`+store.LivenessItem+`) = (?,?,?,?,?,?,?,?,?) WHERE url = ?1 AND channel = 'none'`,
+				store.ItemArgs(it)...)
+			if err != nil {
+				return fmt.Errorf("track %s: %w", it.URL, err)
+			}
+		}
+		return nil
+	})
+	return added, err
+}
+
+// ClaimDue implements store.Liveness. The claim is one UPDATE in a
+// transaction that holds SQLite's write lock, so checkers in other
+// processes on the same file never claim the same item.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]liveness.Tracked, error) {
+	var ts []liveness.Tracked
+	err := s.write(ctx, func() error {
+		st, err := s.stmt(ctx, `UPDATE liveness SET next_check = ?, lease = lease + 1
+			WHERE id IN (SELECT id FROM liveness WHERE next_check <= ? ORDER BY next_check LIMIT ?)
+			RETURNING `+store.LivenessColumns)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		ts, err = store.ScanTrackedRows(rows)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due liveness checks: %w", err)
+	}
+	return ts, nil
+}
+
+var recordSQL = `UPDATE liveness SET ` + strings.ReplaceAll(store.LivenessRecord, "$", "?")
+
+// RecordChecks implements store.Liveness.
+func (s *Store) RecordChecks(ctx context.Context, ts []liveness.Tracked) (int, error) {
+	saved := 0
+	err := s.write(ctx, func() error {
+		for i := range ts {
+			res, err := s.exec(ctx, recordSQL, store.TrackedRecordArgs(&ts[i])...)
+			if err != nil {
+				return fmt.Errorf("record check of %s: %w", ts[i].URL, err)
+			}
+			n, _ := res.RowsAffected()
+			saved += int(n)
+		}
+		return nil
+	})
+	return saved, err
+}
+
+// TrackedURL implements store.Liveness.
+func (s *Store) TrackedURL(ctx context.Context, url string) (liveness.Tracked, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+store.LivenessColumns+` FROM liveness WHERE url = ?`, url)
+	if err != nil {
+		return liveness.Tracked{}, fmt.Errorf("read tracked %s: %w", url, err)
+	}
+	defer rows.Close()
+	ts, err := store.ScanTrackedRows(rows)
+	if err != nil {
+		return liveness.Tracked{}, err
+	}
+	if len(ts) == 0 {
+		return liveness.Tracked{}, fmt.Errorf("%s: %w", url, liveness.ErrNotFound)
+	}
+	return ts[0], nil
+}
+
+// TrackedItems implements store.Liveness.
+func (s *Store) TrackedItems(ctx context.Context, f liveness.Filter) iter.Seq2[liveness.Tracked, error] {
+	return func(yield func(liveness.Tracked, error) bool) {
+		where, args := store.LivenessWhere(f, func(n int) string { return "?" + strconv.Itoa(n) })
+		rows, err := s.db.QueryContext(ctx, `SELECT `+store.LivenessColumns+` FROM liveness`+where+` ORDER BY referred_at, id`, args...)
+		if err != nil {
+			yield(liveness.Tracked{}, fmt.Errorf("list tracked items: %w", err))
+			return
+		}
+		defer rows.Close()
+		store.YieldTracked(rows, yield)
+	}
+}
