@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"iter"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -152,13 +153,13 @@ func summarize(dim, value string, os []observation) Group {
 		}
 	}
 	if g.Items > 0 {
-		g.ShareRemoved = float64(g.Removed) / float64(g.Items)
+		g.ShareRemoved = exact(float64(g.Removed) / float64(g.Items))
 	}
 	g.Curve = kaplanMeier(os)
 	g.MedianHours = quantile(g.Curve, 0.5)
 	g.P90Hours = quantile(g.Curve, 0.1)
-	g.Within1h = 1 - survivalAt(g.Curve, 1)
-	g.Within24h = 1 - survivalAt(g.Curve, 24)
+	g.Within1h = exact(1 - survivalAt(g.Curve, 1))
+	g.Within24h = exact(1 - survivalAt(g.Curve, 24))
 	return g
 }
 
@@ -182,7 +183,7 @@ func kaplanMeier(os []observation) []Step {
 		if st.Removed > 0 {
 			s *= 1 - float64(st.Removed)/float64(atRisk)
 		}
-		st.Survival = s
+		st.Survival = exact(s)
 		atRisk -= st.Removed + st.Censored
 		steps = append(steps, st)
 	}
@@ -192,9 +193,7 @@ func kaplanMeier(os []observation) []Step {
 // quantile is the first delay at which survival is at most s, or nil.
 func quantile(curve []Step, s float64) *float64 {
 	for _, st := range curve {
-		// A float tolerance: 1 − 1/2 is exact but products of several
-		// factors can land a hair above the threshold they reach.
-		if st.Removed > 0 && st.Survival <= s+1e-12 {
+		if st.Removed > 0 && st.Survival <= s {
 			h := st.Hours
 			return &h
 		}
@@ -235,3 +234,8 @@ func histogram(os []observation) []Bucket {
 	}
 	return bs
 }
+
+// exact rounds a share to twelve decimals: the product of the curve's
+// factors carries float error (0.8 × 0.875 × … lands a hair off 0.5),
+// and a report must print the shares people can check by hand.
+func exact(v float64) float64 { return math.Round(v*1e12) / 1e12 }
