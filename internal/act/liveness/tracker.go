@@ -12,10 +12,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/fetch"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
-// Doer sends a request: the SSRF-safe fetch.Client in raqib.
+// Doer sends a request: the SSRF-safe *fetch.Client, which refuses
+// private addresses after DNS and on every redirect. A refused address is
+// an inconclusive check, never a removal.
 type Doer interface {
 	Do(req *http.Request) (*http.Response, error)
 }
@@ -266,9 +269,10 @@ func (t *Tracker) fetch(ctx context.Context, u string) Check {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)) // lets the connection be re-used
 	o := Classify(Page{URL: p.URL, FinalURL: p.FinalURL, Status: p.Status, Body: body})
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !o.Removal() {
+	if err != nil && !errors.Is(err, fetch.ErrTooLarge) && !o.Removal() {
 		// A page cut short is read again later; a removal status needs
-		// no body.
+		// no body, and the notices of a page longer than the fetch limit
+		// are in the part that was read.
 		o = Transient
 	}
 	return Check{At: at, Outcome: o, Status: resp.StatusCode}

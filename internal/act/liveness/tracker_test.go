@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/liveness"
+	"github.com/raqib-project/raqib/internal/fetch"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
@@ -47,8 +49,38 @@ func openStore(t testing.TB, dir string) *sqlite.Store {
 	return s
 }
 
-// localClient fetches from the servers the tests start on 127.0.0.1.
-func localClient() liveness.Doer { return &http.Client{Timeout: 10 * time.Second} }
+// localClient is the SSRF-safe client allowed to fetch from the servers
+// the tests start on 127.0.0.1.
+func localClient() liveness.Doer {
+	return fetch.New(fetch.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Timeout: 10 * time.Second})
+}
+
+// TestRefusedAddressIsNoRemoval checks a local URL through a client that
+// refuses it: the check is inconclusive, and the item stays online.
+func TestRefusedAddressIsNoRemoval(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	st := openStore(t, t.TempDir())
+	clk := &clock{t: t0}
+	var seen []liveness.Outcome
+	tr := liveness.New(st, fetch.New(fetch.Config{}), liveness.Config{Now: clk.Now, Jitter: 0, Confirm: 1,
+		Observe: func(o liveness.Outcome) { seen = append(seen, o) }})
+	if err := tr.Track(ctx, liveness.Item{URL: srv.URL + "/gone", Platform: post.Web, Channel: liveness.Email}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(time.Hour))
+	if n, err := tr.CheckDue(ctx); err != nil || n != 1 {
+		t.Fatalf("CheckDue = %d, %v; want 1", n, err)
+	}
+	got, err := st.TrackedURL(ctx, srv.URL+"/gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != liveness.Online || len(seen) != 1 || seen[0] != liveness.Transient {
+		t.Errorf("a refused fetch made the item %s (outcomes %v); want online after one inconclusive check", got.State, seen)
+	}
+}
 
 // TestTwoCheckersShareWork runs two checkers, on two stores of one data
 // directory as two processes would have, against one server: every URL
