@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/act/liveness"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store/sqlite"
+)
+
+func TestLivenessSettings(t *testing.T) {
+	_, c, err := Parse([]string{"worker", "--liveness-confirm", "3"}, env("RAQIB_LIVENESS_INTERVALS", "1m,2h", "RAQIB_LIVENESS_JITTER", "20",
+		"RAQIB_LIVENESS_TRACK_POSTS", "true"), nil, &strings.Builder{}, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := c.livenessConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lc.Intervals) != 2 || lc.Intervals[1] != 2*time.Hour || lc.Confirm != 3 || lc.Jitter != 0.2 || !lc.TrackPosts ||
+		lc.ConfirmAfter != 5*time.Minute || lc.Concurrency != 8 {
+		t.Errorf("liveness config %+v, want intervals 1m,2h, confirm 3, jitter 0.2, posts tracked, defaults otherwise", lc)
+	}
+	for _, bad := range []*Config{{LivenessIntervals: []string{"soon"}}, {LivenessIntervals: []string{"-1m"}}, {LivenessJitter: 95}} {
+		if _, err := bad.livenessConfig(); !errors.Is(err, ErrUsage) {
+			t.Errorf("livenessConfig(%+v) = %v, want a usage error", bad, err)
+		}
+	}
+}
+
+func TestReportRemoval(t *testing.T) {
+	ctx := context.Background()
+	c := testConfig(t, "report", "removal", "--from", "2026-03-01", "--to", "2026-03-02")
+	st, err := sqlite.Open(ctx, c.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	var items []liveness.Item
+	for i, u := range []string{"https://x.com/a/status/1", "https://x.com/a/status/2", "https://t.me/s/c/3", "https://t.me/s/c/4"} {
+		items = append(items, liveness.Item{URL: u, Platform: post.X, Channel: liveness.Email, Label: post.Propaganda, Tier: post.TierOfficial,
+			ReferredAt: at.Add(time.Duration(i) * time.Hour)})
+	}
+	items[2].Platform, items[3].Platform = post.Telegram, post.Telegram
+	items[3].ReferredAt = at.AddDate(0, 0, 1) // outside --to
+	if _, err := st.Track(ctx, items, at); err != nil {
+		t.Fatal(err)
+	}
+	due, err := st.ClaimDue(ctx, at.AddDate(0, 0, 2), time.Hour, 10)
+	if err != nil || len(due) != 4 {
+		t.Fatalf("ClaimDue = %d, %v", len(due), err)
+	}
+	// The first X post is removed 30 min after its referral, the Telegram
+	// post 2 h after; the second X post stays online.
+	for i := range due {
+		d := map[string]time.Duration{items[0].URL: 30 * time.Minute, items[2].URL: 2 * time.Hour}[due[i].URL]
+		if d == 0 {
+			continue
+		}
+		due[i].State, due[i].Checks, due[i].Streak = liveness.Removed, 2, 2
+		due[i].RemovedAt = due[i].ReferredAt.Add(d)
+		due[i].ConfirmedAt = due[i].RemovedAt.Add(5 * time.Minute)
+	}
+	if _, err := st.RecordChecks(ctx, due); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := Run(ctx, "report", c); err != nil {
+		t.Fatalf("%v\n%s", err, c.Stderr)
+	}
+	out := c.Stdout.(interface{ String() string }).String()
+	for _, want := range []string{
+		"all,,3,2,0,0.666666666667,2,,0.333333333333,0.666666666667\n",
+		"platform,telegram,1,1,0,1,2,2,0,1\n",
+		"platform,x,2,1,0,0.5,0.5,,0.5,0.5\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	for _, format := range []string{"html", "json"} {
+		c.ReportFormat = format
+		c.Stdout = &strings.Builder{}
+		if err := Run(ctx, "report", c); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if out := c.Stdout.(*strings.Builder).String(); !strings.Contains(out, `"removed": 2`) && !strings.Contains(out, "<svg") {
+			t.Errorf("%s report shows neither the count nor a chart:\n%s", format, out)
+		}
+	}
+	c.ReportFormat = "pdf"
+	if err := Run(ctx, "report", c); !errors.Is(err, ErrUsage) {
+		t.Errorf("--format pdf: %v, want a usage error", err)
+	}
+}
