@@ -24,6 +24,10 @@ var palette = []string{"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#
 // hourTicks are the delays marked on the time axis.
 var hourTicks = []float64{1, 6, 24, 72, 168, 720, 2160}
 
+// The charts carry their presentation as attributes, so that they look
+// the same inline in a page under a strict Content-Security-Policy and in
+// a file opened on its own.
+
 // SurvivalSVG draws the Kaplan–Meier curve of each group on one chart:
 // the share still online (y) against hours since referral (x, on a log
 // scale so that the first hour, the TCO deadline, is as wide as the first
@@ -41,12 +45,12 @@ func SurvivalSVG(groups []Group, xLabel, yLabel string) string {
 	var b strings.Builder
 	legendH := legendRowHeight * float64(len(groups))
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" role="img" class="chart survival" direction="ltr">`, num(chartW), num(chartH+legendH))
-	axes(&b, xLabel, yLabel)
+	axes(&b, xLabel, yLabel, true)
 	for _, h := range hourTicks {
 		if h > maxH {
 			break
 		}
-		fmt.Fprintf(&b, `<line x1="%s" y1="%s" x2="%s" y2="%s" class="grid"/><text x="%s" y="%s" text-anchor="middle" class="tick">%s</text>`,
+		fmt.Fprintf(&b, `<line x1="%s" y1="%s" x2="%s" y2="%s" class="grid" stroke="#ddd"/><text x="%s" y="%s" text-anchor="middle" class="tick" font-size="11">%s</text>`,
 			num(x(h)), num(padT), num(x(h)), num(padT+plotH), num(x(h)), num(padT+plotH+14), hoursText(h))
 	}
 	for i, g := range groups {
@@ -69,7 +73,7 @@ func SurvivalSVG(groups []Group, xLabel, yLabel string) string {
 		}
 		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="2"/>%s`, d.String(), colour, ticks.String())
 		ly := chartH + legendRowHeight*float64(i) + 4
-		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="12" height="12" fill="%s"/><text x="%s" y="%s" class="legend">%s (%d)</text>`,
+		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="12" height="12" fill="%s"/><text x="%s" y="%s" class="legend" font-size="12">%s (%d)</text>`,
 			num(padL), num(ly), colour, num(padL+18), num(ly+10), html.EscapeString(g.Value), g.Items)
 	}
 	b.WriteString(`</svg>`)
@@ -85,36 +89,40 @@ func HistogramSVG(bs []Bucket, yLabel, onlineLabel string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" role="img" class="chart histogram" direction="ltr">`, num(chartW), num(chartH))
-	axes(&b, "", yLabel)
+	axes(&b, "", yLabel, false)
 	slot := plotW / float64(max(len(bs), 1))
 	for i, bk := range bs {
 		h := plotH * float64(bk.Count) / float64(most)
 		x0 := padL + slot*float64(i) + slot*0.15
 		label := bk.Label
-		class := "bar"
+		class, fill := "bar", palette[0]
 		if bk.Label == "online" {
-			label, class = onlineLabel, "bar online"
+			label, class, fill = onlineLabel, "bar online", "#999999"
 		}
-		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" class="%s"/><text x="%s" y="%s" text-anchor="middle" class="count">%d</text><text x="%s" y="%s" text-anchor="middle" class="tick">%s</text>`,
-			num(x0), num(padT+plotH-h), num(slot*0.7), num(h), class, num(x0+slot*0.35), num(padT+plotH-h-4), bk.Count,
+		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" class="%s" fill="%s"/><text x="%s" y="%s" text-anchor="middle" class="count" font-size="11">%d</text><text x="%s" y="%s" text-anchor="middle" class="tick" font-size="11">%s</text>`,
+			num(x0), num(padT+plotH-h), num(slot*0.7), num(h), class, fill, num(x0+slot*0.35), num(padT+plotH-h-4), bk.Count,
 			num(x0+slot*0.35), num(padT+plotH+14), html.EscapeString(label))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
 }
 
-// axes draws the plot frame, the y axis from 0 to 100% and the titles.
-func axes(b *strings.Builder, xLabel, yLabel string) {
+// axes draws the plot frame, the titles and, for a share, the y axis from
+// 0 to 100% (counts are written on their bars).
+func axes(b *strings.Builder, xLabel, yLabel string, share bool) {
 	fmt.Fprintf(b, `<rect x="%s" y="%s" width="%s" height="%s" class="frame" fill="none" stroke="#888"/>`, num(padL), num(padT), num(plotW), num(plotH))
 	if yLabel != "" {
-		fmt.Fprintf(b, `<text x="12" y="%s" transform="rotate(-90 12 %s)" text-anchor="middle" class="axis">%s</text>`,
+		fmt.Fprintf(b, `<text x="12" y="%s" transform="rotate(-90 12 %s)" text-anchor="middle" class="axis" font-size="12">%s</text>`,
 			num(padT+plotH/2), num(padT+plotH/2), html.EscapeString(yLabel))
 	}
 	if xLabel != "" {
-		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle" class="axis">%s</text>`, num(padL+plotW/2), num(chartH-6), html.EscapeString(xLabel))
+		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle" class="axis" font-size="12">%s</text>`, num(padL+plotW/2), num(chartH-6), html.EscapeString(xLabel))
+	}
+	if !share {
+		return
 	}
 	for _, s := range []float64{0, 0.5, 1} {
-		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="end" class="tick">%d%%</text>`, num(padL-4), num(padT+plotH*(1-s)+4), int(s*100))
+		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="end" class="tick" font-size="11">%d%%</text>`, num(padL-4), num(padT+plotH*(1-s)+4), int(s*100))
 	}
 }
 
