@@ -35,11 +35,13 @@ func (s *server) routes() []route {
 		{"POST /banks/{name}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleBankToggle)},
 		{"POST /banks/{name}/entries/{id}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleEntryToggle)},
 		{"GET /media/{sha256}", auth.Read, http.HandlerFunc(s.handleMedia)},
+		{"GET /removal", auth.Read, http.HandlerFunc(s.handleRemoval)},
 
 		{"GET /api/posts", auth.Read, http.HandlerFunc(s.apiPosts)},
 		{"GET /api/posts/{key...}", auth.Read, http.HandlerFunc(s.apiPost)},
 		{"GET /api/cases", auth.Read, http.HandlerFunc(s.apiCases)},
 		{"GET /api/stats", auth.Read, http.HandlerFunc(s.apiStats)},
+		{"GET /api/removal", auth.Read, http.HandlerFunc(s.apiRemoval)},
 		{"GET /api/sources", auth.Read, http.HandlerFunc(s.apiSources)},
 		{"GET /api/banks", auth.Read, http.HandlerFunc(s.apiBanks)},
 		{"GET /api/banks/{name}", auth.Read, http.HandlerFunc(s.apiBank)},
