@@ -71,7 +71,14 @@ type Tracker struct {
 	client Doer
 	cfg    Config
 	randMu sync.Mutex
+	// fetching holds a token per check in flight, so that the pipelines
+	// of Run together run at most Concurrency checks.
+	fetching chan struct{}
 }
+
+// pipelines is how many claim–check–record loops Run keeps going: while
+// one waits on the store, the other's checks keep the fetch slots busy.
+const pipelines = 2
 
 // New returns a tracker on s that fetches through client, with cfg's
 // zero fields set to their defaults.
@@ -107,7 +114,7 @@ func New(s Store, client Doer, cfg Config) *Tracker {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Tracker{store: s, client: client, cfg: cfg}
+	return &Tracker{store: s, client: client, cfg: cfg, fetching: make(chan struct{}, cfg.Concurrency)}
 }
 
 // Track registers one URL to watch; its first check is due after the
@@ -190,14 +197,23 @@ func (t *Tracker) wait(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (1 + t.cfg.Jitter*(2*r-1)))
 }
 
-// Run checks due items until ctx ends, waiting Poll whenever fewer than a
-// batch were due.
+// Run checks due items until ctx ends, in pipelines loops that each wait
+// Poll whenever fewer than a batch were due.
 func (t *Tracker) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for range pipelines {
+		wg.Go(func() { t.loop(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (t *Tracker) loop(ctx context.Context) {
 	for {
 		n, err := t.CheckDue(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return
 			}
 			t.cfg.Log.Error("liveness checks", "err", err)
 		}
@@ -206,7 +222,7 @@ func (t *Tracker) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-time.After(t.cfg.Poll):
 		}
 	}
@@ -224,7 +240,10 @@ func (t *Tracker) CheckDue(ctx context.Context) (int, error) {
 	for range min(t.cfg.Concurrency, len(items)) {
 		wg.Go(func() {
 			for i := range next {
-				t.Apply(&items[i], t.check(ctx, items[i].URL))
+				t.fetching <- struct{}{}
+				c := t.check(ctx, items[i].URL)
+				<-t.fetching
+				t.Apply(&items[i], c)
 			}
 		})
 	}

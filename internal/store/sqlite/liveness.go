@@ -14,25 +14,38 @@ import (
 
 var _ store.Liveness = (*Store)(nil)
 
-// Track implements store.Liveness.
+var insertLiveness = &multiRow{head: `INSERT INTO liveness(` + store.LivenessItem + `, state, next_check) VALUES `, tail: ` ON CONFLICT(url) DO NOTHING`, cols: 11}
+
+// Track implements store.Liveness. Items are inserted insertChunk rows a
+// statement; only when some were tracked already are the referrals among
+// them written over watches without one.
 func (s *Store) Track(ctx context.Context, items []liveness.Item, next time.Time) (int, error) {
 	added := 0
 	err := s.write(ctx, func() error {
-		for _, it := range items {
-			res, err := s.exec(ctx, `INSERT INTO liveness(`+store.LivenessItem+`, state, next_check) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-				ON CONFLICT(url) DO NOTHING`, append(store.ItemArgs(it), string(liveness.Online), next.UnixMilli())...)
+		args := make([]any, 0, min(len(items), insertChunk)*insertLiveness.cols)
+		for i := 0; i < len(items); {
+			end := min(len(items), i+insertChunk)
+			args = args[:0]
+			for _, it := range items[i:end] {
+				args = append(append(args, store.ItemArgs(it)...), string(liveness.Online), next.UnixMilli())
+			}
+			res, err := s.exec(ctx, insertLiveness.sql(end-i), args...)
 			if err != nil {
-				return fmt.Errorf("track %s: %w", it.URL, err)
+				return fmt.Errorf("track %s...: %w", items[i].URL, err)
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				added++
-				continue
-			}
+			n, _ := res.RowsAffected()
+			added += int(n)
+			i = end
+		}
+		if added == len(items) {
+			return nil
+		}
+		for _, it := range items {
 			if it.Channel == liveness.None {
 				continue
 			}
 			// A referral replaces a watch without one; the URL stays first.
-			_, err = s.exec(ctx, `UPDATE liveness SET (`+store.LivenessItem+`) = (?,?,?,?,?,?,?,?,?) WHERE url = ?1 AND channel = 'none'`,
+			_, err := s.exec(ctx, `UPDATE liveness SET (`+store.LivenessItem+`) = (?,?,?,?,?,?,?,?,?) WHERE url = ?1 AND channel = 'none'`,
 				store.ItemArgs(it)...)
 			if err != nil {
 				return fmt.Errorf("track %s: %w", it.URL, err)
