@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -60,6 +61,9 @@ func (s *system) openLiveness() error {
 	s.metrics.reg.MustRegister(checks)
 	lc.Observe = func(o liveness.Outcome) { checks.WithLabelValues(o.String()).Inc() }
 	lc.Log = s.log
+	lc.Audit = s.store
+	host, _ := os.Hostname()
+	lc.Source = "liveness@" + host
 	s.live = liveness.New(ls, client, lc)
 	return nil
 }

@@ -2,6 +2,7 @@ package liveness
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/audit"
 	"github.com/raqib-project/raqib/internal/fetch"
 	"github.com/raqib-project/raqib/internal/post"
 )
@@ -49,10 +51,22 @@ type Config struct {
 	// TrackPosts makes TrackPosts watch every violating post with a URL.
 	TrackPosts bool
 
+	// Audit, when set, keeps the trail of what liveness found: each
+	// confirmed removal and each comeback (not every check, which would
+	// drown the trail).
+	Audit Auditor
+	// Source names this process in audit entries, e.g. "worker:host".
+	Source string
+
 	Now     func() time.Time // time.Now when nil
 	Rand    func() float64   // uniform in [0,1); math/rand/v2 when nil
 	Observe func(Outcome)    // told of every check (metrics); may be nil
 	Log     *slog.Logger
+}
+
+// Auditor appends to the audit trail (store.Auditor does).
+type Auditor interface {
+	Append(ctx context.Context, e audit.Entry) (audit.Entry, error)
 }
 
 // DefaultIntervals are 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h,
@@ -235,6 +249,10 @@ func (t *Tracker) CheckDue(ctx context.Context) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	before := make([]State, len(items))
+	for i := range items {
+		before[i] = items[i].State
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(t.cfg.Concurrency, len(items)) {
@@ -255,7 +273,37 @@ func (t *Tracker) CheckDue(ctx context.Context) (int, error) {
 	if _, err := t.store.RecordChecks(context.WithoutCancel(ctx), items); err != nil {
 		return len(items), err
 	}
-	return len(items), nil
+	return len(items), t.audit(context.WithoutCancel(ctx), before, items)
+}
+
+// audit records the items of a batch that were confirmed removed or came
+// back.
+func (t *Tracker) audit(ctx context.Context, before []State, items []Tracked) error {
+	if t.cfg.Audit == nil {
+		return nil
+	}
+	var errs []error
+	for i := range items {
+		it := &items[i]
+		action := ""
+		switch {
+		case it.State == Removed && before[i] != Removed:
+			action = "liveness.removed"
+		case it.State == Returned && before[i] != Returned:
+			action = "liveness.returned"
+		default:
+			continue
+		}
+		b, _ := json.Marshal(map[string]any{"state": before[i]})
+		a, _ := json.Marshal(map[string]any{"state": it.State, "removed_at": it.RemovedAt, "confirmed_at": it.ConfirmedAt,
+			"returned_at": it.ReturnedAt, "referral_id": it.ReferralID, "case_id": it.CaseID, "last_check": it.History[len(it.History)-1]})
+		_, err := t.cfg.Audit.Append(ctx, audit.Entry{At: it.LastCheck, Actor: "liveness", Source: t.cfg.Source, Action: action,
+			Subject: it.URL, Before: b, After: a})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audit %s of %s: %w", action, it.URL, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // check fetches u once and classifies what came back.

@@ -16,6 +16,7 @@ import (
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/fetch"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
@@ -184,7 +185,7 @@ func TestEndToEnd(t *testing.T) {
 	}))
 	defer srv.Close()
 	st := openStore(t, t.TempDir())
-	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Jitter: 0})
+	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Jitter: 0, Audit: st, Source: "test"})
 	for i, d := range delays {
 		referred := t0.Add(time.Duration(i) * time.Minute)
 		clk.Set(referred)
@@ -228,6 +229,19 @@ func TestEndToEnd(t *testing.T) {
 		if got.State != liveness.Removed || got.RemovedAt.Sub(referred) != d || got.ConfirmedAt.Sub(got.RemovedAt) != 5*time.Minute {
 			t.Errorf("item %d: state %s, seen gone after %v, confirmed %v later; want removed after %v, confirmed 5m later",
 				i, got.State, got.RemovedAt.Sub(referred), got.ConfirmedAt.Sub(got.RemovedAt), d)
+		}
+	}
+	// Each confirmed removal is in the audit trail, at the confirming check.
+	es, err := st.AuditEntries(ctx, store.AuditFilter{Actor: "liveness"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 9 {
+		t.Errorf("%d audit entries, want one per confirmed removal (9)", len(es))
+	}
+	for _, e := range es {
+		if e.Action != "liveness.removed" || !strings.HasPrefix(e.Subject, srv.URL+"/i/") || !strings.Contains(string(e.After), `"state":"removed"`) {
+			t.Errorf("audit entry %+v, want liveness.removed of an item", e)
 		}
 	}
 	r, err := liveness.Removal(ctx, st, liveness.Filter{}, end)
