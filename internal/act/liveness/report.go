@@ -13,7 +13,9 @@ import (
 )
 
 // Report is time-to-removal over the items referred in [From, To), as
-// known at At: overall and per platform, channel, label and tier.
+// known at At: overall and per platform, channel, label and tier. Items
+// watched without a referral (channel none) appear only in their channel
+// row, as the baseline the referred ones are compared with.
 type Report struct {
 	From time.Time `json:"from,omitzero"`
 	To   time.Time `json:"to,omitzero"`
@@ -99,9 +101,14 @@ func Compute(items iter.Seq2[Tracked, error], f Filter, at time.Time) (Report, e
 			return Report{}, err
 		}
 		o := observe(&t, at)
+		groups[key{"channel", string(t.Channel)}] = append(groups[key{"channel", string(t.Channel)}], o)
+		if t.Channel == None {
+			// Watched without a referral: the baseline row of the channel
+			// dimension, kept out of every figure about referrals.
+			continue
+		}
 		all = append(all, o)
-		for _, k := range []key{{"platform", string(t.Platform)}, {"channel", string(t.Channel)},
-			{"label", string(t.Label)}, {"tier", strconv.Itoa(int(t.Tier))}} {
+		for _, k := range []key{{"platform", string(t.Platform)}, {"label", string(t.Label)}, {"tier", strconv.Itoa(int(t.Tier))}} {
 			groups[k] = append(groups[k], o)
 		}
 	}

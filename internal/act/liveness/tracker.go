@@ -270,6 +270,11 @@ func (t *Tracker) CheckDue(ctx context.Context) (int, error) {
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		// The fetches were cut short: record nothing, and let the leases
+		// run out so that the items are checked again.
+		return len(items), err
+	}
 	if _, err := t.store.RecordChecks(context.WithoutCancel(ctx), items); err != nil {
 		return len(items), err
 	}

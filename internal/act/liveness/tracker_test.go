@@ -273,3 +273,37 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("csv report lacks %q:\n%s", want, csv.String())
 	}
 }
+
+// TestCancelledChecksNotRecorded stops the checker mid-fetch: nothing is
+// recorded (a cut fetch is not a check), and the item is checked again
+// once its lease runs out.
+func TestCancelledChecksNotRecorded(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	st := openStore(t, t.TempDir())
+	clk := &clock{t: t0}
+	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Jitter: 0, Lease: 10 * time.Minute})
+	if err := tr.Track(context.Background(), liveness.Item{URL: srv.URL + "/slow", Platform: post.Web, Channel: liveness.Email}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(time.Hour))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := tr.CheckDue(ctx); err == nil {
+		t.Fatal("CheckDue cut short returned no error")
+	}
+	got, err := st.TrackedURL(context.Background(), srv.URL+"/slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Checks != 0 || len(got.History) != 0 || !got.NextCheck.Equal(t0.Add(time.Hour+10*time.Minute)) {
+		t.Errorf("after a cut check: %d checks, history %v, next %v; want none recorded, due when the lease ends", got.Checks, got.History, got.NextCheck)
+	}
+}
