@@ -3,12 +3,15 @@ package app
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
@@ -96,5 +99,65 @@ func TestReportRemoval(t *testing.T) {
 	c.ReportFormat = "pdf"
 	if err := Run(ctx, "report", c); !errors.Is(err, ErrUsage) {
 		t.Errorf("--format pdf: %v, want a usage error", err)
+	}
+}
+
+// TestWorkerChecksLiveness runs a worker's liveness loop against a local
+// server that says the content is gone: the loop fetches through the
+// allowed fetch client, confirms the removal and counts the checks.
+func TestWorkerChecksLiveness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the loop polls every few seconds")
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	c := testConfig(t, "worker", "--fetch-allow", "127.0.0.1", "--liveness-intervals", "1ms", "--liveness-confirm-after", "1ms")
+	s, err := openSystem(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url := srv.URL + "/post/1"
+	if err := s.live.Track(ctx, liveness.Item{URL: url, Platform: post.Web, Channel: liveness.Webhook, ReferralID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { s.checkLiveness(ctx); close(done) }()
+	ls := s.store.(store.Liveness)
+	for {
+		got, err := ls.TrackedURL(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State == liveness.Removed {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("not confirmed removed in time: %+v", got)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+	mfs, err := s.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gone float64
+	for _, mf := range mfs {
+		if mf.GetName() != "raqib_liveness_checks_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if m.GetLabel()[0].GetValue() == "gone" {
+				gone = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if gone < 2 {
+		t.Errorf("raqib_liveness_checks_total{outcome=\"gone\"} = %v, want at least the 2 confirming checks", gone)
 	}
 }
