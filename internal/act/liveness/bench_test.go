@@ -48,7 +48,8 @@ func BenchmarkScheduler(b *testing.B) {
 		io.WriteString(w, "<html><body>online</body></html>")
 	}))
 	defer srv.Close()
-	st := openStore(b, b.TempDir())
+	dir := b.TempDir()
+	st := openStore(b, dir)
 	clk := &clock{t: t0}
 	const concurrency = 8
 	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Concurrency: concurrency})
@@ -120,6 +121,7 @@ func BenchmarkScheduler(b *testing.B) {
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(n*2), "B-alloc/request")
 	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MiB")
 	b.ReportMetric(float64(after.HeapSys)/(1<<20), "heap-sys-MiB")
+	b.ReportMetric(float64(dirSize(b, dir))/float64(n), "store-B/URL")
 	b.Logf("%d URLs: tracked in %v, checked in %v, baseline fetches in %v", n, trackTime.Round(time.Millisecond),
 		checkTime.Round(time.Millisecond), baseTime.Round(time.Millisecond))
 }
@@ -168,4 +170,19 @@ func peakRSS(b *testing.B) int64 {
 		}
 	}
 	return 0
+}
+
+// dirSize is the bytes of the files in dir: the database and its WAL.
+func dirSize(b *testing.B, dir string) int64 {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	for _, e := range es {
+		if fi, err := e.Info(); err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+	}
+	return n
 }
