@@ -60,7 +60,8 @@ type removalPage struct {
 // SurvivalChart draws the survival curve per platform with the axis
 // titles given in the page language. The SVG escapes every text it holds.
 func (p *removalPage) SurvivalChart(hours, still string) template.HTML {
-	return template.HTML(liveness.SurvivalSVG(p.Report.ByDimension("platform"), hours, still))
+	return template.HTML(liveness.SurvivalSVG(p.Report.ByDimension("platform"), hours, still,
+		func(g liveness.Group) string { return p.PlatformName(post.Platform(g.Value)) }))
 }
 
 // HistogramChart draws the delays histogram.

@@ -27,7 +27,7 @@ func Write(w io.Writer, r Report, format string) error {
 		return writeCSV(w, r)
 	case "html":
 		return reportPage.Execute(w, htmlReport{Report: r,
-			Survival:  template.HTML(SurvivalSVG(r.ByDimension("platform"), "ساعات منذ الإحالة · hours since referral", "ما زال متاحًا · still online")),
+			Survival:  template.HTML(SurvivalSVG(r.ByDimension("platform"), "ساعات منذ الإحالة · hours since referral", "ما زال متاحًا · still online", nil)),
 			Histogram: template.HTML(HistogramSVG(r.Histogram, "عناصر · items", "متاح · online"))})
 	}
 	return fmt.Errorf("report format %q: want html, csv or json", format)

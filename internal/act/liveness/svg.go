@@ -32,8 +32,12 @@ var hourTicks = []float64{1, 6, 24, 72, 168, 720, 2160}
 // the share still online (y) against hours since referral (x, on a log
 // scale so that the first hour, the TCO deadline, is as wide as the first
 // week). Censored items are ticks on their curve. xLabel and yLabel are
-// the axis titles in the page's language.
-func SurvivalSVG(groups []Group, xLabel, yLabel string) string {
+// the axis titles in the page's language; name gives a group's name in
+// the legend (nil: its value).
+func SurvivalSVG(groups []Group, xLabel, yLabel string, name func(Group) string) string {
+	if name == nil {
+		name = func(g Group) string { return g.Value }
+	}
 	maxH := 1.0
 	for _, g := range groups {
 		if n := len(g.Curve); n > 0 {
@@ -44,7 +48,7 @@ func SurvivalSVG(groups []Group, xLabel, yLabel string) string {
 	y := func(s float64) float64 { return padT + plotH*(1-s) }
 	var b strings.Builder
 	legendH := legendRowHeight * float64(len(groups))
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" role="img" class="chart survival" direction="ltr">`, num(chartW), num(chartH+legendH))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %[1]s %[2]s" width="%[1]s" height="%[2]s" role="img" class="chart survival" direction="ltr">`, num(chartW), num(chartH+legendH))
 	axes(&b, xLabel, yLabel, true)
 	for _, h := range hourTicks {
 		if h > maxH {
@@ -74,7 +78,7 @@ func SurvivalSVG(groups []Group, xLabel, yLabel string) string {
 		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="2"/>%s`, d.String(), colour, ticks.String())
 		ly := chartH + legendRowHeight*float64(i) + 4
 		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="12" height="12" fill="%s"/><text x="%s" y="%s" class="legend" font-size="12">%s (%d)</text>`,
-			num(padL), num(ly), colour, num(padL+18), num(ly+10), html.EscapeString(g.Value), g.Items)
+			num(padL), num(ly), colour, num(padL+18), num(ly+10), html.EscapeString(name(g)), g.Items)
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
@@ -88,7 +92,7 @@ func HistogramSVG(bs []Bucket, yLabel, onlineLabel string) string {
 		most = max(most, bk.Count)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" role="img" class="chart histogram" direction="ltr">`, num(chartW), num(chartH))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %[1]s %[2]s" width="%[1]s" height="%[2]s" role="img" class="chart histogram" direction="ltr">`, num(chartW), num(chartH))
 	axes(&b, "", yLabel, false)
 	slot := plotW / float64(max(len(bs), 1))
 	for i, bk := range bs {
