@@ -150,6 +150,17 @@ func (t *Tracker) TrackAll(ctx context.Context, items []Item) (int, error) {
 	return t.store.Track(ctx, items, now.Add(t.wait(t.cfg.Intervals[0])))
 }
 
+// StillOnline reports whether the tracked url was online at its last
+// check: what a re-report asks before it goes. Content seen gone, even
+// before confirmation, is not online; a URL not tracked is ErrNotFound.
+func (t *Tracker) StillOnline(ctx context.Context, url string) (bool, error) {
+	it, err := t.store.TrackedURL(ctx, url)
+	if err != nil {
+		return false, err
+	}
+	return it.State == Online || it.State == Returned, nil
+}
+
 // TrackPosts watches the violating posts of ps that have a URL, as items
 // without a referral (channel none) timed from their collection, when
 // the configuration asks for it.

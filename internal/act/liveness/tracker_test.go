@@ -2,6 +2,7 @@ package liveness_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -230,6 +231,15 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("item %d: state %s, seen gone after %v, confirmed %v later; want removed after %v, confirmed 5m later",
 				i, got.State, got.RemovedAt.Sub(referred), got.ConfirmedAt.Sub(got.RemovedAt), d)
 		}
+	}
+	for i, d := range delays {
+		online, err := tr.StillOnline(ctx, srv.URL+"/i/"+strconv.Itoa(i))
+		if err != nil || online != (d < 0) {
+			t.Errorf("StillOnline(item %d) = %v, %v; want %v", i, online, err, d < 0)
+		}
+	}
+	if _, err := tr.StillOnline(ctx, srv.URL+"/never-tracked"); !errors.Is(err, liveness.ErrNotFound) {
+		t.Errorf("StillOnline of an untracked URL: %v, want ErrNotFound", err)
 	}
 	// Each confirmed removal is in the audit trail, at the confirming check.
 	es, err := st.AuditEntries(ctx, store.AuditFilter{Actor: "liveness"})
