@@ -317,3 +317,32 @@ func TestCancelledChecksNotRecorded(t *testing.T) {
 		t.Errorf("after a cut check: %d checks, history %v, next %v; want none recorded, due when the lease ends", got.Checks, got.History, got.NextCheck)
 	}
 }
+
+func TestTrackPosts(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	clk := &clock{t: t0}
+	collected := t0.Add(-time.Hour)
+	ps := []post.Post{
+		{Platform: post.X, ID: "1", Channel: post.Channel{ID: "c"}, URL: "https://x.com/a/status/1", CollectedAt: collected,
+			Decision: post.Decision{Violating: true, Label: post.Propaganda, Tier: post.TierOfficial}},
+		{Platform: post.X, ID: "2", Channel: post.Channel{ID: "c"}, URL: "https://x.com/a/status/2", Decision: post.Decision{Label: post.News}},
+		{Platform: post.Telegram, ID: "3", Channel: post.Channel{ID: "c"}, Decision: post.Decision{Violating: true, Label: post.Threat}},
+		{Platform: post.WhatsApp, ID: "4", Channel: post.Channel{ID: "c"}, URL: "whatsapp://chat", Decision: post.Decision{Violating: true, Label: post.Threat}},
+	}
+	off := liveness.New(st, localClient(), liveness.Config{Now: clk.Now})
+	if n, err := off.TrackPosts(ctx, ps); err != nil || n != 0 {
+		t.Fatalf("TrackPosts with the switch off = %d, %v; want nothing tracked", n, err)
+	}
+	on := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, TrackPosts: true})
+	if n, err := on.TrackPosts(ctx, ps); err != nil || n != 1 {
+		t.Fatalf("TrackPosts = %d, %v; want the one violating post with an http(s) URL", n, err)
+	}
+	got, err := st.TrackedURL(ctx, "https://x.com/a/status/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Channel != liveness.None || got.PostKey != ps[0].Key() || got.Label != post.Propaganda || !got.ReferredAt.Equal(collected) {
+		t.Errorf("tracked %+v, want channel none, the post's key and label, timed from its collection", got.Item)
+	}
+}
