@@ -29,7 +29,23 @@ func TestLivenessSettings(t *testing.T) {
 		lc.ConfirmAfter != 5*time.Minute || lc.Concurrency != 8 {
 		t.Errorf("liveness config %+v, want intervals 1m,2h, confirm 3, jitter 0.2, posts tracked, defaults otherwise", lc)
 	}
-	for _, bad := range []*Config{{LivenessIntervals: []string{"soon"}}, {LivenessIntervals: []string{"-1m"}}, {LivenessJitter: 95}} {
+	good := Config{LivenessConfirm: 2, LivenessConfirmAfter: time.Minute, LivenessConcurrency: 1}
+	bad := func(f func(c *Config)) *Config {
+		c := good
+		f(&c)
+		return &c
+	}
+	if _, err := good.livenessConfig(); err != nil {
+		t.Fatalf("livenessConfig(%+v): %v", good, err)
+	}
+	for _, bad := range []*Config{
+		bad(func(c *Config) { c.LivenessIntervals = []string{"soon"} }),
+		bad(func(c *Config) { c.LivenessIntervals = []string{"-1m"} }),
+		bad(func(c *Config) { c.LivenessJitter = 95 }),
+		bad(func(c *Config) { c.LivenessConcurrency = -1 }),
+		bad(func(c *Config) { c.LivenessConfirm = -1 }),
+		bad(func(c *Config) { c.LivenessConfirmAfter = -time.Minute }),
+	} {
 		if _, err := bad.livenessConfig(); !errors.Is(err, ErrUsage) {
 			t.Errorf("livenessConfig(%+v) = %v, want a usage error", bad, err)
 		}

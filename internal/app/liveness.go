@@ -19,7 +19,9 @@ import (
 var livenessSettings = slices.Concat([]string{"liveness-intervals", "liveness-confirm", "liveness-confirm-after", "liveness-jitter",
 	"liveness-concurrency", "liveness-track-posts"}, fetchSettings)
 
-// livenessConfig reads the liveness settings.
+// livenessConfig reads the liveness settings. Commands that do not take
+// them (ingest only watches posts) leave them zero, which liveness.New
+// reads as its defaults; negative values are refused.
 func (c *Config) livenessConfig() (liveness.Config, error) {
 	lc := liveness.Config{Confirm: c.LivenessConfirm, ConfirmAfter: c.LivenessConfirmAfter, Jitter: float64(c.LivenessJitter) / 100,
 		Concurrency: c.LivenessConcurrency, TrackPosts: c.LivenessTrackPosts}
@@ -30,8 +32,15 @@ func (c *Config) livenessConfig() (liveness.Config, error) {
 		}
 		lc.Intervals = append(lc.Intervals, d)
 	}
-	if c.LivenessJitter < 0 || c.LivenessJitter > 90 {
+	switch {
+	case c.LivenessJitter < 0 || c.LivenessJitter > 90:
 		return lc, fmt.Errorf("%w: --liveness-jitter must be 0 to 90 (percent), got %d", ErrUsage, c.LivenessJitter)
+	case c.LivenessConcurrency < 0:
+		return lc, fmt.Errorf("%w: --liveness-concurrency must be at least 1, got %d", ErrUsage, c.LivenessConcurrency)
+	case c.LivenessConfirm < 0:
+		return lc, fmt.Errorf("%w: --liveness-confirm must be at least 1, got %d", ErrUsage, c.LivenessConfirm)
+	case c.LivenessConfirmAfter < 0:
+		return lc, fmt.Errorf("%w: --liveness-confirm-after must be positive, got %v", ErrUsage, c.LivenessConfirmAfter)
 	}
 	return lc, nil
 }
