@@ -35,7 +35,7 @@ var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-na
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers and liveness checks",
-			slices.Concat([]string{"addr"}, pipelineSettings, livenessSettings), runServe},
+			slices.Concat([]string{"addr"}, pipelineSettings, evidenceSettings, livenessSettings), runServe},
 		{"worker", "", "run pipeline workers and liveness checks only (scale-out: point several at one --nats and --store)",
 			slices.Concat(pipelineSettings, livenessSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",

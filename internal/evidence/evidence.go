@@ -73,6 +73,9 @@ type Manifest struct {
 	// Problems are what could not be captured (a page that did not
 	// load): recorded, not hidden.
 	Problems []string `json:"problems,omitempty"`
+	// Stamped says a timestamp token lies beside the manifest; set by
+	// Captures, never written.
+	Stamped bool `json:"-"`
 }
 
 // File is one artefact of a capture.

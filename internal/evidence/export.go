@@ -264,3 +264,31 @@ var summaryTemplate = template.Must(template.New("summary").Funcs(template.FuncM
 </section>
 </body></html>
 `))
+
+// Captures returns the manifests of case caseID's captures, oldest first.
+func (k *Keeper) Captures(caseID int64) ([]Manifest, error) {
+	dir := filepath.Join(k.Dir, fmt.Sprintf("case-%d", caseID))
+	es, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("captures of case %d: %w", caseID, err)
+	}
+	var out []Manifest
+	for _, e := range es {
+		mb, err := os.ReadFile(filepath.Join(dir, e.Name(), manifestFile))
+		if err != nil {
+			return nil, fmt.Errorf("captures of case %d: %w", caseID, err)
+		}
+		var m Manifest
+		if err := json.Unmarshal(mb, &m); err != nil {
+			return nil, fmt.Errorf("captures of case %d: %s: %w", caseID, e.Name(), err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), timestampFile)); err == nil {
+			m.Stamped = true
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
