@@ -34,12 +34,12 @@ var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-na
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {
 	return []command{
-		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			append(append([]string{"addr", "review-sla"}, pipelineSettings...), evidenceSettings...), runServe},
-		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
-			pipelineSettings, runWorker},
+		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers and liveness checks",
+			slices.Concat([]string{"addr", "review-sla"}, pipelineSettings, evidenceSettings, livenessSettings), runServe},
+		{"worker", "", "run pipeline workers and liveness checks only (scale-out: point several at one --nats and --store)",
+			slices.Concat(pipelineSettings, livenessSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
-			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked"}, pipelineSettings...), runIngest},
+			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked", "liveness-track-posts"}, pipelineSettings...), runIngest},
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
 			[]string{"format", "max-record", "max-unpacked", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
@@ -60,6 +60,8 @@ func commands() []command {
 			append([]string{"data", "store", "out", "package", "json"}, evidenceSettings...), runEvidence},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
+		{"report", "removal", "time-to-removal of referred items per platform, channel, label and tier: share removed, median and p90 hours, share within 1 h and 24 h, Kaplan–Meier survival curves",
+			[]string{"data", "store", "from", "to", "report-format", "log-level", "log-format"}, runReport},
 		{"version", "", "print the version", nil, runVersion},
 	}
 }

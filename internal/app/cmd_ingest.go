@@ -254,6 +254,7 @@ func runWorker(ctx context.Context, c *Config) error {
 		s.log.Info("worker runs the embedded queue of its data directory: `raqib ingest` there hands its batches to it")
 	}
 	s.log.Info("worker started", "workers", c.Workers)
+	go s.checkLiveness(ctx)
 	err = s.work(ctx)
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return nil

@@ -66,6 +66,7 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- s.work(ctx) }()
+	go s.checkLiveness(ctx)
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String() + "/"
 	s.log.Info("raqib is serving", "url", url, "data", s.cfg.Data, "embedded_nats", s.bus.Embedded(), "joined_nats", s.bus.Joined())

@@ -74,6 +74,17 @@ type Config struct {
 	EvidenceMaxPosts  int
 	Package           string
 
+	// Liveness re-checks (serve, worker) and the removal report (report).
+	LivenessIntervals    []string
+	LivenessConfirm      int
+	LivenessConfirmAfter time.Duration
+	LivenessJitter       int
+	LivenessConcurrency  int
+	LivenessTrackPosts   bool
+	ReportFrom           string
+	ReportTo             string
+	ReportFormat         string
+
 	// Audit trail (audit list).
 	Actor string
 	Since string
@@ -227,6 +238,15 @@ func (c *Config) settings() []setting {
 		{"tsa-cert", "", "PEM `FILE` of the time-stamping authority's certificates to trust when verifying timestamps", str(&c.TSACert), "", ""},
 		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
 		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
+		{"liveness-intervals", "5m,15m,30m,1h,2h,4h,8h,12h,24h", "waits between re-checks of a referred URL: the n-th wait after n checks, the last repeating (dense in the first hours, sparse later); comma-separated", list(&c.LivenessIntervals), "", ""},
+		{"liveness-confirm", "2", "consecutive checks that must find content gone (or withheld) to confirm its removal", num(&c.LivenessConfirm), "", ""},
+		{"liveness-confirm-after", "5m", "wait before re-checking content first seen gone", dur(&c.LivenessConfirmAfter), "", ""},
+		{"liveness-jitter", "10", "each wait between checks is scaled by a random factor within this many percent, so that items referred together are not checked together", num(&c.LivenessJitter), "", ""},
+		{"liveness-concurrency", "8", "liveness checks run at once in this process", num(&c.LivenessConcurrency), "", ""},
+		{"liveness-track-posts", "false", "also watch every violating post that has a URL (channel none: the baseline referred items are compared with)", boolean(&c.LivenessTrackPosts), "", ""},
+		{"from", "", "report on items referred at or after this time: RFC 3339, a date or a duration back from now (720h)", str(&c.ReportFrom), "RAQIB_REPORT_FROM", ""},
+		{"to", "", "report on items referred before this time (same forms as --from); empty: up to now", str(&c.ReportTo), "RAQIB_REPORT_TO", ""},
+		{name: "report-format", flag: "format", def: "csv", env: "RAQIB_REPORT_FORMAT", usage: "report format: html (a page with charts, Arabic and English), csv or json", bind: str(&c.ReportFormat)},
 		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/alert"
+	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/pipeline"
@@ -32,6 +33,7 @@ type system struct {
 	banks   *bankMatcher
 	worker  *worker.Worker
 	metrics *metrics
+	live    *liveness.Tracker // nil when the store keeps no liveness items
 }
 
 func openSystem(ctx context.Context, c *Config) (*system, error) {
@@ -39,6 +41,10 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 	var err error
 	if s.store, err = openStore(ctx, c); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := s.openLiveness(); err != nil {
+		s.store.Close()
+		return nil, err
 	}
 	if err := s.openWorker(ctx); err != nil {
 		s.store.Close()
@@ -86,7 +92,7 @@ func (s *system) openWorker(ctx context.Context) error {
 	s.worker, err = worker.New(ctx, worker.Config{
 		Stack: s.det.stack, Store: s.store, Recycled: texts,
 		Actors: []worker.Actor{&alert.Actor{Log: s.log}},
-		Quota:  s.cfg.ActionQuota, Log: s.log, Observe: s.metrics.observeBatch,
+		Quota:  s.cfg.ActionQuota, Log: s.log, Observe: s.observeBatch,
 	})
 	return err
 }

@@ -30,6 +30,7 @@ var catalogue = withMessages(coreCatalogue, featureMessages...)
 var featureMessages = []map[string][2]string{
 	evidenceMessages,
 	reviewMessages,
+	removalMessages,
 }
 
 // withMessages returns a copy of core with every set's strings added. A

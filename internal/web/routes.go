@@ -44,6 +44,7 @@ func (s *server) routes() []route {
 		{"GET /cases/{id}/evidence", auth.Read, http.HandlerFunc(s.handleEvidence)},
 		{"POST /cases/{id}/evidence", auth.Decide, http.HandlerFunc(s.handleEvidenceCapture)},
 		{"GET /cases/{id}/evidence.zip", auth.Read, http.HandlerFunc(s.handleEvidenceExport)},
+		{"GET /removal", auth.Read, http.HandlerFunc(s.handleRemoval)},
 
 		{"GET /api/posts", auth.Read, http.HandlerFunc(s.apiPosts)},
 		{"GET /api/posts/{key...}", auth.Read, http.HandlerFunc(s.apiPost)},
@@ -55,6 +56,7 @@ func (s *server) routes() []route {
 		{"POST /api/cases/{id}/{action}", auth.Decide, http.HandlerFunc(s.apiAction)},
 		{"GET /api/precision", auth.Read, http.HandlerFunc(s.apiPrecision)},
 		{"GET /api/stats", auth.Read, http.HandlerFunc(s.apiStats)},
+		{"GET /api/removal", auth.Read, http.HandlerFunc(s.apiRemoval)},
 		{"GET /api/sources", auth.Read, http.HandlerFunc(s.apiSources)},
 		{"GET /api/banks", auth.Read, http.HandlerFunc(s.apiBanks)},
 		{"GET /api/banks/{name}", auth.Read, http.HandlerFunc(s.apiBank)},

@@ -354,6 +354,35 @@ var migrations = []string{
 		after_json  BLOB
 	);
 	CREATE INDEX case_events_case ON case_events(case_id, id);`,
+	// URLs liveness re-checks (see store.Liveness). next_check is both
+	// the schedule and the lease: a claim moves it past the lease's end
+	// and bumps lease, which a late result must still match. Times are
+	// Unix milliseconds; history is liveness.EncodeHistory's packing.
+	`CREATE TABLE liveness (
+		id           INTEGER PRIMARY KEY,
+		url          TEXT NOT NULL UNIQUE,
+		platform     TEXT NOT NULL,
+		post_key     TEXT NOT NULL DEFAULT '',
+		case_id      INTEGER NOT NULL DEFAULT 0,
+		referral_id  INTEGER NOT NULL DEFAULT 0,
+		channel      TEXT NOT NULL,
+		label        TEXT NOT NULL DEFAULT '',
+		tier         INTEGER NOT NULL DEFAULT 0,
+		referred_at  INTEGER NOT NULL,
+		state        TEXT NOT NULL,
+		checks       INTEGER NOT NULL DEFAULT 0,
+		streak       INTEGER NOT NULL DEFAULT 0,
+		gone_since   INTEGER NOT NULL DEFAULT 0,
+		removed_at   INTEGER NOT NULL DEFAULT 0,
+		confirmed_at INTEGER NOT NULL DEFAULT 0,
+		returned_at  INTEGER NOT NULL DEFAULT 0,
+		last_check   INTEGER NOT NULL DEFAULT 0,
+		next_check   INTEGER NOT NULL,
+		lease        INTEGER NOT NULL DEFAULT 0,
+		history      BLOB NOT NULL DEFAULT x''
+	);
+	CREATE INDEX liveness_due ON liveness(next_check);
+	CREATE INDEX liveness_referred ON liveness(referred_at);`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.
