@@ -31,11 +31,16 @@ type command struct {
 var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model",
 	"action-quota", "recycled-texts"}
 
+// serveSettings are the settings of the web server: who may sign in, and
+// how it faces the network.
+var serveSettings = []string{"addr", "hosts", "tls-cert", "tls-key", "trusted-proxy", "insecure-listen", "metrics-open",
+	"session-idle", "session-max", "login-window", "login-user-failures", "login-ip-failures"}
+
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			append([]string{"addr"}, pipelineSettings...), runServe},
+			append(slices.Clone(serveSettings), pipelineSettings...), runServe},
 		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
 			pipelineSettings, runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
@@ -43,7 +48,7 @@ func commands() []command {
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
 			[]string{"format", "max-record", "max-unpacked", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
-			append([]string{"addr", "demo-data"}, slices.DeleteFunc(slices.Clone(pipelineSettings), func(s string) bool { return s == "data" })...), runDemo},
+			append(append([]string{"demo-data"}, serveSettings...), slices.DeleteFunc(slices.Clone(pipelineSettings), func(s string) bool { return s == "data" })...), runDemo},
 		{"eval", "[--dataset FILE...]", "measure the detection stack: confusion matrix, precision, recall, F1, false-positive rate, worst mistakes",
 			[]string{"datasets", "holdout", "positive", "cv", "seed", "model", "json", "log-level", "log-format"}, runEval},
 		{"train", "--dataset FILE...", "train the classifier (deterministic seed) and write the model with its provenance",
@@ -54,6 +59,10 @@ func commands() []command {
 			[]string{"data", "store", "bank", "kind", "distance", "bank-format", "source", "json", "lexicon", "model", "log-level", "log-format"}, runBank},
 		{"audit", "verify | list", "check the tamper-evident audit trail (exits non-zero naming the first altered entry) or list its entries",
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
+		{"user", "add NAME | list | disable NAME | enable NAME | reset NAME", "manage who signs in: add prints a generated password once (or reads one from stdin), reset sets a new one, disable ends every session",
+			[]string{"data", "store", "role", "json", "log-level", "log-format"}, runUser},
+		{"token", "create NAME | list | revoke NAME", "manage API tokens for machines (sent as Authorization: Bearer): create prints the token once, raqib keeps only its hash",
+			[]string{"data", "store", "role", "json", "log-level", "log-format"}, runToken},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
 		{"version", "", "print the version", nil, runVersion},

@@ -1,0 +1,201 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/auth"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// ErrNoUsers is returned when the store keeps no users.
+var ErrNoUsers = errors.New("this store keeps no users")
+
+// openUsers opens the store for the user and token commands.
+func openUsers(ctx context.Context, c *Config) (store.Store, store.Users, error) {
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	users, ok := st.(store.Users)
+	if !ok {
+		st.Close()
+		return nil, nil, ErrNoUsers
+	}
+	return st, users, nil
+}
+
+// subcommand checks that c.Args is one of subs with the arguments it
+// takes: NAME after the ones that name one.
+func subcommand(c *Config, what string, subs map[string]bool) (sub, name string, err error) {
+	if len(c.Args) == 0 {
+		return "", "", fmt.Errorf("%w: %s needs a subcommand", ErrUsage, what)
+	}
+	sub = c.Args[0]
+	needsName, ok := subs[sub]
+	switch {
+	case !ok:
+		return "", "", fmt.Errorf("%w: unknown %s subcommand %q", ErrUsage, what, sub)
+	case needsName && len(c.Args) != 2:
+		return "", "", fmt.Errorf("%w: %s %s needs one NAME", ErrUsage, what, sub)
+	case !needsName && len(c.Args) != 1:
+		return "", "", fmt.Errorf("%w: %s %s takes no arguments", ErrUsage, what, sub)
+	}
+	if needsName {
+		name = c.Args[1]
+	}
+	return sub, name, nil
+}
+
+// runUser manages the people who sign in.
+func runUser(ctx context.Context, c *Config) error {
+	sub, name, err := subcommand(c, "user", map[string]bool{"add": true, "list": false, "disable": true, "enable": true, "reset": true})
+	if err != nil {
+		return err
+	}
+	st, users, err := openUsers(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	aud := newCLIAuditor(st)
+	now := time.Now().UTC()
+	switch sub {
+	case "list":
+		return userList(ctx, c, users)
+	case "add":
+		if err := auth.ValidName(name); err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		role, _ := auth.ParseRole(c.Role) // validated with the flags
+		hash, pw, err := newPasswordHash(c)
+		if err != nil {
+			return err
+		}
+		u := auth.User{Name: name, Role: role, PasswordHash: hash, CreatedAt: now, Changed: now}
+		if err := users.AddUser(ctx, u); err != nil {
+			return err
+		}
+		if err := aud.record(ctx, "user.add", name, nil, u); err != nil {
+			return err
+		}
+		return printPassword(c, "added user "+name+" ("+string(role)+")", pw)
+	}
+	before, err := users.User(ctx, name)
+	if err != nil {
+		return err
+	}
+	after := before
+	after.Changed = now
+	var pw string
+	switch sub {
+	case "disable", "enable":
+		after.Disabled = sub == "disable"
+	case "reset":
+		if after.PasswordHash, pw, err = newPasswordHash(c); err != nil {
+			return err
+		}
+	}
+	if err := users.UpdateUser(ctx, after); err != nil {
+		return err
+	}
+	// A disabled user or a changed password must not keep a sitting open.
+	ended := 0
+	if sub != "enable" {
+		if ended, err = users.EndSessions(ctx, name); err != nil {
+			return err
+		}
+	}
+	if err := aud.record(ctx, "user."+sub, name, before, after); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%sd user %s; %d sessions ended", sub, name, ended)
+	if sub == "reset" {
+		msg = fmt.Sprintf("new password for %s; %d sessions ended", name, ended)
+	}
+	return printPassword(c, msg, pw)
+}
+
+// newPasswordHash reads a password from stdin when it is piped (`echo pw
+// | raqib user add ...`), else generates one; generated is what to print,
+// empty for a piped one.
+func newPasswordHash(c *Config) (hash, generated string, err error) {
+	pw, piped, err := pipedPassword(c.Stdin)
+	if err != nil {
+		return "", "", err
+	}
+	if !piped {
+		pw = auth.NewPassword()
+		generated = pw
+	}
+	hash, err = auth.HashPassword(pw, auth.DefaultArgon2)
+	return hash, generated, err
+}
+
+// pipedPassword reads the first line of stdin unless stdin is a terminal
+// (or absent or /dev/null, a character device too).
+func pipedPassword(stdin io.Reader) (string, bool, error) {
+	if stdin == nil {
+		return "", false, nil
+	}
+	if f, ok := stdin.(*os.File); ok {
+		fi, err := f.Stat()
+		if err != nil || fi.Mode()&os.ModeCharDevice != 0 {
+			return "", false, nil
+		}
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, fmt.Errorf("read password from stdin: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", false, fmt.Errorf("%w: the password on stdin is empty (pipe none to have one generated)", auth.ErrBadPassword)
+	}
+	return line, true, nil
+}
+
+// printPassword reports what was done and, when one was generated, the
+// password: once, never logged.
+func printPassword(c *Config, msg, generated string) error {
+	if generated == "" {
+		_, err := fmt.Fprintln(c.Stdout, msg)
+		return err
+	}
+	_, err := fmt.Fprintf(c.Stdout, "%s\npassword: %s\n(shown once: raqib keeps only its argon2id hash)\n", msg, generated)
+	return err
+}
+
+func userList(ctx context.Context, c *Config, users store.Users) error {
+	us, err := users.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if c.JSON {
+		enc := json.NewEncoder(c.Stdout)
+		for _, u := range us {
+			if err := enc.Encode(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tCREATED\tCHANGED")
+	for _, u := range us {
+		state := "active"
+		if u.Disabled {
+			state = "disabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, u.CreatedAt.Format(time.RFC3339), u.Changed.Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
