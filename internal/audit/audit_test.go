@@ -163,3 +163,24 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"", time.Time{}, true},
+		{"2026-03-01T09:00:00Z", time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), true},
+		{"2026-03-01", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), true},
+		{"24h", now.Add(-24 * time.Hour), true},
+		{"-1h", time.Time{}, false},
+		{"yesterday", time.Time{}, false},
+	} {
+		got, err := ParseSince(tt.in, now)
+		if (err == nil) != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("ParseSince(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
