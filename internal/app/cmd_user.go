@@ -89,6 +89,17 @@ func runUser(ctx context.Context, c *Config) error {
 		}
 		return printPassword(c, "added user "+name+" ("+string(role)+")", pw)
 	}
+	if sub == "disable" || sub == "enable" {
+		before, after, ended, err := store.SetUserDisabled(ctx, users, name, sub == "disable", now)
+		if err != nil {
+			return err
+		}
+		if err := aud.record(ctx, "user."+sub, name, before, after); err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(c.Stdout, "%sd user %s; %d sessions ended\n", sub, name, ended)
+		return err
+	}
 	before, err := users.User(ctx, name)
 	if err != nil {
 		return err
@@ -96,32 +107,21 @@ func runUser(ctx context.Context, c *Config) error {
 	after := before
 	after.Changed = now
 	var pw string
-	switch sub {
-	case "disable", "enable":
-		after.Disabled = sub == "disable"
-	case "reset":
-		if after.PasswordHash, pw, err = newPasswordHash(c); err != nil {
-			return err
-		}
+	if after.PasswordHash, pw, err = newPasswordHash(c); err != nil {
+		return err
 	}
 	if err := users.UpdateUser(ctx, after); err != nil {
 		return err
 	}
-	// A disabled user or a changed password must not keep a sitting open.
-	ended := 0
-	if sub != "enable" {
-		if ended, err = users.EndSessions(ctx, name); err != nil {
-			return err
-		}
-	}
-	if err := aud.record(ctx, "user."+sub, name, before, after); err != nil {
+	// A changed password must not leave a sitting of the old one open.
+	ended, err := users.EndSessions(ctx, name)
+	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("%sd user %s; %d sessions ended", sub, name, ended)
-	if sub == "reset" {
-		msg = fmt.Sprintf("new password for %s; %d sessions ended", name, ended)
+	if err := aud.record(ctx, "user.reset", name, before, after); err != nil {
+		return err
 	}
-	return printPassword(c, msg, pw)
+	return printPassword(c, fmt.Sprintf("new password for %s; %d sessions ended", name, ended), pw)
 }
 
 // newPasswordHash reads a password from stdin when it is piped (`echo pw

@@ -55,3 +55,22 @@ type Users interface {
 	// when there is no such token that is not revoked already.
 	RevokeToken(ctx context.Context, name string, at time.Time) error
 }
+
+// SetUserDisabled disables or enables the user of that name at now and,
+// when it disables, ends the user's sessions, so that a disabled user
+// keeps no sitting open. It returns the user before and after, for the
+// audit trail, and how many sessions it ended.
+func SetUserDisabled(ctx context.Context, us Users, name string, disabled bool, now time.Time) (before, after auth.User, ended int, err error) {
+	if before, err = us.User(ctx, name); err != nil {
+		return before, after, 0, err
+	}
+	after = before
+	after.Disabled, after.Changed = disabled, now
+	if err = us.UpdateUser(ctx, after); err != nil {
+		return before, after, 0, err
+	}
+	if disabled {
+		ended, err = us.EndSessions(ctx, name)
+	}
+	return before, after, ended, err
+}

@@ -28,6 +28,9 @@ func (s *server) routes() []route {
 		{"POST /login", auth.Open, http.HandlerFunc(s.handleLogin)},
 		{"POST /logout", auth.Read, http.HandlerFunc(s.handleLogout)},
 		{"GET /audit", auth.ReadAudit, http.HandlerFunc(s.handleAudit)},
+		{"GET /users", auth.ManageUsers, http.HandlerFunc(s.handleUsers)},
+		{"POST /users", auth.ManageUsers, http.HandlerFunc(s.handleUserAdd)},
+		{"POST /users/{name}/enabled", auth.ManageUsers, http.HandlerFunc(s.handleUserToggle)},
 
 		{"GET /{$}", auth.Read, http.HandlerFunc(s.handleList)},
 		{"GET /posts/{key...}", auth.Read, http.HandlerFunc(s.handlePost)},

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -573,6 +574,57 @@ func TestEveryRouteGuardedBySessions(t *testing.T) {
 			if rec.Code != want {
 				t.Errorf("%s %s %v = %d, want %d", method, target, headers, rec.Code, want)
 			}
+		}
+	}
+}
+
+func TestUsersPage(t *testing.T) {
+	f := newAuthFixture(t)
+	admin := f.signIn(t, "admin")
+	csrf := auth.CSRFToken(admin.Value)
+	rec := req(t, f.h, "POST", "/users?lang=en", "192.0.2.10", admin, url.Values{"name": {"ليلى"}, "role": {"analyst"}, "csrf": {csrf}})
+	m := regexp.MustCompile(`id="new-password">([^<]+)<`).FindStringSubmatch(rec.Body.String())
+	if rec.Code != http.StatusOK || m == nil {
+		t.Fatalf("add user: %d\n%s", rec.Code, rec.Body)
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Error("the page with a new password may be cached")
+	}
+	layla := sessionOf(f.login(t, "ليلى", m[1], "192.0.2.11", nil))
+	if layla == nil {
+		t.Fatal("the new user cannot sign in with the password shown")
+	}
+	for _, tt := range []struct {
+		form   url.Values
+		status int
+	}{
+		{url.Values{"name": {"ليلى"}, "role": {"analyst"}}, http.StatusConflict},
+		{url.Values{"name": {"a b"}, "role": {"analyst"}}, http.StatusBadRequest},
+		{url.Values{"name": {"sami"}, "role": {"root"}}, http.StatusBadRequest},
+	} {
+		tt.form.Set("csrf", csrf)
+		if rec := req(t, f.h, "POST", "/users", "192.0.2.10", admin, tt.form); rec.Code != tt.status {
+			t.Errorf("add %v: %d, want %d", tt.form, rec.Code, tt.status)
+		}
+	}
+	page := req(t, f.h, "GET", "/users", "192.0.2.10", admin, nil).Body.String()
+	if !strings.Contains(page, "<bdi>ليلى</bdi>") || strings.Contains(page, m[1]) || strings.Contains(page, "argon2") {
+		t.Fatalf("users page:\n%s", page)
+	}
+	target := "/users/" + url.PathEscape("ليلى") + "/enabled"
+	if rec := req(t, f.h, "POST", target, "192.0.2.10", admin, url.Values{"enabled": {"0"}, "csrf": {csrf}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("disable: %d", rec.Code)
+	}
+	if rec := req(t, f.h, "GET", "/", "192.0.2.11", layla, nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("the disabled user's session still works: %d", rec.Code)
+	}
+	if rec := req(t, f.h, "POST", "/users/admin/enabled", "192.0.2.10", admin, url.Values{"enabled": {"0"}, "csrf": {csrf}}); rec.Code != http.StatusBadRequest {
+		t.Fatalf("disabling oneself: %d", rec.Code)
+	}
+	got := strings.Join(f.auditActions(t), "\n")
+	for _, want := range []string{"admin user.add ليلى 192.0.2.10", "admin user.disable ليلى 192.0.2.10"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("audit trail lacks %q:\n%s", want, got)
 		}
 	}
 }
