@@ -61,28 +61,43 @@ func HashPassword(pw string, p Argon2Params) (string, error) {
 // CheckPassword reports whether pw matches the encoded hash, comparing in
 // constant time with the parameters the hash names.
 func CheckPassword(encoded, pw string) (bool, error) {
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return false, fmt.Errorf("%w: want $argon2id$v=..$m=..,t=..,p=..$salt$key", ErrBadHash)
-	}
-	var v int
-	var p Argon2Params
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
-		return false, fmt.Errorf("%w: version %q", ErrBadHash, parts[2])
-	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil || p.Time == 0 || p.Threads == 0 || p.Memory > 4<<20 {
-		return false, fmt.Errorf("%w: parameters %q", ErrBadHash, parts[3])
-	}
-	salt, err := b64.DecodeString(parts[4])
+	p, salt, key, err := parseHash(encoded)
 	if err != nil {
-		return false, fmt.Errorf("%w: salt: %w", ErrBadHash, err)
-	}
-	key, err := b64.DecodeString(parts[5])
-	if err != nil || len(key) == 0 {
-		return false, fmt.Errorf("%w: key", ErrBadHash)
+		return false, err
 	}
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// Bounds of the parameters a stored hash may name, so that a corrupted or
+// planted hash cannot make a sign-in allocate gigabytes or run for minutes.
+const (
+	maxMemory  = 1 << 18 // KiB: 256 MiB
+	maxTime    = 16
+	maxSaltKey = 64 // bytes
+)
+
+// parseHash reads HashPassword's encoding.
+func parseHash(encoded string) (p Argon2Params, salt, key []byte, err error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return p, nil, nil, fmt.Errorf("%w: want $argon2id$v=..$m=..,t=..,p=..$salt$key", ErrBadHash)
+	}
+	var v int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version || parts[2] != fmt.Sprintf("v=%d", v) {
+		return p, nil, nil, fmt.Errorf("%w: version %q", ErrBadHash, parts[2])
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil ||
+		p.Time == 0 || p.Time > maxTime || p.Threads == 0 || p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory {
+		return p, nil, nil, fmt.Errorf("%w: parameters %q", ErrBadHash, parts[3])
+	}
+	if salt, err = b64.DecodeString(parts[4]); err != nil || len(salt) > maxSaltKey {
+		return p, nil, nil, fmt.Errorf("%w: salt", ErrBadHash)
+	}
+	if key, err = b64.DecodeString(parts[5]); err != nil || len(key) < 16 || len(key) > maxSaltKey {
+		return p, nil, nil, fmt.Errorf("%w: key", ErrBadHash)
+	}
+	return p, salt, key, nil
 }
 
 // NewPassword returns a generated password: 20 characters of an alphabet

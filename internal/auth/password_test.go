@@ -116,3 +116,21 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseHash: whatever a stored hash holds, parsing it neither panics
+// nor lets through parameters beyond the bounds.
+func FuzzParseHash(f *testing.F) {
+	good, _ := HashPassword("a-long-enough-password", cheap)
+	for _, seed := range []string{good, "", "$argon2id$v=19$m=65536,t=3,p=2$$", "$argon2id$v=19$m=4294967295,t=1,p=1$c2FsdA$a2V5a2V5a2V5a2V5a2V5", "$argon2id$v=019$m=8,t=1,p=1$$a2V5a2V5a2V5a2V5"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, encoded string) {
+		p, salt, key, err := parseHash(encoded)
+		if err != nil {
+			return
+		}
+		if p.Memory > maxMemory || p.Time > maxTime || p.Time == 0 || p.Threads == 0 || len(salt) > maxSaltKey || len(key) < 16 || len(key) > maxSaltKey {
+			t.Fatalf("%q parsed to %+v, salt %d, key %d bytes", encoded, p, len(salt), len(key))
+		}
+	})
+}

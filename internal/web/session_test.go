@@ -628,3 +628,40 @@ func TestUsersPage(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSafeNext: whatever a login link carries as next, signing in goes to
+// a path of this server.
+func FuzzSafeNext(f *testing.F) {
+	for _, seed := range []string{"/cases", "//evil.example", "/\\evil.example", "https://evil.example/", "/%2F%2Fevil.example", "/\t/evil.example", "", "/login", "/ok?next=//x#y"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		u, err := url.Parse(got)
+		if err != nil || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.ContainsAny(got, "\\\r\n\t") || u.Host != "" || u.Scheme != "" {
+			t.Fatalf("safeNext(%q) = %q leaves the server", next, got)
+		}
+		// What a browser resolves it to stays on the server.
+		base, _ := url.Parse("https://raqib.test/login")
+		if r := base.ResolveReference(u); r.Host != "raqib.test" {
+			t.Fatalf("safeNext(%q) = %q resolves to %s", next, got, r)
+		}
+	})
+}
+
+// FuzzClientIP: whatever X-Forwarded-For holds, the address is one that
+// parses, never a header's text.
+func FuzzClientIP(f *testing.F) {
+	for _, seed := range []string{"203.0.113.5", "junk, 203.0.113.5", "10.1.1.1, 10.0.0.3", "", "::1, [::1]", "1.2.3.4,,5.6.7.8"} {
+		f.Add(seed)
+	}
+	s := &server{Options: Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	f.Fuzz(func(t *testing.T, xff string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "10.0.0.2:1"
+		r.Header.Set("X-Forwarded-For", xff)
+		if _, err := netip.ParseAddr(s.clientIP(r)); err != nil {
+			t.Fatalf("X-Forwarded-For %q gave %q", xff, s.clientIP(r))
+		}
+	})
+}

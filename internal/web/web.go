@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -90,6 +91,8 @@ type server struct {
 	Options
 	pages map[string]*template.Template // by template file name without .html
 	hosts map[string]bool
+	// hashing holds a slot per password check under way.
+	hashing chan struct{}
 }
 
 // New returns the HTTP handler of the UI and API.
@@ -109,7 +112,7 @@ func New(o Options) http.Handler {
 		o.Argon2 = auth.DefaultArgon2
 	}
 	o.defaults()
-	s := &server{Options: o, hosts: hostSet(o.Hosts)}
+	s := &server{Options: o, hosts: hostSet(o.Hosts), hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if s.Users != nil && s.Authenticate == nil {
 		s.Authenticate, s.CSRFToken, s.Unauthenticated = s.authenticate, s.csrfToken, http.HandlerFunc(s.toLogin)
 	}
