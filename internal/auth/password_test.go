@@ -134,3 +134,22 @@ func FuzzParseHash(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheckPassword is the cost of one sign-in at the default
+// parameters, beside the SHA-256 that checks a session or token.
+func BenchmarkCheckPassword(b *testing.B) {
+	h, err := HashPassword("a-long-enough-password", DefaultArgon2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("argon2id-default", func(b *testing.B) {
+		for b.Loop() {
+			CheckPassword(h, "a-long-enough-password")
+		}
+	})
+	b.Run("baseline-sha256-secret", func(b *testing.B) {
+		for b.Loop() {
+			HashSecret("raqib_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ")
+		}
+	})
+}

@@ -154,7 +154,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // not, for the audit trail only: the page says the same for every reason.
 // An unknown name costs the same hashing as a known one.
 func (s *server) checkLogin(r *http.Request, name, pw string) (auth.User, string) {
-	// Each check holds Argon2.Memory (64 MiB): a flood of sign-ins waits
+	// Each check holds Argon2.Memory (46 MiB): a flood of sign-ins waits
 	// here instead of exhausting memory.
 	select {
 	case s.hashing <- struct{}{}:
