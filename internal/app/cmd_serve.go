@@ -110,6 +110,9 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 		ln.Close()
 		return err
 	}
+	if s.cfg.InsecureListen && s.cfg.TLSCert == "" {
+		s.log.Warn("serving the network without TLS (--insecure-listen): passwords and session cookies cross it in the clear", "addr", ln.Addr().String())
+	}
 	if us, err := opts.Users.ListUsers(ctx); err == nil && len(us) == 0 {
 		s.log.Warn("no users can sign in yet: add one with `raqib user add NAME --role admin`")
 	}
@@ -124,7 +127,7 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 		go func() { errc <- srv.Serve(ln) }()
 	}
 	url := scheme + "://" + ln.Addr().String() + "/"
-	s.log.Info("raqib is serving", "url", url, "data", s.cfg.Data, "embedded_nats", s.bus.Embedded(), "joined_nats", s.bus.Joined())
+	s.log.Info("raqib is serving", "url", url, "hosts", opts.Hosts, "data", s.cfg.Data, "embedded_nats", s.bus.Embedded(), "joined_nats", s.bus.Joined())
 	if ready != nil {
 		ready(url)
 	}
