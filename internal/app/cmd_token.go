@@ -2,9 +2,8 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/auth"
@@ -12,17 +11,12 @@ import (
 
 // runToken manages the API tokens of machines.
 func runToken(ctx context.Context, c *Config) error {
-	sub, name, err := subcommand(c, "token", map[string]bool{"create": true, "list": false, "revoke": true})
+	cmd, err := openUsersCmd(ctx, c, "token", map[string]bool{"create": true, "list": false, "revoke": true})
 	if err != nil {
 		return err
 	}
-	st, users, err := openUsers(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	aud := newCLIAuditor(st)
-	now := time.Now().UTC()
+	defer cmd.st.Close()
+	sub, name, users, aud, now := cmd.sub, cmd.name, cmd.users, cmd.aud, cmd.now
 	switch sub {
 	case "create":
 		if err := auth.ValidName(name); err != nil {
@@ -53,23 +47,11 @@ func runToken(ctx context.Context, c *Config) error {
 	if err != nil {
 		return err
 	}
-	if c.JSON {
-		enc := json.NewEncoder(c.Stdout)
-		for _, t := range ts {
-			if err := enc.Encode(t); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tBY\tREVOKED")
-	for _, t := range ts {
+	return printList(c, ts, "NAME\tROLE\tCREATED\tBY\tREVOKED", func(t auth.Token) string {
 		revoked := "-"
 		if !t.RevokedAt.IsZero() {
 			revoked = t.RevokedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Role, t.CreatedAt.Format(time.RFC3339), t.CreatedBy, revoked)
-	}
-	return tw.Flush()
+		return strings.Join([]string{t.Name, string(t.Role), t.CreatedAt.Format(time.RFC3339), t.CreatedBy, revoked}, "\t")
+	})
 }

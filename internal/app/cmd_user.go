@@ -19,18 +19,32 @@ import (
 // ErrNoUsers is returned when the store keeps no users.
 var ErrNoUsers = errors.New("this store keeps no users")
 
-// openUsers opens the store for the user and token commands.
-func openUsers(ctx context.Context, c *Config) (store.Store, store.Users, error) {
+// usersCmd is a user or token command, parsed, with its store open.
+type usersCmd struct {
+	sub, name string
+	st        store.Store
+	users     store.Users
+	aud       cliAuditor
+	now       time.Time
+}
+
+// openUsersCmd parses the subcommand of what (one of subs) and opens the
+// store; the caller closes cmd.st.
+func openUsersCmd(ctx context.Context, c *Config, what string, subs map[string]bool) (*usersCmd, error) {
+	sub, name, err := subcommand(c, what, subs)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, c)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	users, ok := st.(store.Users)
 	if !ok {
 		st.Close()
-		return nil, nil, ErrNoUsers
+		return nil, ErrNoUsers
 	}
-	return st, users, nil
+	return &usersCmd{sub: sub, name: name, st: st, users: users, aud: newCLIAuditor(st), now: time.Now().UTC()}, nil
 }
 
 // subcommand checks that c.Args is one of subs with the arguments it
@@ -57,17 +71,12 @@ func subcommand(c *Config, what string, subs map[string]bool) (sub, name string,
 
 // runUser manages the people who sign in.
 func runUser(ctx context.Context, c *Config) error {
-	sub, name, err := subcommand(c, "user", map[string]bool{"add": true, "list": false, "disable": true, "enable": true, "reset": true})
+	cmd, err := openUsersCmd(ctx, c, "user", map[string]bool{"add": true, "list": false, "disable": true, "enable": true, "reset": true})
 	if err != nil {
 		return err
 	}
-	st, users, err := openUsers(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	aud := newCLIAuditor(st)
-	now := time.Now().UTC()
+	defer cmd.st.Close()
+	sub, name, users, aud, now := cmd.sub, cmd.name, cmd.users, cmd.aud, cmd.now
 	switch sub {
 	case "list":
 		return userList(ctx, c, users)
@@ -179,23 +188,31 @@ func userList(ctx context.Context, c *Config, users store.Users) error {
 	if err != nil {
 		return err
 	}
+	return printList(c, us, "NAME\tROLE\tSTATE\tCREATED\tCHANGED", func(u auth.User) string {
+		state := "active"
+		if u.Disabled {
+			state = "disabled"
+		}
+		return strings.Join([]string{u.Name, string(u.Role), state, u.CreatedAt.Format(time.RFC3339), u.Changed.Format(time.RFC3339)}, "\t")
+	})
+}
+
+// printList prints rows as a table under header, a row's cells from row,
+// or one JSON object a line with --json.
+func printList[T any](c *Config, rows []T, header string, row func(T) string) error {
 	if c.JSON {
 		enc := json.NewEncoder(c.Stdout)
-		for _, u := range us {
-			if err := enc.Encode(u); err != nil {
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tROLE\tSTATE\tCREATED\tCHANGED")
-	for _, u := range us {
-		state := "active"
-		if u.Disabled {
-			state = "disabled"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, u.CreatedAt.Format(time.RFC3339), u.Changed.Format(time.RFC3339))
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, row(r))
 	}
 	return tw.Flush()
 }

@@ -84,20 +84,28 @@ func (s *Store) User(ctx context.Context, name string) (auth.User, error) {
 
 // ListUsers implements store.Users.
 func (s *Store) ListUsers(ctx context.Context) ([]auth.User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY name COLLATE "C"`)
+	return listRows(ctx, s, "list users", `SELECT `+userColumns+` FROM users ORDER BY name COLLATE "C"`, scanUser)
+}
+
+// listRows runs q and reads every row with scan.
+func listRows[T any](ctx context.Context, s *Store, what, q string, scan func(pgx.Row) (T, error)) ([]T, error) {
+	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	var us []auth.User
+	var out []T
 	for rows.Next() {
-		u, err := scanUser(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		us = append(us, u)
+		out = append(out, v)
 	}
-	return us, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // UpdateUser implements store.Users.
@@ -199,20 +207,7 @@ func (s *Store) Token(ctx context.Context, hash string) (auth.Token, error) {
 
 // ListTokens implements store.Users.
 func (s *Store) ListTokens(ctx context.Context) ([]auth.Token, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY name COLLATE "C"`)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	defer rows.Close()
-	var ts []auth.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
-		}
-		ts = append(ts, t)
-	}
-	return ts, rows.Err()
+	return listRows(ctx, s, "list tokens", `SELECT `+tokenColumns+` FROM tokens ORDER BY name COLLATE "C"`, scanToken)
 }
 
 // RevokeToken implements store.Users.
