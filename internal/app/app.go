@@ -40,7 +40,7 @@ var serveSettings = []string{"addr", "hosts", "tls-cert", "tls-key", "trusted-pr
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			append(slices.Clone(serveSettings), pipelineSettings...), runServe},
+			append(append(slices.Clone(serveSettings), pipelineSettings...), evidenceSettings...), runServe},
 		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
 			pipelineSettings, runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
@@ -63,6 +63,8 @@ func commands() []command {
 			[]string{"data", "store", "role", "json", "log-level", "log-format"}, runUser},
 		{"token", "create NAME | list | revoke NAME", "manage API tokens for machines (sent as Authorization: Bearer): create prints the token once, raqib keeps only its hash",
 			[]string{"data", "store", "role", "json", "log-level", "log-format"}, runToken},
+		{"evidence", "capture CASE | verify [--package FILE] | export CASE --out FILE | prune", "keep court-grade evidence of a case: WARC capture of raw records, posts, media and live pages, SHA-256 manifest, RFC 3161 timestamp, custody entries in the audit trail; verify names any changed byte",
+			append([]string{"data", "store", "out", "package", "json"}, evidenceSettings...), runEvidence},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
 		{"version", "", "print the version", nil, runVersion},

@@ -81,7 +81,11 @@ func (s *system) webOptions() (web.Options, error) {
 	if b, ok := s.store.(store.Banks); ok {
 		opts.Banks = b
 	}
-	return opts, nil
+	roots, err := s.cfg.tsaRoots()
+	if err == nil {
+		opts.Evidence, err = s.cfg.keeper(s.store, roots)
+	}
+	return opts, err
 }
 
 // serve runs the workers and the web server until ctx ends. ready, when not

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/auth"
+	"github.com/raqib-project/raqib/internal/fetch"
 )
 
 // Config is every setting of every command. Each field has a flag and a
@@ -59,6 +60,20 @@ type Config struct {
 	BankFormat   string
 	BankSource   string
 	MaxPixels    int
+
+	// Outbound fetching (liveness, collection, webhooks, evidence).
+	FetchAllow    []string
+	UserAgent     string
+	FetchProxy    string
+	FetchTimeout  time.Duration
+	FetchMaxBytes int64
+
+	// Evidence (evidence).
+	TSAURL            string
+	TSACert           string
+	EvidenceRetention time.Duration
+	EvidenceMaxPosts  int
+	Package           string
 
 	// Audit trail (audit list).
 	Actor string
@@ -223,6 +238,16 @@ func (c *Config) settings() []setting {
 		{"login-user-failures", "5", "failed sign-ins of one user name within --login-window that lock it", num(&c.LoginUserFailures), "", ""},
 		{"login-ip-failures", "20", "failed sign-ins from one address within --login-window that lock it", num(&c.LoginIPFailures), "", ""},
 		{"role", "analyst", "role of a new user or token: analyst, senior, admin, auditor", str(&c.Role), "", ""},
+		{"fetch-allow", "", "addresses (CIDR or IP) fetched although not public, e.g. an intranet service; by default every loopback, private, link-local and metadata address is refused; comma-separated", list(&c.FetchAllow), "", ""},
+		{"user-agent", fetch.DefaultUserAgent, "User-Agent of every outbound request", str(&c.UserAgent), "", ""},
+		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},
+		{"fetch-timeout", fetch.DefaultTimeout.String(), "longest an outbound request may take, body included", dur(&c.FetchTimeout), "", ""},
+		{"fetch-max-bytes", "32MiB", "largest response body an outbound request reads; a longer one fails", size(&c.FetchMaxBytes), "", ""},
+		{"tsa-url", "", "RFC 3161 time-stamping authority `URL` that stamps every evidence manifest; empty leaves them unstamped", str(&c.TSAURL), "", ""},
+		{"tsa-cert", "", "PEM `FILE` of the time-stamping authority's certificates to trust when verifying timestamps", str(&c.TSACert), "", ""},
+		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
+		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
+		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }
