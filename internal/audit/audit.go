@@ -202,8 +202,16 @@ type Result struct {
 // constant memory. The first broken entry stops it with a *BrokenError;
 // an error of entries itself is returned as it is.
 func Verify(entries iter.Seq2[Entry, error]) (Result, error) {
-	r := Result{Head: Genesis}
-	var prevSeq int64
+	return VerifyFrom(Result{Head: Genesis}, entries)
+}
+
+// VerifyFrom continues Verify after the first prev.Entries entries, which
+// verified to prev.Head: entries must start with the entry after them. It
+// checks only what was appended since, so it cannot see a change to the
+// prefix; Verify can.
+func VerifyFrom(prev Result, entries iter.Seq2[Entry, error]) (Result, error) {
+	r := prev
+	prevSeq := prev.Entries
 	for e, err := range entries {
 		if err != nil {
 			return r, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"iter"
+	"slices"
 	"testing"
 	"time"
 )
@@ -182,5 +183,39 @@ func TestParseSince(t *testing.T) {
 		if (err == nil) != tt.ok || !got.Equal(tt.want) {
 			t.Errorf("ParseSince(%q) = %v, %v", tt.in, got, err)
 		}
+	}
+}
+
+func TestVerifyFrom(t *testing.T) {
+	es := chain(t, Entry{Actor: "amina", Action: "post.read", Subject: "1"}, Entry{Actor: "amina", Action: "post.read", Subject: "2"},
+		Entry{Actor: "omar", Action: "login", Subject: "omar"}, Entry{Actor: "omar", Action: "post.raw", Subject: "3"}, Entry{Actor: "amina", Action: "logout", Subject: "amina"})
+	seq := func(es []Entry) iter.Seq2[Entry, error] {
+		return func(yield func(Entry, error) bool) {
+			for _, e := range es {
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+	full, err := Verify(seq(es))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := Verify(seq(es[:3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, err := VerifyFrom(head, seq(es[3:]))
+	if err != nil || rest != full {
+		t.Fatalf("VerifyFrom = %+v, %v; want %+v", rest, err, full)
+	}
+	bad := slices.Clone(es)
+	bad[4].Subject = "changed"
+	if _, err := VerifyFrom(head, seq(bad[3:])); !errors.Is(err, ErrBroken) {
+		t.Errorf("a changed new entry: %v", err)
+	}
+	if _, err := VerifyFrom(head, seq(es[4:])); !errors.Is(err, ErrBroken) {
+		t.Errorf("a missing new entry: %v", err)
 	}
 }

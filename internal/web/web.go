@@ -96,6 +96,7 @@ type server struct {
 	hosts map[string]bool
 	// hashing holds a slot per password check under way.
 	hashing chan struct{}
+	chain   *chainCheck
 }
 
 // New returns the HTTP handler of the UI and API.
@@ -115,7 +116,7 @@ func New(o Options) http.Handler {
 		o.Argon2 = auth.DefaultArgon2
 	}
 	o.defaults()
-	s := &server{Options: o, hosts: hostSet(o.Hosts), hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	s := &server{Options: o, hosts: hostSet(o.Hosts), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), chain: &chainCheck{}}
 	if s.Users != nil && s.Authenticate == nil {
 		s.Authenticate, s.CSRFToken, s.Unauthenticated = s.authenticate, s.csrfToken, http.HandlerFunc(s.toLogin)
 	}
