@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/liveness"
+	"github.com/raqib-project/raqib/internal/audit"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -21,10 +22,10 @@ func runReport(ctx context.Context, c *Config) error {
 	now := time.Now().UTC()
 	var f liveness.Filter
 	var err error
-	if f.From, err = parseSince(c.ReportFrom, now); err != nil {
+	if f.From, err = audit.ParseSince(c.ReportFrom, now); err != nil {
 		return fmt.Errorf("%w: --from: %w", ErrUsage, err)
 	}
-	if f.To, err = parseSince(c.ReportTo, now); err != nil {
+	if f.To, err = audit.ParseSince(c.ReportTo, now); err != nil {
 		return fmt.Errorf("%w: --to: %w", ErrUsage, err)
 	}
 	st, err := openStore(ctx, c)

@@ -388,6 +388,31 @@ var migrations = []string{
 	);
 	CREATE INDEX liveness_due ON liveness (next_check);
 	CREATE INDEX liveness_referred ON liveness (referred_at);`,
+	// Users, sessions and API tokens, as in the embedded store.
+	`CREATE TABLE users (
+		name       text PRIMARY KEY,
+		role       text NOT NULL,
+		password   text NOT NULL,
+		disabled   boolean NOT NULL DEFAULT false,
+		created_at timestamptz NOT NULL,
+		changed_at timestamptz NOT NULL
+	);
+	CREATE TABLE sessions (
+		id         text PRIMARY KEY,
+		username   text NOT NULL REFERENCES users (name),
+		ip         text NOT NULL,
+		created_at timestamptz NOT NULL,
+		seen_at    timestamptz NOT NULL
+	);
+	CREATE INDEX sessions_username ON sessions (username);
+	CREATE TABLE tokens (
+		name       text PRIMARY KEY,
+		role       text NOT NULL,
+		hash       text NOT NULL UNIQUE,
+		created_at timestamptz NOT NULL,
+		created_by text NOT NULL,
+		revoked_at timestamptz
+	);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

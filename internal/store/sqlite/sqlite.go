@@ -383,6 +383,32 @@ var migrations = []string{
 	);
 	CREATE INDEX liveness_due ON liveness(next_check);
 	CREATE INDEX liveness_referred ON liveness(referred_at);`,
+	// Users, sessions and API tokens (see store.Users). Sessions and
+	// tokens are kept by the hash of their secret only.
+	`CREATE TABLE users (
+		name       TEXT PRIMARY KEY,
+		role       TEXT NOT NULL,
+		password   TEXT NOT NULL,
+		disabled   INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		changed_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE sessions (
+		id         TEXT PRIMARY KEY,
+		user       TEXT NOT NULL REFERENCES users(name),
+		ip         TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		seen_at    INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX sessions_user ON sessions(user);
+	CREATE TABLE tokens (
+		name       TEXT PRIMARY KEY,
+		role       TEXT NOT NULL,
+		hash       TEXT NOT NULL UNIQUE,
+		created_at INTEGER NOT NULL,
+		created_by TEXT NOT NULL,
+		revoked_at INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID;`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.
