@@ -96,10 +96,11 @@ type ReferralFilter struct {
 
 // ReferralClaim asks for a batch of queued referrals to send.
 type ReferralClaim struct {
-	Owner string // the sender: a lease holder name unique among processes
-	Now   time.Time
-	Lease time.Duration // how long the batch is the owner's
-	Max   int           // the most referrals in the batch
+	Owner   string // the sender: a lease holder name unique among processes
+	Now     time.Time
+	Lease   time.Duration // how long the batch is the owner's
+	Max     int           // the most referrals in a batch; Batches overrides it per target
+	Batches map[string]int
 	// Pace is the least time between two batches to one target; Paces
 	// overrides it per target. The next time a target may be sent to is
 	// kept in the store, so every sender of a deployment keeps the pace.
@@ -222,6 +223,14 @@ func (c ReferralClaim) PaceOf(target string) time.Duration {
 		return p
 	}
 	return c.Pace
+}
+
+// MaxOf is the largest batch to target in c, at least 1.
+func (c ReferralClaim) MaxOf(target string) int {
+	if n, ok := c.Batches[target]; ok && n > 0 {
+		return n
+	}
+	return max(c.Max, 1)
 }
 
 // CheckReferrals checks referrals before a store creates them: all of one

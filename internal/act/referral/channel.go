@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/fetch"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -122,6 +123,11 @@ func (w *webhookSender) send(ctx context.Context, c *Config, t *Target, rs []sto
 		req.Header.Set("Authorization", "Bearer "+os.Getenv(w.ch.TokenEnv))
 	}
 	resp, err := w.http.Do(req)
+	if errors.Is(err, fetch.ErrBlocked) || errors.Is(err, fetch.ErrScheme) || errors.Is(err, fetch.ErrRedirects) {
+		// The configuration points where raqib may not go: retrying will
+		// not help.
+		return result{}, fmt.Errorf("post to %s: %w", t.Name, err)
+	}
 	if err != nil {
 		return result{}, &TempError{Err: fmt.Errorf("post to %s: %w", t.Name, err)}
 	}

@@ -51,8 +51,10 @@ type Config struct {
 	// RereportAfter is how long after a send the post is checked again; a
 	// post still online is reported again, Rereports times, then to its
 	// host. Zero turns re-reports off.
-	RereportAfter Duration `json:"rereport_after"`
-	Rereports     int      `json:"rereports"`
+	RereportAfter string `json:"rereport_after,omitempty"`
+	Rereports     int    `json:"rereports"`
+
+	rereportAfter time.Duration
 }
 
 // Reporter is who the referrals come from.
@@ -89,14 +91,15 @@ type Target struct {
 	Langs []string `json:"langs,omitempty"`
 	// Batch is the most referrals sent together; Pace the least time
 	// between two batches.
-	Batch int      `json:"batch,omitempty"`
-	Pace  Duration `json:"pace,omitempty"`
+	Batch int    `json:"batch,omitempty"`
+	Pace  string `json:"pace,omitempty"` // a Go duration: "90s", "1m"
 
 	Email   *EmailChannel   `json:"email,omitempty"`
 	Webhook *WebhookChannel `json:"webhook,omitempty"`
 	Bundle  *BundleChannel  `json:"bundle,omitempty"`
 
 	ranges []netip.Prefix
+	pace   time.Duration
 }
 
 // Channel kinds.
@@ -144,28 +147,20 @@ type BundleChannel struct {
 	FormURL string `json:"form_url,omitempty"`
 }
 
-// Duration is a time.Duration written as "72h" in JSON.
-type Duration time.Duration
-
-// UnmarshalJSON reads a Go duration string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration such as \"72h\": %w", err)
+// duration reads a Go duration string of field; "" is 0.
+func duration(field, v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
 	}
-	v, err := time.ParseDuration(s)
+	d, err := time.ParseDuration(v)
+	if err == nil && d < 0 {
+		err = errors.New("negative")
+	}
 	if err != nil {
-		return err
+		return 0, fmt.Errorf("%s: %q: want a duration such as \"72h\": %w", field, v, err)
 	}
-	if v < 0 {
-		return fmt.Errorf("negative duration %s", s)
-	}
-	*d = Duration(v)
-	return nil
+	return d, nil
 }
-
-// MarshalJSON writes d as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // selfHosted are platforms whose servers anyone runs: their posts go to
 // the host, as no one company answers for them.
@@ -222,6 +217,10 @@ func (c *Config) check() error {
 	if c.Rereports < 0 {
 		return errors.New("rereports: negative")
 	}
+	var err error
+	if c.rereportAfter, err = duration("rereport_after", c.RereportAfter); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i := range c.Targets {
 		t := &c.Targets[i]
@@ -272,6 +271,10 @@ func (t *Target) check() error {
 	}
 	if t.Batch < 0 {
 		return errors.New("batch: negative")
+	}
+	var err error
+	if t.pace, err = duration("pace", t.Pace); err != nil {
+		return err
 	}
 	n := 0
 	for _, set := range []bool{t.Email != nil, t.Webhook != nil, t.Bundle != nil} {

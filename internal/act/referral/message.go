@@ -43,7 +43,7 @@ var itemTemplates = map[string]*template.Template{
 	"ar": template.Must(template.New("ar").Parse(`بلاغ رقم {{.ID}} (القضية {{.CaseID}}{{if gt .Round 1}}، البلاغ {{.Round}}{{end}}{{if .Escalation}}، تصعيد إلى المستضيف{{end}})
 الرابط: {{.URL}}
 التصنيف: {{.LabelName}} — {{.LabelDef}}
-درجة الخطورة: {{.TierName}} ({{.Tier}})
+درجة الخطورة: {{.TierName}}
 {{- if .EntityName}}
 الكيان: {{.EntityName}}{{end}}
 {{- if .LegalBasis}}
@@ -53,7 +53,7 @@ var itemTemplates = map[string]*template.Template{
 	"en": template.Must(template.New("en").Parse(`Referral {{.ID}} (case {{.CaseID}}{{if gt .Round 1}}, report {{.Round}}{{end}}{{if .Escalation}}, escalated to the host{{end}})
 URL: {{.URL}}
 Label: {{.LabelName}} — {{.LabelDef}}
-Severity tier: {{.TierName}} ({{.Tier}})
+Severity tier: {{.TierName}}
 {{- if .EntityName}}
 Entity: {{.EntityName}}{{end}}
 {{- if .LegalBasis}}
@@ -64,8 +64,8 @@ Evidence hash (SHA-256 of the original record): {{.EvidenceHash}}
 
 // headers introduce a batch in each language.
 var headers = map[string]string{
-	"ar": "نبلغكم عن %d عنصر من المحتوى الإرهابي على خدمتكم، صنّفه محلل وأكّده. نرجو إزالته وإفادتنا برقم البلاغ.\nالمُبلِّغ: %s\n",
-	"en": "We report %d items of terrorist content on your service, classified and confirmed by an analyst. Please remove them and tell us your ticket number.\nReporter: %s\n",
+	"ar": "نبلغكم بالمحتوى الإرهابي التالي على خدمتكم (عدد العناصر: %d)، وقد صنّفه محلل وأكّده. نرجو إزالته وإفادتنا برقم البلاغ.\nالمُبلِّغ: %s\n",
+	"en": "We report the following terrorist content on your service (items: %d), classified and confirmed by an analyst. Please remove them and tell us your ticket number.\nReporter: %s\n",
 }
 
 // Render is the text of r in lang.

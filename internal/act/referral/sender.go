@@ -22,7 +22,7 @@ func (s *Service) claim(now time.Time) store.ReferralClaim {
 	c := store.ReferralClaim{Owner: s.opt.Owner, Now: now, Lease: s.opt.Lease, Max: defaultBatch,
 		Paces: map[string]time.Duration{}, Batches: map[string]int{}}
 	for _, t := range s.cfg.Targets {
-		c.Paces[t.Name] = time.Duration(t.Pace)
+		c.Paces[t.Name] = t.pace
 		if t.Batch > 0 {
 			c.Batches[t.Name] = t.Batch
 		}
@@ -118,11 +118,11 @@ func (s *Service) backoff(attempt int) time.Duration {
 // its host when one is configured. It returns how many referrals it
 // created.
 func (s *Service) FollowUp(ctx context.Context) (int, error) {
-	if s.opt.Online == nil || s.cfg.RereportAfter <= 0 {
+	if s.opt.Online == nil || s.cfg.rereportAfter <= 0 {
 		return 0, nil
 	}
 	now := s.now()
-	due, err := s.st.DueFollowUps(ctx, now.Add(-time.Duration(s.cfg.RereportAfter)), 100)
+	due, err := s.st.DueFollowUps(ctx, now.Add(-s.cfg.rereportAfter), 100)
 	if err != nil {
 		return 0, err
 	}

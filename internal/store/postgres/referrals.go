@@ -136,7 +136,7 @@ func (s *Store) ClaimReferrals(ctx context.Context, c store.ReferralClaim) (out 
 		out, err = queryReferrals(ctx, tx, `UPDATE referrals SET lease_owner = $2, lease_until = $3 WHERE id IN (
 			SELECT r.id FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.target = $4 AND `+dueReferral+`
 			ORDER BY r.next_at, r.id LIMIT $5) RETURNING `+store.ReferralColumns,
-			now, c.Owner, store.UnixMilli(c.Now.Add(c.Lease)), target, max(c.Max, 1))
+			now, c.Owner, store.UnixMilli(c.Now.Add(c.Lease)), target, c.MaxOf(target))
 		if err != nil {
 			return err
 		}

@@ -134,7 +134,7 @@ func (s *Store) ClaimReferrals(ctx context.Context, c store.ReferralClaim) (out 
 		out, err = s.queryReferrals(ctx, `UPDATE referrals SET lease_owner = ?, lease_until = ? WHERE id IN (
 			SELECT r.id FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.target = ? AND `+dueReferral+`
 			ORDER BY r.next_at, r.id LIMIT ?) RETURNING `+store.ReferralColumns,
-			c.Owner, store.UnixMilli(c.Now.Add(c.Lease)), target, now, now, max(c.Max, 1))
+			c.Owner, store.UnixMilli(c.Now.Add(c.Lease)), target, now, now, c.MaxOf(target))
 		if err != nil {
 			return err
 		}
