@@ -34,10 +34,10 @@ var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-na
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {
 	return []command{
-		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			append([]string{"addr"}, pipelineSettings...), runServe},
-		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
-			pipelineSettings, runWorker},
+		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers and the referral sender",
+			slices.Concat([]string{"addr"}, pipelineSettings, senderSettings), runServe},
+		{"worker", "", "run pipeline workers and the referral sender only (scale-out: point several at one --nats)",
+			slices.Concat(pipelineSettings, senderSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
 			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked"}, pipelineSettings...), runIngest},
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
@@ -56,6 +56,10 @@ func commands() []command {
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
+		{"refer", "CASE...", "turn confirmed cases into referrals to their platforms or hosts; serve or worker sends them",
+			slices.Concat([]string{"data", "store", "json", "log-level", "log-format"}, referralSettings), runRefer},
+		{"referral", "list [STATUS] | show ID | reply ID | approve ID | submit ID", "list and show referrals, record a platform's reply (--ticket, --reply), approve one (a second person), record a web-form submission",
+			slices.Concat([]string{"data", "store", "json", "ticket", "reply", "log-level", "log-format"}, referralSettings), runReferral},
 		{"version", "", "print the version", nil, runVersion},
 	}
 }

@@ -50,6 +50,8 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- s.work(ctx) }()
+	sending := make(chan struct{})
+	go func() { s.sendReferrals(ctx); close(sending) }()
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String() + "/"
 	s.log.Info("raqib is serving", "url", url, "data", s.cfg.Data, "embedded_nats", s.bus.Embedded(), "joined_nats", s.bus.Joined())
@@ -68,5 +70,7 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	cancel()
+	<-sending // a send in flight is recorded before the store closes
 	return err
 }

@@ -70,6 +70,13 @@ type Config struct {
 	Actor string
 	Since string
 
+	// Referrals (refer, referral, serve, worker).
+	Referrals        string
+	ReferralApproval bool
+	ReferralEvery    time.Duration
+	Ticket           string
+	Reply            string
+
 	// Set by the command line, not settings.
 	Args   []string
 	Stdin  io.Reader
@@ -209,6 +216,11 @@ func (c *Config) settings() []setting {
 		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},
 		{"fetch-timeout", fetch.DefaultTimeout.String(), "longest an outbound request may take, body included", dur(&c.FetchTimeout), "", ""},
 		{"fetch-max-bytes", "32MiB", "largest response body an outbound request reads; a longer one fails", size(&c.FetchMaxBytes), "", ""},
+		{"referrals", "", "referral configuration `file` (JSON: reporter, legal basis, targets with their email, webhook or bundle channel, host mapping, re-reports); empty turns referrals off", str(&c.Referrals), "", ""},
+		{"referral-approval", "false", "referrals of a confirmed case wait until a second person with the senior role approves them", boolean(&c.ReferralApproval), "", ""},
+		{"referral-every", "30s", "how often serve and worker look for due referrals to send and sent ones to follow up", dur(&c.ReferralEvery), "", ""},
+		{"ticket", "", "the platform's ticket id, for referral reply and referral submit", str(&c.Ticket), "", ""},
+		{"reply", "", "the platform's answer to a referral, for referral reply", str(&c.Reply), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }

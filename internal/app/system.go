@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/alert"
+	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/pipeline"
@@ -32,6 +33,8 @@ type system struct {
 	banks   *bankMatcher
 	worker  *worker.Worker
 	metrics *metrics
+	// referrals is nil when --referrals is empty.
+	referrals *referral.Service
 }
 
 func openSystem(ctx context.Context, c *Config) (*system, error) {
@@ -52,6 +55,10 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 		return nil, fmt.Errorf("open queue: %w", err)
 	}
 	s.metrics.watchStore(s.store)
+	if s.referrals, err = openReferrals(c, s.store, s.log); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/act/referral"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// referralSettings are the settings of the commands that create or send
+// referrals.
+var referralSettings = append([]string{"referrals", "referral-approval"}, fetchSettings...)
+
+// senderSettings are those of the long-running commands, which send.
+var senderSettings = append([]string{"referral-every"}, referralSettings...)
+
+// errNoReferrals is returned by referral commands run without --referrals.
+var errNoReferrals = errors.New("referrals are off: --referrals (RAQIB_REFERRALS) names no configuration file")
+
+// openReferrals returns the referral service over st as the settings say,
+// nil when --referrals is empty. Liveness re-checks (Options.Online) and
+// the hook after each send (Options.OnSent) are wired here.
+func openReferrals(c *Config, st store.Store, log *slog.Logger) (*referral.Service, error) {
+	if c.Referrals == "" {
+		return nil, nil
+	}
+	rst, ok := st.(referral.Store)
+	if !ok {
+		return nil, fmt.Errorf("referrals: the %T store keeps none", st)
+	}
+	cfg, err := referral.LoadConfig(c.Referrals)
+	if err != nil {
+		return nil, err
+	}
+	client, err := c.fetcher()
+	if err != nil {
+		return nil, err
+	}
+	return referral.New(rst, cfg, referral.Options{RequireApproval: c.ReferralApproval, HTTP: client, Owner: senderName(), Log: log})
+}
+
+// senderName names this process among the senders sharing a store.
+func senderName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	return host + ":" + strconv.Itoa(os.Getpid()) + ":" + hex.EncodeToString(b[:])
+}
+
+// sendReferrals runs the referral sender until ctx ends, when referrals
+// are configured.
+func (s *system) sendReferrals(ctx context.Context) {
+	if s.referrals == nil {
+		return
+	}
+	s.log.Info("referral sender started", "every", s.cfg.ReferralEvery, "targets", len(s.referrals.Config().Targets))
+	s.referrals.Run(ctx, max(s.cfg.ReferralEvery, time.Second))
+}
