@@ -40,6 +40,8 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 		Log:      s.log,
 		Version:  Version,
 		MediaDir: s.mediaDir(),
+		// nil when referrals are off; an untyped nil keeps the pages off.
+		Referrals: s.referrals,
 	}
 	if b, ok := s.store.(store.Banks); ok {
 		opts.Banks = b

@@ -35,6 +35,13 @@ func (s *server) routes() []route {
 		{"POST /banks/{name}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleBankToggle)},
 		{"POST /banks/{name}/entries/{id}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleEntryToggle)},
 		{"GET /media/{sha256}", auth.Read, http.HandlerFunc(s.handleMedia)},
+		{"GET /referrals", auth.Read, http.HandlerFunc(s.handleReferrals)},
+		{"GET /referrals/bundle.csv", auth.Read, http.HandlerFunc(s.handleReferralBundle)},
+		{"GET /referrals/{id}", auth.Read, http.HandlerFunc(s.handleReferral)},
+		{"POST /cases/{id}/refer", auth.Decide, http.HandlerFunc(s.handleRefer)},
+		{"POST /referrals/{id}/approve", auth.Approve, http.HandlerFunc(s.handleReferralApprove)},
+		{"POST /referrals/{id}/submit", auth.Decide, http.HandlerFunc(s.handleReferralSubmit)},
+		{"POST /referrals/{id}/reply", auth.Decide, http.HandlerFunc(s.handleReferralReply)},
 
 		{"GET /api/posts", auth.Read, http.HandlerFunc(s.apiPosts)},
 		{"GET /api/posts/{key...}", auth.Read, http.HandlerFunc(s.apiPost)},

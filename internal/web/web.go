@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
@@ -62,6 +63,9 @@ type Options struct {
 	// CSRFToken returns the token of the request's session that forms
 	// must send back; pages carry none when it is nil.
 	CSRFToken func(r *http.Request) string
+	// Referrals, when set, serves the referral pages and actions; the
+	// Store must then keep referrals.
+	Referrals *referral.Service
 }
 
 type server struct {
