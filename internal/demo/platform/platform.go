@@ -8,11 +8,16 @@ package platform
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
+	"maps"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"sync"
 	"time"
 )
@@ -31,6 +36,12 @@ type Options struct {
 	FailStatus int
 	RetryAfter string
 	Now        func() time.Time
+	// Addr is the 127.0.0.1 port to listen on, "127.0.0.1:PORT"; a busy
+	// or empty one takes a free port.
+	Addr string
+	// StateFile, when set, keeps the referrals received and the removals
+	// scheduled across restarts.
+	StateFile string
 }
 
 // Report is one referral the platform received.
@@ -75,11 +86,15 @@ func Start(opt Options) (*Platform, error) {
 	if opt.FailStatus == 0 {
 		opt.FailStatus = http.StatusServiceUnavailable
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen(opt.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("simulated platform: %w", err)
 	}
 	p := &Platform{opt: opt, base: "http://" + ln.Addr().String(), posts: map[string]*Post{}, removeAt: map[string]time.Time{}}
+	if err := p.load(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/referrals", p.webhook)
 	mux.HandleFunc("GET /p/{id}", p.page)
@@ -87,6 +102,59 @@ func Start(opt Options) (*Platform, error) {
 	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go p.srv.Serve(ln)
 	return p, nil
+}
+
+// listen listens on addr when it is a free 127.0.0.1 port, else on any
+// free port of 127.0.0.1: the platform never listens beyond loopback.
+func listen(addr string) (net.Listener, error) {
+	if ap, err := netip.ParseAddrPort(addr); err == nil && ap.Addr() == netip.MustParseAddr("127.0.0.1") {
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			return ln, nil
+		}
+	}
+	return net.Listen("tcp", "127.0.0.1:0")
+}
+
+// state is what StateFile keeps.
+type state struct {
+	Reports  []Report             `json:"reports"`
+	RemoveAt map[string]time.Time `json:"remove_at"`
+}
+
+func (p *Platform) load() error {
+	if p.opt.StateFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(p.opt.StateFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var st state
+	if err == nil {
+		err = json.Unmarshal(b, &st)
+	}
+	if err != nil {
+		return fmt.Errorf("simulated platform state %s: %w", p.opt.StateFile, err)
+	}
+	p.reports = st.Reports
+	maps.Copy(p.removeAt, st.RemoveAt)
+	return nil
+}
+
+// save writes the state; the caller holds mu.
+func (p *Platform) save() error {
+	if p.opt.StateFile == "" {
+		return nil
+	}
+	b, err := json.Marshal(state{p.reports, p.removeAt})
+	if err != nil {
+		return err
+	}
+	tmp := p.opt.StateFile + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p.opt.StateFile)
 }
 
 // URL is the platform's base URL.
@@ -181,6 +249,10 @@ func (p *Platform) webhook(w http.ResponseWriter, r *http.Request) {
 		}
 		p.reports = append(p.reports, rep)
 		out = append(out, ticket{ref.ID, rep.Ticket})
+	}
+	if err := p.save(); err != nil {
+		http.Error(w, `{"message":"cannot keep the reports"}`, http.StatusInternalServerError)
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"tickets": out, "message": fmt.Sprintf("received %d reports", len(out))})
