@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -199,6 +200,23 @@ type emailSender struct {
 	ch       *EmailChannel
 	reporter Reporter
 	now      func() time.Time
+	roots    *x509.CertPool // nil: the system's
+}
+
+func newEmailSender(ch *EmailChannel, reporter Reporter, now func() time.Time) (*emailSender, error) {
+	e := &emailSender{ch: ch, reporter: reporter, now: now}
+	if ch.CAFile == "" {
+		return e, nil
+	}
+	pem, err := os.ReadFile(ch.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("email.ca_file: %w", err)
+	}
+	e.roots = x509.NewCertPool()
+	if !e.roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("email.ca_file %s: no PEM certificate", ch.CAFile)
+	}
+	return e, nil
 }
 
 func (e *emailSender) send(ctx context.Context, c *Config, t *Target, rs []store.Referral) (result, error) {
@@ -266,7 +284,7 @@ func (e *emailSender) deliver(ctx context.Context, msg []byte) error {
 		err  error
 	)
 	if e.ch.TLS == "tls" {
-		conn, err = (&tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: host}}).DialContext(ctx, "tcp", e.ch.Server)
+		conn, err = (&tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: host, RootCAs: e.roots}}).DialContext(ctx, "tcp", e.ch.Server)
 	} else {
 		conn, err = d.DialContext(ctx, "tcp", e.ch.Server)
 	}
@@ -288,7 +306,7 @@ func (e *emailSender) deliver(ctx context.Context, msg []byte) error {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
 			return fmt.Errorf("%s: %w", e.ch.Server, errNoSTARTTLS)
 		}
-		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+		if err := c.StartTLS(&tls.Config{ServerName: host, RootCAs: e.roots}); err != nil {
 			return err
 		}
 	}

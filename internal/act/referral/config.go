@@ -132,6 +132,10 @@ type EmailChannel struct {
 	// TLS is "starttls" (the default: refuse a server without it), "tls"
 	// (implicit TLS, port 465) or "none" (plain text: a local relay only).
 	TLS string `json:"tls,omitempty"`
+	// CAFile, when set, is a PEM file of the certificate authorities the
+	// server's certificate must chain to, for a relay with a private CA;
+	// else the system's roots.
+	CAFile string `json:"ca_file,omitempty"`
 }
 
 // WebhookChannel posts a batch as JSON to a platform's API.

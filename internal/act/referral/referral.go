@@ -143,7 +143,11 @@ func New(st Store, cfg *Config, opt Options) (*Service, error) {
 		t := &cfg.Targets[i]
 		switch t.Kind() {
 		case KindEmail:
-			s.channels[t.Name] = &emailSender{ch: t.Email, reporter: cfg.Reporter, now: opt.Now}
+			e, err := newEmailSender(t.Email, cfg.Reporter, opt.Now)
+			if err != nil {
+				return nil, fmt.Errorf("target %s: %w", t.Name, err)
+			}
+			s.channels[t.Name] = e
 		case KindWebhook:
 			if opt.HTTP == nil {
 				return nil, fmt.Errorf("target %s: a webhook needs an HTTP client", t.Name)

@@ -407,7 +407,7 @@ func TestEmail(t *testing.T) {
 		{"550 failed", []int{550}, store.ReferralFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sink := startSMTPSink(t, tc.refuse...)
+			sink := startSMTPSink(t, nil, tc.refuse...)
 			e := newEnv(t, platform.Options{}, "", Options{})
 			e.svc = e.service(e.st, configJSON(e.plat.WebhookURL(), "", sink.addr()), "w1", Options{})
 			c, p := e.confirmed("1", post.X)
@@ -614,5 +614,53 @@ func TestTwoSendersNeverSendTwice(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("platform received %d referrals, want %d", len(seen), n)
+	}
+}
+
+// TestEmailSTARTTLS sends through a relay that offers STARTTLS, as the
+// default channel requires, with AUTH PLAIN over it; the password comes
+// from the environment and is written nowhere. A relay without STARTTLS
+// is refused for good.
+func TestEmailSTARTTLS(t *testing.T) {
+	ctx := context.Background()
+	sink, ca := startTLSSink(t)
+	t.Setenv("RAQIB_TEST_SMTP_PASSWORD", "pa55-word")
+	cfg := func(server string) string {
+		return `{"reporter": {"name": "unit"}, "targets": [{"name": "x", "platforms": ["x"], "email": {"server": "` + server +
+			`", "from": "unit@example.org", "to": ["abuse@x.example"], "user": "unit", "password_env": "RAQIB_TEST_SMTP_PASSWORD", "ca_file": "` + ca + `"}}]}`
+	}
+	e := newEnv(t, platform.Options{}, "", Options{})
+	e.svc = e.service(e.st, cfg(sink.addr()), "w1", Options{})
+	c, _ := e.confirmed("1", post.X)
+	rs, err := e.svc.FromCase(ctx, c, amina)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if r := e.referral(rs[0].ID); r.Status != store.ReferralSent {
+		t.Fatalf("status %s: %s", r.Status, r.LastError)
+	}
+	msgs := sink.messages()
+	if len(msgs) != 1 || !msgs[0].TLS || msgs[0].Auth != "unit:pa55-word" {
+		t.Fatalf("sink got %+v; want one message over TLS with the credentials", msgs)
+	}
+	es, _ := e.st.AuditEntries(ctx, store.AuditFilter{Limit: 1000})
+	for _, a := range es {
+		if strings.Contains(string(a.After)+string(a.Before), "pa55-word") {
+			t.Errorf("audit entry %d holds the password", a.Seq)
+		}
+	}
+
+	plain := startSMTPSink(t, nil)
+	e2 := newEnv(t, platform.Options{}, "", Options{})
+	e2.svc = e2.service(e2.st, cfg(plain.addr()), "w1", Options{})
+	c, _ = e2.confirmed("1", post.X)
+	rs, err = e2.svc.FromCase(ctx, c, amina)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2.drain()
+	if r := e2.referral(rs[0].ID); r.Status != store.ReferralFailed || !strings.Contains(r.LastError, "STARTTLS") || len(plain.messages()) != 0 {
+		t.Errorf("relay without STARTTLS: %s (%s), %d messages; want failed, nothing sent", r.Status, r.LastError, len(plain.messages()))
 	}
 }

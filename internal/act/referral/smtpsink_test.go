@@ -2,15 +2,26 @@ package referral
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"mime"
 	"net"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // smtpSink is a minimal SMTP server on 127.0.0.1 that keeps every message
@@ -18,6 +29,7 @@ import (
 // end with the codes in refuse (451 to retry, 550 to give up).
 type smtpSink struct {
 	ln     net.Listener
+	tls    *tls.Config // offers STARTTLS and AUTH PLAIN when set
 	mu     sync.Mutex
 	msgs   []sunkMail
 	refuse []int
@@ -29,15 +41,17 @@ type sunkMail struct {
 	To      []string
 	Subject string
 	Body    string
+	TLS     bool   // the message came over TLS
+	Auth    string // the AUTH PLAIN credentials, "user:password"
 }
 
-func startSMTPSink(t *testing.T, refuse ...int) *smtpSink {
+func startSMTPSink(t *testing.T, tc *tls.Config, refuse ...int) *smtpSink {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpSink{ln: ln, refuse: refuse}
+	s := &smtpSink{ln: ln, tls: tc, refuse: refuse}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -49,6 +63,29 @@ func startSMTPSink(t *testing.T, refuse ...int) *smtpSink {
 		}
 	}()
 	return s
+}
+
+// startTLSSink is a sink that offers STARTTLS with a certificate for
+// 127.0.0.1 of a CA it writes to a PEM file, whose path it returns.
+func startTLSSink(t *testing.T) (*smtpSink, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sink"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startSMTPSink(t, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}), ca
 }
 
 func (s *smtpSink) addr() string { return s.ln.Addr().String() }
@@ -65,6 +102,7 @@ func (s *smtpSink) serve(c net.Conn) {
 	say := func(f string, a ...any) { fmt.Fprintf(c, f+"\r\n", a...) }
 	say("220 sink ESMTP")
 	var m sunkMail
+	secure, auth := false, ""
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -75,9 +113,32 @@ func (s *smtpSink) serve(c net.Conn) {
 		switch verb {
 		case "EHLO", "HELO":
 			say("250-sink")
+			if s.tls != nil && !secure {
+				say("250-STARTTLS")
+			}
+			if secure {
+				say("250-AUTH PLAIN")
+			}
 			say("250 8BITMIME")
+		case "STARTTLS":
+			say("220 go ahead")
+			tc := tls.Server(c, s.tls)
+			if err := tc.Handshake(); err != nil {
+				return
+			}
+			c, r, secure = tc, bufio.NewReader(tc), true
+		case "AUTH":
+			f := strings.Fields(line)
+			b, err := base64.StdEncoding.DecodeString(f[len(f)-1])
+			if err != nil || !secure {
+				say("535 no")
+				continue
+			}
+			parts := strings.Split(string(b), "\x00")
+			auth = parts[1] + ":" + parts[2]
+			say("235 ok")
 		case "MAIL":
-			m = sunkMail{From: addrOf(line)}
+			m = sunkMail{From: addrOf(line), TLS: secure, Auth: auth}
 			say("250 ok")
 		case "RCPT":
 			m.To = append(m.To, addrOf(line))
