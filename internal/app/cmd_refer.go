@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/referral"
-	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -56,33 +55,13 @@ func runRefer(ctx context.Context, c *Config) error {
 	defer r.st.Close()
 	var all []store.Referral
 	for _, id := range ids {
-		cs, err := referableCase(ctx, r.st, id)
-		if err != nil {
-			return err
-		}
-		rs, err := r.svc.FromCase(ctx, cs, r.by)
+		rs, err := r.svc.FromCaseID(ctx, id, r.by)
 		if err != nil {
 			return err
 		}
 		all = append(all, rs...)
 	}
 	return printReferrals(c, all)
-}
-
-// referableCase finds case id among the confirmed and referred cases.
-func referableCase(ctx context.Context, st store.Store, id int64) (post.Case, error) {
-	for _, status := range []post.CaseStatus{post.CaseConfirmed, post.CaseReferred} {
-		cs, err := st.Cases(ctx, status, 1_000_000)
-		if err != nil {
-			return post.Case{}, err
-		}
-		for _, k := range cs {
-			if k.ID == id {
-				return k, nil
-			}
-		}
-	}
-	return post.Case{}, fmt.Errorf("case %d: %w (or there is no such case)", id, store.ErrNotConfirmed)
 }
 
 func parseIDs(args []string) ([]int64, error) {

@@ -103,9 +103,9 @@ func (s *server) handleReferral(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, errNoReferrals)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "referral")
 	if err != nil {
-		s.pageError(w, r, fmt.Errorf("%w: referral id %q", errBadParam, r.PathValue("id")))
+		s.pageError(w, r, err)
 		return
 	}
 	ref, replies, err := rst.Referral(r.Context(), id)
@@ -147,71 +147,64 @@ func (s *server) referralError(w http.ResponseWriter, r *http.Request, err error
 	s.render(w, "error", "base", status, errorPage{page: p, Status: status, Message: err.Error()})
 }
 
-// handleRefer turns a confirmed case into referrals.
-func (s *server) handleRefer(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.referralStore(); !ok {
-		s.pageError(w, r, errNoReferrals)
-		return
-	}
+// pathID reads the id of the request's path, of a case or referral.
+func pathID(r *http.Request, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.pageError(w, r, fmt.Errorf("%w: case id %q", errBadParam, r.PathValue("id")))
-		return
+		return 0, fmt.Errorf("%w: %s id %q", errBadParam, what, r.PathValue("id"))
 	}
-	cs, err := s.Store.Cases(r.Context(), post.CaseConfirmed, 1_000_000)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(cs, func(c post.Case) bool { return c.ID == id })
-	if i < 0 {
-		s.referralError(w, r, fmt.Errorf("case %d: %w", id, store.ErrNotConfirmed))
-		return
-	}
-	if _, err := s.Referrals.FromCase(r.Context(), cs[i], actor(r)); err != nil {
-		s.referralError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/referrals", http.StatusSeeOther)
+	return id, nil
 }
 
-// referralAction runs act on the referral of the request's path, then
-// shows it.
-func (s *server) referralAction(act func(r *http.Request, id int64) error) http.HandlerFunc {
+// referralAction runs act on the case or referral (what) of the
+// request's path, then sends the browser to next(id).
+func (s *server) referralAction(what string, next func(id int64) string, act func(r *http.Request, id int64) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := s.referralStore(); !ok {
 			s.pageError(w, r, errNoReferrals)
 			return
 		}
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		id, err := pathID(r, what)
 		if err != nil {
-			s.pageError(w, r, fmt.Errorf("%w: referral id %q", errBadParam, r.PathValue("id")))
+			s.pageError(w, r, err)
 			return
 		}
 		if err := act(r, id); err != nil {
 			s.referralError(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/referrals/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		http.Redirect(w, r, next(id), http.StatusSeeOther)
 	}
 }
 
+func toList(int64) string { return "/referrals" }
+
+func toReferral(id int64) string { return "/referrals/" + strconv.FormatInt(id, 10) }
+
+// handleRefer turns a confirmed case into referrals.
+func (s *server) handleRefer(w http.ResponseWriter, r *http.Request) {
+	s.referralAction("case", toList, func(r *http.Request, id int64) error {
+		_, err := s.Referrals.FromCaseID(r.Context(), id, actor(r))
+		return err
+	})(w, r)
+}
+
 func (s *server) handleReferralApprove(w http.ResponseWriter, r *http.Request) {
-	s.referralAction(func(r *http.Request, id int64) error {
+	s.referralAction("referral", toReferral, func(r *http.Request, id int64) error {
 		_, err := s.Referrals.Approve(r.Context(), id, actor(r))
 		return err
 	})(w, r)
 }
 
 func (s *server) handleReferralSubmit(w http.ResponseWriter, r *http.Request) {
-	s.referralAction(func(r *http.Request, id int64) error {
+	s.referralAction("referral", toReferral, func(r *http.Request, id int64) error {
 		_, err := s.Referrals.Submit(r.Context(), id, actor(r), strings.TrimSpace(r.PostFormValue("ticket")))
 		return err
 	})(w, r)
 }
 
 func (s *server) handleReferralReply(w http.ResponseWriter, r *http.Request) {
-	s.referralAction(func(r *http.Request, id int64) error {
+	s.referralAction("referral", toReferral, func(r *http.Request, id int64) error {
 		ticket, text := strings.TrimSpace(r.PostFormValue("ticket")), strings.TrimSpace(r.PostFormValue("text"))
 		if ticket == "" && text == "" {
 			return fmt.Errorf("%w: a ticket or a reply is required", errBadParam)

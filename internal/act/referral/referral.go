@@ -39,6 +39,7 @@ var (
 type Store interface {
 	Post(ctx context.Context, key string) (post.Post, []store.Version, error)
 	CasePosts(ctx context.Context, caseID int64, limit int) ([]string, error)
+	Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error)
 	store.Referrals
 	store.Auditor
 }
@@ -227,6 +228,25 @@ func (s *Service) FromCase(ctx context.Context, c post.Case, by Actor) ([]store.
 	s.audit(ctx, by, "referral.create", fmt.Sprintf("case:%d", c.ID), nil,
 		map[string]any{"referrals": ids, "status": status, "skipped": skipped})
 	return rs, nil
+}
+
+// FromCaseID is FromCase of the case with id, found among the confirmed
+// and referred cases; store.ErrNotConfirmed when it is not one of them.
+func (s *Service) FromCaseID(ctx context.Context, id int64, by Actor) ([]store.Referral, error) {
+	for _, status := range []post.CaseStatus{post.CaseConfirmed, post.CaseReferred} {
+		// The store lists cases by status only; the review workflow's
+		// lookup by id replaces this scan.
+		cs, err := s.st.Cases(ctx, status, 1_000_000)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if c.ID == id {
+				return s.FromCase(ctx, c, by)
+			}
+		}
+	}
+	return nil, fmt.Errorf("case %d (or there is no such case): %w", id, store.ErrNotConfirmed)
 }
 
 // EvidenceHash is the SHA-256, in hex, of the post's raw record as read:
