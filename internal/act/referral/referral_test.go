@@ -48,7 +48,7 @@ func testHTTP() Doer {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	st    *sqlite.Store
 	dir   string
 	plat  *platform.Platform
@@ -74,7 +74,7 @@ func configJSON(webhook, tg, smtp string) string {
 	]}`
 }
 
-func newEnv(t *testing.T, popt platform.Options, tg string, opt Options) *env {
+func newEnv(t testing.TB, popt platform.Options, tg string, opt Options) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{now: t0}}
 	if popt.Now == nil {

@@ -21,7 +21,7 @@ type ReferralStore interface {
 
 // OpenCase stores a violating post with id (and a URL) and opens its case;
 // it returns the case id and the post.
-func OpenCase(t *testing.T, s store.Store, id string) (int64, post.Post) {
+func OpenCase(t testing.TB, s store.Store, id string) (int64, post.Post) {
 	t.Helper()
 	ctx := context.Background()
 	p := sample(id, "نص مخالف تجريبي "+id)
