@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/web"
 )
@@ -46,6 +47,21 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	if b, ok := s.store.(store.Banks); ok {
 		opts.Banks = b
 	}
+	roots, err := s.cfg.tsaRoots()
+	if err == nil {
+		opts.Evidence, err = s.cfg.keeper(s.store, roots)
+	}
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if opts.Review, err = review.For(s.store, s.log); err != nil {
+		ln.Close()
+		return err
+	}
+	opts.Review.Register(newReviewMetrics(s.metrics.reg))
+	// Validated with the settings.
+	opts.SLA, _ = review.ParseSLA(s.cfg.ReviewSLA)
 	srv := &http.Server{
 		Handler:           web.New(opts),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/fetch"
+	"github.com/raqib-project/raqib/internal/review"
 )
 
 // Config is every setting of every command. Each field has a flag and a
@@ -66,10 +67,20 @@ type Config struct {
 	FetchTimeout  time.Duration
 	FetchMaxBytes int64
 
+	// Evidence (evidence).
+	TSAURL            string
+	TSACert           string
+	EvidenceRetention time.Duration
+	EvidenceMaxPosts  int
+	Package           string
+
 	// Audit trail (audit list).
 	Actor string
 	Since string
 
+	// Review (serve, export decisions).
+	ReviewSLA string
+	ExportOut string
 	// Referrals (refer, referral, serve, worker).
 	Referrals        string
 	ReferralApproval bool
@@ -210,12 +221,19 @@ func (c *Config) settings() []setting {
 		{"bank-format", "csv", "hash list format: csv, hma (ThreatExchange/HMA PDQ CSV), tat (Tech Against Terrorism JSON)", str(&c.BankFormat), "", ""},
 		{"source", "", "where a new bank's list comes from (shown with every match)", str(&c.BankSource), "RAQIB_BANK_SOURCE", ""},
 		{"actor", "", "list only the audit entries of this actor", str(&c.Actor), "", ""},
-		{"since", "", "list only the audit entries at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
+		{"since", "", "only the audit entries (audit list) or decisions (export decisions) at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
+		{"review-sla", review.DefaultSLA, "how long a case may wait for a decision, by severity tier, as TIER=DURATION pairs (tier 0: cases without a tier); the queues show each case's deadline", str(&c.ReviewSLA), "", ""},
+		{name: "export-out", flag: "out", env: "RAQIB_EXPORT_OUT", usage: "write the export to this file (replaced whole, or left as it was on error) instead of standard output", bind: str(&c.ExportOut)},
 		{"fetch-allow", "", "addresses (CIDR or IP) fetched although not public, e.g. an intranet service; by default every loopback, private, link-local and metadata address is refused; comma-separated", list(&c.FetchAllow), "", ""},
 		{"user-agent", fetch.DefaultUserAgent, "User-Agent of every outbound request", str(&c.UserAgent), "", ""},
 		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},
 		{"fetch-timeout", fetch.DefaultTimeout.String(), "longest an outbound request may take, body included", dur(&c.FetchTimeout), "", ""},
 		{"fetch-max-bytes", "32MiB", "largest response body an outbound request reads; a longer one fails", size(&c.FetchMaxBytes), "", ""},
+		{"tsa-url", "", "RFC 3161 time-stamping authority `URL` that stamps every evidence manifest; empty leaves them unstamped", str(&c.TSAURL), "", ""},
+		{"tsa-cert", "", "PEM `FILE` of the time-stamping authority's certificates to trust when verifying timestamps", str(&c.TSACert), "", ""},
+		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
+		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
+		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
 		{"referrals", "", "referral configuration `file` (JSON: reporter, legal basis, targets with their email, webhook or bundle channel, host mapping, re-reports); empty turns referrals off", str(&c.Referrals), "", ""},
 		{"referral-approval", "false", "referrals of a confirmed case wait until a second person with the senior role approves them", boolean(&c.ReferralApproval), "", ""},
 		{"referral-every", "30s", "how often serve and worker look for due referrals to send and sent ones to follow up", dur(&c.ReferralEvery), "", ""},
@@ -282,6 +300,11 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 		return fmt.Errorf("--batch must be at least 1, got %d", c.Batch)
 	case has("progress") && c.Progress != "auto" && c.Progress != "always" && c.Progress != "never":
 		return fmt.Errorf("--progress must be auto, always or never, got %q", c.Progress)
+	}
+	if has("review-sla") {
+		if _, err := review.ParseSLA(c.ReviewSLA); err != nil {
+			return fmt.Errorf("--review-sla: %w", err)
+		}
 	}
 	return nil
 }

@@ -57,8 +57,8 @@ func can(r *http.Request, perm auth.Permission) bool {
 	return ok && p.Can(perm)
 }
 
-// actor is who a request acts as, for the audit trail.
-func actor(r *http.Request) referral.Actor {
+// referralActor is who a request acts as, for the audit trail.
+func referralActor(r *http.Request) referral.Actor {
 	p, _ := auth.FromContext(r.Context())
 	return referral.Actor{User: p.User, Source: "web:" + r.RemoteAddr}
 }
@@ -184,21 +184,21 @@ func toReferral(id int64) string { return "/referrals/" + strconv.FormatInt(id, 
 // handleRefer turns a confirmed case into referrals.
 func (s *server) handleRefer(w http.ResponseWriter, r *http.Request) {
 	s.referralAction("case", toList, func(r *http.Request, id int64) error {
-		_, err := s.Referrals.FromCaseID(r.Context(), id, actor(r))
+		_, err := s.Referrals.FromCaseID(r.Context(), id, referralActor(r))
 		return err
 	})(w, r)
 }
 
 func (s *server) handleReferralApprove(w http.ResponseWriter, r *http.Request) {
 	s.referralAction("referral", toReferral, func(r *http.Request, id int64) error {
-		_, err := s.Referrals.Approve(r.Context(), id, actor(r))
+		_, err := s.Referrals.Approve(r.Context(), id, referralActor(r))
 		return err
 	})(w, r)
 }
 
 func (s *server) handleReferralSubmit(w http.ResponseWriter, r *http.Request) {
 	s.referralAction("referral", toReferral, func(r *http.Request, id int64) error {
-		_, err := s.Referrals.Submit(r.Context(), id, actor(r), strings.TrimSpace(r.PostFormValue("ticket")))
+		_, err := s.Referrals.Submit(r.Context(), id, referralActor(r), strings.TrimSpace(r.PostFormValue("ticket")))
 		return err
 	})(w, r)
 }
@@ -209,7 +209,7 @@ func (s *server) handleReferralReply(w http.ResponseWriter, r *http.Request) {
 		if ticket == "" && text == "" {
 			return fmt.Errorf("%w: a ticket or a reply is required", errBadParam)
 		}
-		return s.Referrals.Reply(r.Context(), id, actor(r), "ui", ticket, text)
+		return s.Referrals.Reply(r.Context(), id, referralActor(r), "ui", ticket, text)
 	})(w, r)
 }
 

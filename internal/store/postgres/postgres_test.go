@@ -433,3 +433,8 @@ func TestBanks(t *testing.T) {
 func BenchmarkAddEvents(b *testing.B) {
 	storetest.BenchAddEvents(b, openTest(b))
 }
+
+func TestReviews(t *testing.T) {
+	testURL(t)
+	storetest.RunReviews(t, func(t *testing.T) storetest.ReviewStore { return openTest(t) })
+}
