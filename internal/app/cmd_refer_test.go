@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/act/referral"
+	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/demo/platform"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 	"github.com/raqib-project/raqib/internal/store/storetest"
@@ -110,5 +113,45 @@ func TestReferCommands(t *testing.T) {
 	c.Data = data
 	if err := Run(ctx, "refer", c); !errors.Is(err, errNoReferrals) {
 		t.Errorf("refer without --referrals: %v, want errNoReferrals", err)
+	}
+}
+
+// TestReferralHook refers a case through the review workflow: an
+// analyst's confirmation waits for a senior, whose approval refers it.
+func TestReferralHook(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id, _ := storetest.OpenCase(t, st, "1")
+	cfg := filepath.Join(t.TempDir(), "referrals.json")
+	if err := os.WriteFile(cfg, []byte(`{"reporter": {"name": "unit"}, "targets": [{"name": "telegram", "platforms": ["telegram"], "bundle": {}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := openReferrals(&Config{Referrals: cfg}, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := review.New(st, nil)
+	rv.Register(referralHook{svc})
+	analyst := review.Actor{Principal: auth.Principal{User: "amina", Role: auth.Analyst}, From: "test"}
+	senior := review.Actor{Principal: auth.Principal{User: "salma", Role: auth.Senior}, From: "test"}
+	if _, _, err := rv.Apply(ctx, analyst, id, review.Action{Kind: review.Confirm}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := st.ListReferrals(ctx, store.ReferralFilter{}); len(rs) != 0 {
+		t.Fatalf("confirmation awaiting approval referred %d posts", len(rs))
+	}
+	if _, err := svc.FromCaseID(ctx, id, referral.Actor{User: "amina"}); !errors.Is(err, store.ErrNotConfirmed) {
+		t.Errorf("referring before approval: %v, want ErrNotConfirmed", err)
+	}
+	if _, _, err := rv.Apply(ctx, senior, id, review.Action{Kind: review.Approve}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := st.ListReferrals(ctx, store.ReferralFilter{})
+	if err != nil || len(rs) != 1 || rs[0].CreatedBy != "salma" || rs[0].Status != store.ReferralQueued {
+		t.Errorf("after approval: %+v, %v; want one queued referral by the approver", rs, err)
 	}
 }

@@ -60,6 +60,9 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 		return err
 	}
 	opts.Review.Register(newReviewMetrics(s.metrics.reg))
+	if s.referrals != nil {
+		opts.Review.Register(referralHook{s.referrals})
+	}
 	// Validated with the settings.
 	opts.SLA, _ = review.ParseSLA(s.cfg.ReviewSLA)
 	srv := &http.Server{

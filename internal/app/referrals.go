@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/referral"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -66,4 +68,23 @@ func (s *system) sendReferrals(ctx context.Context) {
 	}
 	s.log.Info("referral sender started", "every", s.cfg.ReferralEvery, "targets", len(s.referrals.Config().Targets))
 	s.referrals.Run(ctx, max(s.cfg.ReferralEvery, time.Second))
+}
+
+// referralHook refers a case as soon as it may leave the unit: when a
+// senior approves its confirmation, or on a confirmation that needs no
+// approval. It is a review.Hook; its error (a case with no post to refer)
+// is recorded on the case.
+type referralHook struct{ svc *referral.Service }
+
+func (referralHook) Name() string { return "referral" }
+
+func (h referralHook) AfterEvent(ctx context.Context, c post.Case, e review.Event) error {
+	if e.Action != string(review.Approve) && e.Action != string(review.Confirm) {
+		return nil
+	}
+	if store.CheckReferable(c.ID, c.Status, c.Approval) != nil {
+		return nil // a confirmation that waits for approval
+	}
+	_, err := h.svc.FromCase(ctx, c, referral.Actor{User: e.Actor, Source: "review"})
+	return err
 }

@@ -127,7 +127,7 @@ type Referrals interface {
 	// CreateReferrals stores rs, all of one case, with their Status
 	// (awaiting approval or queued), and returns them as stored, with ids.
 	// It fails with ErrNotConfirmed, storing none, unless the case is
-	// confirmed or referred. A referral of the same case, post and round
+	// confirmed or referred and no senior's approval is pending. A referral of the same case, post and round
 	// stored before is returned as it is, not stored twice.
 	CreateReferrals(ctx context.Context, rs []Referral) ([]Referral, error)
 	// ApproveReferral moves a referral awaiting approval to the queue.
@@ -214,8 +214,21 @@ func ScanReplies(rows Rows) ([]ReferralReply, error) {
 }
 
 // ReferralCaseOK is the SQL condition, on a cases table named c, of a case
-// referrals may be created for and sent of.
-const ReferralCaseOK = `c.status IN ('confirmed', 'referred')`
+// referrals may be created for and sent of: confirmed by an analyst (or
+// referred already) and not waiting for a senior's approval.
+const ReferralCaseOK = `c.status IN ('confirmed', 'referred') AND c.approval != 'pending'`
+
+// CheckReferable says why a case of status and approval may not be
+// referred, nil when it may.
+func CheckReferable(id int64, status post.CaseStatus, approval post.Approval) error {
+	switch {
+	case status != post.CaseConfirmed && status != post.CaseReferred:
+		return fmt.Errorf("case %d is %s: %w", id, status, ErrNotConfirmed)
+	case approval == post.ApprovalPending:
+		return fmt.Errorf("case %d awaits a senior's approval: %w", id, ErrNotConfirmed)
+	}
+	return nil
+}
 
 // PaceOf is the pace of target in c.
 func (c ReferralClaim) PaceOf(target string) time.Duration {

@@ -81,7 +81,11 @@ func TestReferralPages(t *testing.T) {
 	if w.Code != 200 || !strings.Contains(w.Body.String(), fmt.Sprintf(`action="/cases/%d/refer"`, ids[0])) {
 		t.Fatalf("referrals page %d lacks the refer button:\n%s", w.Code, w.Body)
 	}
-	if w := do(t, analyst, "POST", "/cases/999/refer", url.Values{}); w.Code != http.StatusConflict {
+	if w := do(t, analyst, "POST", "/cases/999/refer", url.Values{}); w.Code != http.StatusNotFound {
+		t.Errorf("refer no case: %d, want 404", w.Code)
+	}
+	open, _ := storetest.OpenCase(t, st, "3")
+	if w := do(t, analyst, "POST", fmt.Sprintf("/cases/%d/refer", open), url.Values{}); w.Code != http.StatusConflict {
 		t.Errorf("refer a case that is not confirmed: %d, want 409", w.Code)
 	}
 	if w := do(t, analyst, "POST", fmt.Sprintf("/cases/%d/refer", ids[0]), url.Values{}); w.Code != http.StatusSeeOther {

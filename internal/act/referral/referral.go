@@ -39,7 +39,7 @@ var (
 type Store interface {
 	Post(ctx context.Context, key string) (post.Post, []store.Version, error)
 	CasePosts(ctx context.Context, caseID int64, limit int) ([]string, error)
-	Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error)
+	Case(ctx context.Context, id int64) (post.Case, error)
 	store.Referrals
 	store.Auditor
 }
@@ -173,8 +173,8 @@ func (s *Service) now() time.Time { return s.opt.Now().UTC() }
 // cannot be referred are named in the audit entry; ErrNothingToRefer when
 // none can.
 func (s *Service) FromCase(ctx context.Context, c post.Case, by Actor) ([]store.Referral, error) {
-	if c.Status != post.CaseConfirmed && c.Status != post.CaseReferred {
-		return nil, fmt.Errorf("case %d is %s: %w", c.ID, c.Status, store.ErrNotConfirmed)
+	if err := store.CheckReferable(c.ID, c.Status, c.Approval); err != nil {
+		return nil, err
 	}
 	if by.User == "" {
 		return nil, fmt.Errorf("case %d: who refers it is required", c.ID)
@@ -230,23 +230,13 @@ func (s *Service) FromCase(ctx context.Context, c post.Case, by Actor) ([]store.
 	return rs, nil
 }
 
-// FromCaseID is FromCase of the case with id, found among the confirmed
-// and referred cases; store.ErrNotConfirmed when it is not one of them.
+// FromCaseID is FromCase of the stored case id.
 func (s *Service) FromCaseID(ctx context.Context, id int64, by Actor) ([]store.Referral, error) {
-	for _, status := range []post.CaseStatus{post.CaseConfirmed, post.CaseReferred} {
-		// The store lists cases by status only; the review workflow's
-		// lookup by id replaces this scan.
-		cs, err := s.st.Cases(ctx, status, 1_000_000)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			if c.ID == id {
-				return s.FromCase(ctx, c, by)
-			}
-		}
+	c, err := s.st.Case(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("refer case %d: %w", id, err)
 	}
-	return nil, fmt.Errorf("case %d (or there is no such case): %w", id, store.ErrNotConfirmed)
+	return s.FromCase(ctx, c, by)
 }
 
 // EvidenceHash is the SHA-256, in hex, of the post's raw record as read:

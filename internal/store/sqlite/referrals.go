@@ -45,16 +45,16 @@ func (s *Store) CreateReferrals(ctx context.Context, rs []store.Referral) (out [
 	}
 	caseID := rs[0].CaseID
 	err = s.write(ctx, func() error {
-		var status string
-		err := s.w.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, caseID).Scan(&status)
+		var status, approval string
+		err := s.w.QueryRowContext(ctx, `SELECT status, approval FROM cases WHERE id = ?`, caseID).Scan(&status, &approval)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("case %d: %w", caseID, store.ErrNotFound)
 		}
 		if err != nil {
 			return err
 		}
-		if st := post.CaseStatus(status); st != post.CaseConfirmed && st != post.CaseReferred {
-			return fmt.Errorf("case %d is %s: %w", caseID, st, store.ErrNotConfirmed)
+		if err := store.CheckReferable(caseID, post.CaseStatus(status), post.Approval(approval)); err != nil {
+			return err
 		}
 		for _, r := range rs {
 			_, err := s.w.ExecContext(ctx, `INSERT INTO referrals(case_id, post_key, url, platform, target, kind, label, tier, entity,
