@@ -10,15 +10,19 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/referral"
-	"github.com/raqib-project/raqib/internal/audit"
+	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/demo"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
-// demoAnalyst is who confirms and refers the demo's cases in its audit
-// trail: no person did.
-const demoAnalyst = "demo-analyst"
+// demoAnalyst and demoSenior confirm and approve the demo's cases in its
+// audit trail: no person did.
+const (
+	demoAnalyst = "demo-analyst"
+	demoSenior  = "demo-senior"
+)
 
 // runDemo imports the bundled sample corpus and serves it, beside a
 // simulated platform on 127.0.0.1 that publishes a few posts, takes the
@@ -93,41 +97,37 @@ func runDemo(ctx context.Context, c *Config) error {
 }
 
 // referSimulated confirms the open cases of the simulated platform's posts
-// as the demo analyst and refers them; the running sender sends them. It
-// returns how many referrals it made.
+// as the demo analyst and approves them as the demo senior, through the
+// review workflow, whose referral hook refers them; the running sender
+// sends them. It returns how many referrals it made.
 func referSimulated(ctx context.Context, s *system, base string) (int, error) {
-	setter, ok := s.store.(store.CaseStatusSetter)
-	if !ok || s.referrals == nil {
-		return 0, errors.New("the store cannot refer")
+	rv, err := review.For(s.store, s.log)
+	if err != nil || s.referrals == nil {
+		return 0, errors.Join(errors.New("the demo store cannot refer"), err)
 	}
+	rv.Register(referralHook{s.referrals})
 	cases, err := s.store.Cases(ctx, post.CaseOpen, 1000)
 	if err != nil {
 		return 0, err
 	}
-	by := referral.Actor{User: demoAnalyst, Source: "demo"}
-	n := 0
+	analyst := review.Actor{Principal: auth.Principal{User: demoAnalyst, Role: auth.Analyst}, From: "demo"}
+	senior := review.Actor{Principal: auth.Principal{User: demoSenior, Role: auth.Senior}, From: "demo"}
 	for _, k := range cases {
 		p, _, err := s.store.Post(ctx, k.PostKey)
 		if err != nil {
-			return n, err
+			return 0, err
 		}
 		if !strings.HasPrefix(p.URL, base+"/") {
 			continue
 		}
-		if err := setter.SetCaseStatus(ctx, k.ID, post.CaseConfirmed, post.CaseOpen); err != nil {
-			return n, err
+		note := "confirmed by the demo, not by a person"
+		if _, _, err := rv.Apply(ctx, analyst, k.ID, review.Action{Kind: review.Confirm, Note: note}); err != nil {
+			return 0, err
 		}
-		subject := fmt.Sprintf("case:%d", k.ID)
-		if _, err := s.store.Append(ctx, audit.Entry{Actor: demoAnalyst, Source: "demo", Action: "case.confirm", Subject: subject,
-			Before: []byte(`{"status":"open"}`), After: []byte(`{"status":"confirmed","note":"confirmed by the demo, not by a person"}`)}); err != nil {
-			return n, err
+		if _, _, err := rv.Apply(ctx, senior, k.ID, review.Action{Kind: review.Approve, Note: note}); err != nil {
+			return 0, err
 		}
-		k.Status = post.CaseConfirmed
-		rs, err := s.referrals.FromCase(ctx, k, by)
-		if err != nil {
-			return n, err
-		}
-		n += len(rs)
 	}
-	return n, nil
+	rs, err := s.store.(referral.Store).ListReferrals(ctx, store.ReferralFilter{Limit: 1000})
+	return len(rs), err
 }
