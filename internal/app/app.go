@@ -39,10 +39,10 @@ var serveSettings = []string{"addr", "hosts", "tls-cert", "tls-key", "trusted-pr
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {
 	return []command{
-		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers and liveness checks",
-			slices.Concat([]string{"review-sla"}, serveSettings, pipelineSettings, evidenceSettings, livenessSettings), runServe},
-		{"worker", "", "run pipeline workers and liveness checks only (scale-out: point several at one --nats and --store)",
-			slices.Concat(pipelineSettings, livenessSettings), runWorker},
+		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers, liveness checks and the referral sender",
+			slices.Concat([]string{"review-sla"}, serveSettings, pipelineSettings, evidenceSettings, livenessSettings, senderSettings), runServe},
+		{"worker", "", "run pipeline workers, liveness checks and the referral sender only (scale-out: point several at one --nats and --store)",
+			slices.Concat(pipelineSettings, livenessSettings, senderSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
 			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked", "liveness-track-posts"}, pipelineSettings...), runIngest},
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
@@ -71,6 +71,10 @@ func commands() []command {
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
 		{"report", "removal", "time-to-removal of referred items per platform, channel, label and tier: share removed, median and p90 hours, share within 1 h and 24 h, Kaplan–Meier survival curves",
 			[]string{"data", "store", "from", "to", "report-format", "log-level", "log-format"}, runReport},
+		{"refer", "CASE...", "turn confirmed cases into referrals to their platforms or hosts; serve or worker sends them",
+			slices.Concat([]string{"data", "store", "json", "log-level", "log-format"}, referralSettings), runRefer},
+		{"referral", "list [STATUS] | show ID | reply ID | approve ID | submit ID", "list and show referrals, record a platform's reply (--ticket, --reply), approve one (a second person), record a web-form submission",
+			slices.Concat([]string{"data", "store", "json", "ticket", "reply", "log-level", "log-format"}, referralSettings), runReferral},
 		{"version", "", "print the version", nil, runVersion},
 	}
 }

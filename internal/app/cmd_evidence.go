@@ -5,12 +5,15 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/evidence"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -167,4 +170,54 @@ func printReport(c *Config, rep evidence.Report) error {
 		}
 	}
 	return rep.Err()
+}
+
+// evidenceHook captures a case's evidence when an analyst confirms it,
+// before anything about it leaves the unit. Captures fetch live pages, so
+// they run one at a time on their own goroutine, not in the analyst's
+// request; a bulk confirmation queues them.
+type evidenceHook struct {
+	keeper *evidence.Keeper
+	jobs   chan evidenceJob
+	log    *slog.Logger
+}
+
+type evidenceJob struct {
+	caseID int64
+	actor  string
+}
+
+func newEvidenceHook(k *evidence.Keeper, log *slog.Logger) *evidenceHook {
+	return &evidenceHook{keeper: k, jobs: make(chan evidenceJob, 4096), log: log}
+}
+
+func (*evidenceHook) Name() string { return "evidence" }
+
+func (h *evidenceHook) AfterEvent(ctx context.Context, c post.Case, e review.Event) error {
+	if e.Action != string(review.Confirm) {
+		return nil
+	}
+	select {
+	case h.jobs <- evidenceJob{caseID: c.ID, actor: e.Actor}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run captures the queued cases until ctx ends.
+func (h *evidenceHook) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-h.jobs:
+			m, err := h.keeper.Capture(ctx, j.caseID, j.actor, "review")
+			if err != nil {
+				h.log.Error("evidence capture on confirmation", "case", j.caseID, "err", err)
+				continue
+			}
+			h.log.Info("evidence captured", "case", j.caseID, "capture", m.Capture, "records", len(m.Records), "problems", len(m.Problems))
+		}
+	}
 }

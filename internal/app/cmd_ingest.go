@@ -255,7 +255,12 @@ func runWorker(ctx context.Context, c *Config) error {
 	}
 	s.log.Info("worker started", "workers", c.Workers)
 	go s.checkLiveness(ctx)
+	sctx, stop := context.WithCancel(ctx)
+	sending := make(chan struct{})
+	go func() { s.sendReferrals(sctx); close(sending) }()
 	err = s.work(ctx)
+	stop()
+	<-sending // a send in flight is recorded before the store closes
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return nil
 	}

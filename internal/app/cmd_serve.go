@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/raqib-project/raqib/internal/evidence"
 	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/store"
@@ -78,13 +79,17 @@ func (s *system) webOptions() (web.Options, error) {
 		Hosts:          allowedHosts(s.cfg),
 		TrustedProxies: proxies,
 		MetricsOpen:    s.cfg.MetricsOpen,
+		// nil when referrals are off; an untyped nil keeps the pages off.
+		Referrals: s.referrals,
 	}
 	if b, ok := s.store.(store.Banks); ok {
 		opts.Banks = b
 	}
+	var keeper *evidence.Keeper
 	roots, err := s.cfg.tsaRoots()
 	if err == nil {
-		opts.Evidence, err = s.cfg.keeper(s.store, roots)
+		keeper, err = s.cfg.keeper(s.store, roots)
+		opts.Evidence = keeper
 	}
 	if err == nil {
 		opts.Review, err = review.For(s.store, s.log)
@@ -93,6 +98,12 @@ func (s *system) webOptions() (web.Options, error) {
 		return opts, err
 	}
 	opts.Review.Register(newReviewMetrics(s.metrics.reg))
+	// Evidence is captured before the referral hook sends anything.
+	s.evidence = newEvidenceHook(keeper, s.log)
+	opts.Review.Register(s.evidence)
+	if s.referrals != nil {
+		opts.Review.Register(referralHook{s.referrals})
+	}
 	// Validated with the settings.
 	opts.SLA, _ = review.ParseSLA(s.cfg.ReviewSLA)
 	return opts, nil
@@ -134,6 +145,9 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.work(ctx) }()
 	go s.checkLiveness(ctx)
+	go s.evidence.run(ctx)
+	sending := make(chan struct{})
+	go func() { s.sendReferrals(ctx); close(sending) }()
 	scheme := "http"
 	if srv.TLSConfig != nil {
 		scheme = "https"
@@ -158,5 +172,7 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	cancel()
+	<-sending // a send in flight is recorded before the store closes
 	return err
 }

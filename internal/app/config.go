@@ -106,6 +106,12 @@ type Config struct {
 	LoginUserFailures int
 	LoginIPFailures   int
 	Role              string
+	// Referrals (refer, referral, serve, worker).
+	Referrals        string
+	ReferralApproval bool
+	ReferralEvery    time.Duration
+	Ticket           string
+	Reply            string
 
 	// Set by the command line, not settings.
 	Args   []string
@@ -274,6 +280,11 @@ func (c *Config) settings() []setting {
 		{"to", "", "report on items referred before this time (same forms as --from); empty: up to now", str(&c.ReportTo), "RAQIB_REPORT_TO", ""},
 		{name: "report-format", flag: "format", def: "csv", env: "RAQIB_REPORT_FORMAT", usage: "report format: html (a page with charts, Arabic and English), csv or json", bind: str(&c.ReportFormat)},
 		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
+		{"referrals", "", "referral configuration `file` (JSON: reporter, legal basis, targets with their email, webhook or bundle channel, host mapping, re-reports); empty turns referrals off", str(&c.Referrals), "", ""},
+		{"referral-approval", "false", "referrals of a confirmed case wait until a second person with the senior role approves them", boolean(&c.ReferralApproval), "", ""},
+		{"referral-every", "30s", "how often serve and worker look for due referrals to send and sent ones to follow up", dur(&c.ReferralEvery), "", ""},
+		{"ticket", "", "the platform's ticket id, for referral reply and referral submit", str(&c.Ticket), "", ""},
+		{"reply", "", "the platform's answer to a referral, for referral reply", str(&c.Reply), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/act/alert"
 	"github.com/raqib-project/raqib/internal/act/liveness"
+	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/pipeline"
@@ -34,6 +35,10 @@ type system struct {
 	worker  *worker.Worker
 	metrics *metrics
 	live    *liveness.Tracker // nil when the store keeps no liveness items
+	// referrals is nil when --referrals is empty.
+	referrals *referral.Service
+	// evidence captures confirmed cases; set by serve.
+	evidence *evidenceHook
 }
 
 func openSystem(ctx context.Context, c *Config) (*system, error) {
@@ -58,6 +63,10 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 		return nil, fmt.Errorf("open queue: %w", err)
 	}
 	s.metrics.watchStore(s.store)
+	if s.referrals, err = openReferrals(c, s.store, s.log, s.live); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
 }
 

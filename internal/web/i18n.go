@@ -32,6 +32,7 @@ var featureMessages = []map[string][2]string{
 	evidenceMessages,
 	reviewMessages,
 	removalMessages,
+	referralMessages,
 }
 
 // withMessages returns a copy of core with every set's strings added. A

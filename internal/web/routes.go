@@ -52,6 +52,13 @@ func (s *server) routes() []route {
 		{"POST /cases/{id}/evidence", auth.Decide, http.HandlerFunc(s.handleEvidenceCapture)},
 		{"GET /cases/{id}/evidence.zip", auth.Read, http.HandlerFunc(s.handleEvidenceExport)},
 		{"GET /removal", auth.Read, http.HandlerFunc(s.handleRemoval)},
+		{"GET /referrals", auth.Read, http.HandlerFunc(s.handleReferrals)},
+		{"GET /referrals/bundle.csv", auth.Read, http.HandlerFunc(s.handleReferralBundle)},
+		{"GET /referrals/{id}", auth.Read, http.HandlerFunc(s.handleReferral)},
+		{"POST /cases/{id}/refer", auth.Decide, http.HandlerFunc(s.handleRefer)},
+		{"POST /referrals/{id}/approve", auth.Approve, http.HandlerFunc(s.handleReferralApprove)},
+		{"POST /referrals/{id}/submit", auth.Decide, http.HandlerFunc(s.handleReferralSubmit)},
+		{"POST /referrals/{id}/reply", auth.Decide, http.HandlerFunc(s.handleReferralReply)},
 
 		{"GET /api/posts", auth.Read, http.HandlerFunc(s.apiPosts)},
 		{"GET /api/posts/{key...}", auth.Read, http.HandlerFunc(s.apiPost)},

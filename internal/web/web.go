@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/review"
@@ -96,6 +97,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// MetricsOpen serves /metrics without a token.
 	MetricsOpen bool
+	// Referrals, when set, serves the referral pages and actions; the
+	// Store must then keep referrals.
+	Referrals *referral.Service
 }
 
 type server struct {

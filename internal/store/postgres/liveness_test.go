@@ -17,5 +17,5 @@ func TestLiveness(t *testing.T) {
 func TestLivenessTwoStores(t *testing.T) {
 	url := testURL(t)
 	schema := newSchema(t, url)
-	storetest.ClaimConcurrently(t, []store.Liveness{openSchema(t, url, schema), openSchema(t, url, schema)}, 3, 200)
+	storetest.ClaimLivenessConcurrently(t, []store.Liveness{openSchema(t, url, schema), openSchema(t, url, schema)}, 3, 200)
 }

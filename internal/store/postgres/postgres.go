@@ -413,6 +413,53 @@ var migrations = []string{
 		created_by text NOT NULL,
 		revoked_at timestamptz
 	);`,
+	// Referrals, as in the embedded store. Their times are Unix
+	// milliseconds, 0 for none, so that both stores share one scanner and
+	// one condition for a due referral.
+	`CREATE TABLE referrals (
+		id            bigserial PRIMARY KEY,
+		case_id       bigint NOT NULL REFERENCES cases(id),
+		post_key      text NOT NULL,
+		url           text NOT NULL,
+		platform      text NOT NULL,
+		target        text NOT NULL,
+		kind          text NOT NULL,
+		label         text NOT NULL,
+		tier          integer NOT NULL,
+		entity        text NOT NULL DEFAULT '',
+		evidence_hash text NOT NULL,
+		round         integer NOT NULL,
+		escalation    integer NOT NULL DEFAULT 0,
+		status        text NOT NULL,
+		attempts      integer NOT NULL DEFAULT 0,
+		next_at       bigint NOT NULL DEFAULT 0,
+		ticket        text NOT NULL DEFAULT '',
+		last_error    text NOT NULL DEFAULT '',
+		created_by    text NOT NULL,
+		approved_by   text NOT NULL DEFAULT '',
+		created_at    bigint NOT NULL,
+		sent_at       bigint NOT NULL DEFAULT 0,
+		followed_at   bigint NOT NULL DEFAULT 0,
+		lease_owner   text NOT NULL DEFAULT '',
+		lease_until   bigint NOT NULL DEFAULT 0,
+		UNIQUE (case_id, post_key, round)
+	);
+	CREATE INDEX referrals_due ON referrals (status, next_at);
+	CREATE INDEX referrals_follow ON referrals (status, followed_at, sent_at);
+	CREATE TABLE referral_targets (
+		name    text PRIMARY KEY,
+		next_at bigint NOT NULL
+	);
+	CREATE TABLE referral_replies (
+		id          bigserial PRIMARY KEY,
+		referral_id bigint NOT NULL REFERENCES referrals(id),
+		at          bigint NOT NULL,
+		by_user     text NOT NULL,
+		via         text NOT NULL,
+		ticket      text NOT NULL DEFAULT '',
+		text        text NOT NULL DEFAULT ''
+	);
+	CREATE INDEX referral_replies_referral ON referral_replies (referral_id, at);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

@@ -32,5 +32,5 @@ func TestLivenessTwoStores(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		stores = append(stores, s)
 	}
-	storetest.ClaimConcurrently(t, stores, 3, 200)
+	storetest.ClaimLivenessConcurrently(t, stores, 3, 200)
 }

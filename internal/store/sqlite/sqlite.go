@@ -409,6 +409,51 @@ var migrations = []string{
 		created_by TEXT NOT NULL,
 		revoked_at INTEGER NOT NULL DEFAULT 0
 	) WITHOUT ROWID;`,
+	// Referrals (see store.Referrals). A post is reported once per round
+	// of its case; referral_targets keeps each target's pace.
+	`CREATE TABLE referrals (
+		id            INTEGER PRIMARY KEY,
+		case_id       INTEGER NOT NULL REFERENCES cases(id),
+		post_key      TEXT NOT NULL,
+		url           TEXT NOT NULL,
+		platform      TEXT NOT NULL,
+		target        TEXT NOT NULL,
+		kind          TEXT NOT NULL,
+		label         TEXT NOT NULL,
+		tier          INTEGER NOT NULL,
+		entity        TEXT NOT NULL DEFAULT '',
+		evidence_hash TEXT NOT NULL,
+		round         INTEGER NOT NULL,
+		escalation    INTEGER NOT NULL DEFAULT 0,
+		status        TEXT NOT NULL,
+		attempts      INTEGER NOT NULL DEFAULT 0,
+		next_at       INTEGER NOT NULL DEFAULT 0,
+		ticket        TEXT NOT NULL DEFAULT '',
+		last_error    TEXT NOT NULL DEFAULT '',
+		created_by    TEXT NOT NULL,
+		approved_by   TEXT NOT NULL DEFAULT '',
+		created_at    INTEGER NOT NULL,
+		sent_at       INTEGER NOT NULL DEFAULT 0,
+		followed_at   INTEGER NOT NULL DEFAULT 0,
+		lease_owner   TEXT NOT NULL DEFAULT '',
+		lease_until   INTEGER NOT NULL DEFAULT 0,
+		UNIQUE (case_id, post_key, round)
+	);
+	CREATE INDEX referrals_due ON referrals(status, next_at);
+	CREATE INDEX referrals_follow ON referrals(status, followed_at, sent_at);
+	CREATE TABLE referral_targets (
+		name    TEXT PRIMARY KEY,
+		next_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE referral_replies (
+		referral_id INTEGER NOT NULL REFERENCES referrals(id),
+		at          INTEGER NOT NULL,
+		by_user     TEXT NOT NULL,
+		via         TEXT NOT NULL,
+		ticket      TEXT NOT NULL DEFAULT '',
+		text        TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX referral_replies_referral ON referral_replies(referral_id, at);`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.

@@ -152,10 +152,10 @@ func RunLiveness(t *testing.T, open func(t *testing.T) store.Liveness) {
 	})
 }
 
-// ClaimConcurrently has checkers on each of stores claim due items at once
+// ClaimLivenessConcurrently has checkers on each of stores claim due items at once
 // until none are left, and fails if any item was claimed twice or not at
 // all: what lets many workers share the checks.
-func ClaimConcurrently(t *testing.T, stores []store.Liveness, checkers, items int) {
+func ClaimLivenessConcurrently(t *testing.T, stores []store.Liveness, checkers, items int) {
 	t.Helper()
 	ctx := context.Background()
 	batch := make([]liveness.Item, items)
