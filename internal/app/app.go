@@ -54,7 +54,7 @@ func commands() []command {
 			[]string{"data", "store", "bank", "kind", "distance", "bank-format", "source", "json", "lexicon", "model", "log-level", "log-format"}, runBank},
 		{"audit", "verify | list", "check the tamper-evident audit trail (exits non-zero naming the first altered entry) or list its entries",
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
-		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
+		{"bench", "ingest [N] | index [N] | accounts [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index; `bench accounts N` ranks successors of removed accounts in N synthetic accounts",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
 		{"version", "", "print the version", nil, runVersion},
 	}
