@@ -270,3 +270,14 @@ func BenchmarkAddEvents(b *testing.B) {
 	defer s.Close()
 	storetest.BenchAddEvents(b, s)
 }
+
+func TestAccounts(t *testing.T) {
+	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore {
+		s, err := Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
