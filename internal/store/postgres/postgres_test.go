@@ -433,3 +433,8 @@ func TestBanks(t *testing.T) {
 func BenchmarkAddEvents(b *testing.B) {
 	storetest.BenchAddEvents(b, openTest(b))
 }
+
+func TestAccounts(t *testing.T) {
+	testURL(t)
+	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return openTest(t) })
+}
