@@ -266,7 +266,7 @@ func caseLabel(p *post.Post) post.Label {
 }
 
 // Lineage returns the chain of confirmed successors through a: its
-// predecessors, oldest first, a itself, then its successors (A → A' → A'').
+// predecessors, oldest first, a itself, then its successors (A → A' → A”).
 func (r *Registry) Lineage(ctx context.Context, a store.AccountRef) ([]store.AccountRef, error) {
 	confirmed := func(x store.AccountRef, from bool) (store.AccountRef, bool, error) {
 		ls, err := r.Store.LinksOfAccount(ctx, x)
