@@ -47,6 +47,35 @@ type Registry struct {
 	mu    sync.Mutex
 	ix    *Index
 	built time.Time
+
+	graphMu    sync.Mutex
+	nodes      []Node
+	edges      []Edge
+	graphBuilt time.Time
+}
+
+func (r *Registry) maxAge() time.Duration {
+	if r.MaxAge <= 0 {
+		return 10 * time.Minute
+	}
+	return r.MaxAge
+}
+
+// Graph returns the account graph of every stored post with PageRank,
+// computed again when it is older than MaxAge: ranking is scheduled, not
+// per request.
+func (r *Registry) Graph(ctx context.Context) ([]Node, []Edge, error) {
+	r.graphMu.Lock()
+	defer r.graphMu.Unlock()
+	if r.nodes != nil && r.now().Sub(r.graphBuilt) < r.maxAge() {
+		return r.nodes, r.edges, nil
+	}
+	nodes, edges, err := BuildGraph(ctx, r.Store, time.Time{})
+	if err != nil {
+		return nil, nil, err
+	}
+	r.nodes, r.edges, r.graphBuilt = nodes, edges, r.now()
+	return nodes, edges, nil
 }
 
 func (r *Registry) now() time.Time {
@@ -118,11 +147,7 @@ func (r *Registry) MarkRemoved(ctx context.Context, a store.AccountRef, evidence
 func (r *Registry) index(ctx context.Context) (*Index, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	maxAge := r.MaxAge
-	if maxAge <= 0 {
-		maxAge = 10 * time.Minute
-	}
-	if r.ix != nil && r.now().Sub(r.built) < maxAge {
+	if r.ix != nil && r.now().Sub(r.built) < r.maxAge() {
 		return r.ix, nil
 	}
 	ps, err := LoadProfiles(ctx, r.Store)

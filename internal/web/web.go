@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/account"
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
@@ -62,6 +63,9 @@ type Options struct {
 	// CSRFToken returns the token of the request's session that forms
 	// must send back; pages carry none when it is nil.
 	CSRFToken func(r *http.Request) string
+	// Accounts serves the account, channel, successor and overview pages;
+	// made from Store when nil and Store keeps an account registry.
+	Accounts *account.Registry
 }
 
 type server struct {
@@ -81,6 +85,9 @@ func New(o Options) http.Handler {
 		// The built-in registry is compiled in and validated by its tests;
 		// without it the UI shows entity ids instead of names.
 		o.Entities, _ = taxonomy.DefaultRegistry()
+	}
+	if as, ok := o.Store.(account.Store); ok && o.Accounts == nil {
+		o.Accounts = &account.Registry{Store: as, Now: o.Now}
 	}
 	s := &server{Options: o}
 	s.pages = s.parsePages()
