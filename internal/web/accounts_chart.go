@@ -47,7 +47,7 @@ func lineChart(start time.Time, series []account.Series) chart {
 	}
 	y := func(v int) float64 { return padT + h - h*float64(v)/float64(top) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" dir="ltr" viewBox="0 0 %d %d" role="img">`, chartW, chartH)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" direction="ltr" width="%d" height="%d" viewBox="0 0 %d %d" role="img">`, chartW, chartH, chartW, chartH)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#999"/>`, padL, y(0), chartW-padR, y(0))
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%.1f" stroke="#999"/>`, padL, padT, padL, y(0))
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" text-anchor="end">%d</text>`, padL-4, padT+8, top)
