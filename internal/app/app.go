@@ -29,7 +29,7 @@ type command struct {
 }
 
 var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model",
-	"action-quota", "recycled-texts"}
+	"action-quota", "recycled-texts", "new-account-age", "dormant-after"}
 
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {
@@ -56,6 +56,11 @@ func commands() []command {
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
 		{"bench", "ingest [N] | index [N] | accounts [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index; `bench accounts N` ranks successors of removed accounts in N synthetic accounts",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
+		{"accounts", "list [STATUS] | status PLATFORM/ID STATUS --evidence TEXT | successors [proposed|confirmed|rejected] | confirm ID | reject ID",
+			"the account registry: list accounts, record a status change with its evidence (a removal proposes successors), review successor links",
+			[]string{"data", "store", "evidence", "json", "log-level"}, runAccounts},
+		{"graph", "export [--format gexf|graphml]", "write the account graph (forwards, reposts, quotes, replies, mentions, links) with PageRank to standard output for Gephi",
+			[]string{"data", "store", "graph-format", "log-level"}, runGraph},
 		{"version", "", "print the version", nil, runVersion},
 	}
 }

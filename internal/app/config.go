@@ -61,6 +61,12 @@ type Config struct {
 	Actor string
 	Since string
 
+	// Accounts and networks: lifecycle rules and graph export.
+	NewAccountAge time.Duration
+	DormantAfter  time.Duration
+	GraphFormat   string
+	Evidence      string
+
 	// Set by the command line, not settings.
 	Args   []string
 	Stdin  io.Reader
@@ -195,6 +201,10 @@ func (c *Config) settings() []setting {
 		{"source", "", "where a new bank's list comes from (shown with every match)", str(&c.BankSource), "RAQIB_BANK_SOURCE", ""},
 		{"actor", "", "list only the audit entries of this actor", str(&c.Actor), "", ""},
 		{"since", "", "list only the audit entries at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
+		{"new-account-age", "168h", "an account the platform says was created less than this before it posts is new (lifecycle signal)", dur(&c.NewAccountAge), "", ""},
+		{"dormant-after", "720h", "an account silent this long that posts again is reactivated (lifecycle signal)", dur(&c.DormantAfter), "", ""},
+		{name: "graph-format", flag: "format", env: "RAQIB_GRAPH_FORMAT", def: "gexf", usage: "graph export format: gexf (Gephi) or graphml", bind: str(&c.GraphFormat)},
+		{"evidence", "", "what shows an account's status change (a URL and what it answered, a report number); required by accounts status", str(&c.Evidence), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }
@@ -250,6 +260,12 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 		return fmt.Errorf("--action-quota must be at least 1, got %d", c.ActionQuota)
 	case has("recycled-texts") && c.RecycledTexts < 1:
 		return fmt.Errorf("--recycled-texts must be at least 1, got %d", c.RecycledTexts)
+	case has("dormant-after") && c.DormantAfter <= 0:
+		return fmt.Errorf("--dormant-after must be positive, got %s", c.DormantAfter)
+	case has("new-account-age") && c.NewAccountAge <= 0:
+		return fmt.Errorf("--new-account-age must be positive, got %s", c.NewAccountAge)
+	case has("graph-format") && c.GraphFormat != "gexf" && c.GraphFormat != "graphml":
+		return fmt.Errorf("--format must be gexf or graphml, got %q", c.GraphFormat)
 	case has("workers") && c.Workers < 1:
 		return fmt.Errorf("--workers must be at least 1, got %d", c.Workers)
 	case has("batch") && c.Batch < 1:
