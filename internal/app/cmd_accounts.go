@@ -30,7 +30,10 @@ func openRegistry(ctx context.Context, c *Config) (store.Store, *account.Registr
 // decides successor links from the command line, audited as the OS user.
 func runAccounts(ctx context.Context, c *Config) error {
 	if len(c.Args) == 0 {
-		return fmt.Errorf("%w: accounts needs a subcommand: list, status, successors, confirm or reject", ErrUsage)
+		return fmt.Errorf("%w: accounts needs a subcommand: list, status, successors, confirm, reject or eval", ErrUsage)
+	}
+	if c.Args[0] == "eval" {
+		return evalAccounts(ctx, c)
 	}
 	st, reg, err := openRegistry(ctx, c)
 	if err != nil {
