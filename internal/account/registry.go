@@ -161,8 +161,8 @@ func (r *Registry) index(ctx context.Context) (*Index, error) {
 }
 
 // LoadProfiles reads every account's profile from the registry: names and
-// avatar from the account, its posted links, and the flagged texts of
-// its posts.
+// avatar from the account, its posted links, the rooms it posted in, and
+// the flagged texts of its posts.
 func LoadProfiles(ctx context.Context, s store.Accounts) ([]Profile, error) {
 	var ps []Profile
 	at := map[store.AccountRef]int{}
@@ -177,6 +177,14 @@ func LoadProfiles(ctx context.Context, s store.Accounts) ([]Profile, error) {
 	if err := s.EachLink(ctx, func(l store.AccountLink) error {
 		if i, ok := at[l.Account]; ok {
 			ps[i].Links = append(ps[i].Links, l.Link)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.EachRoom(ctx, func(a store.AccountRef, room string) error {
+		if i, ok := at[a]; ok {
+			ps[i].Rooms = append(ps[i].Rooms, Key(a.Platform, room))
 		}
 		return nil
 	}); err != nil {

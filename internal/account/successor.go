@@ -31,6 +31,7 @@ type Profile struct {
 	HasAvatar bool      `json:"-"`
 	Links     []string  `json:"links,omitempty"` // canonical outlinks and invite links (CanonLink)
 	Texts     []uint64  `json:"-"`               // TextPrint of the flagged texts it posted
+	Rooms     []string  `json:"rooms,omitempty"` // Key of the channels and groups it posted in
 	FirstSeen time.Time `json:"first_seen,omitzero"`
 	LastSeen  time.Time `json:"last_seen,omitzero"`
 }
@@ -85,6 +86,7 @@ type Evidence struct {
 	Avatar int      `json:"avatar"`          // PDQ distance of the avatars; -1 when not comparable
 	Links  []string `json:"links,omitempty"` // shared outlinks and invite links
 	Texts  int      `json:"texts"`           // shared flagged texts
+	Rooms  []string `json:"rooms,omitempty"` // channels and groups both posted in
 	// Gap is how long after the removal the candidate was first seen;
 	// negative when it was seen before.
 	Gap time.Duration `json:"gap"`
@@ -116,6 +118,7 @@ const (
 	wLinks  = 3.0
 	wTexts  = 3.0
 	wTiming = 2.0
+	wRooms  = 2.0
 )
 
 // rarity scales evidence shared with df accounts (the query and the
@@ -171,14 +174,17 @@ type Index struct {
 	avOwner  []uint32
 	links    map[string][]uint32
 	texts    map[uint64][]uint32
-	scratch  sync.Pool
+	// rooms counts the accounts of each room: rooms score but do not
+	// nominate candidates, because a busy group would make a query a scan.
+	rooms   map[string]int32
+	scratch sync.Pool
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{
 		byKey: map[string]uint32{}, skel: map[string][]uint32{}, grams: map[uint32][]uint32{},
-		avatars: mih.NewIndex(nil), links: map[string][]uint32{}, texts: map[uint64][]uint32{},
+		avatars: mih.NewIndex(nil), links: map[string][]uint32{}, texts: map[uint64][]uint32{}, rooms: map[string]int32{},
 	}
 }
 
@@ -223,6 +229,11 @@ func (ix *Index) Add(ps ...Profile) {
 		}
 		for _, t := range p.Texts {
 			ix.texts[t] = appendOnce(ix.texts[t], id)
+		}
+		if !ok {
+			for _, r := range p.Rooms {
+				ix.rooms[r]++
+			}
 		}
 	}
 }
@@ -357,6 +368,7 @@ type query struct {
 	hasBio bool
 	links  map[string]bool
 	texts  map[uint64]bool
+	rooms  map[string]bool
 	// handleDF and avatarDF count the accounts with the query's handle
 	// skeleton and within AvatarRadius of its avatar.
 	handleDF, avatarDF int
@@ -371,6 +383,12 @@ func newQuery(p Profile) query {
 		q.links = make(map[string]bool, len(p.Links))
 		for _, l := range p.Links {
 			q.links[l] = true
+		}
+	}
+	if len(p.Rooms) > 0 {
+		q.rooms = make(map[string]bool, len(p.Rooms))
+		for _, r := range p.Rooms {
+			q.rooms[r] = true
 		}
 	}
 	if len(p.Texts) > 0 {
@@ -412,6 +430,13 @@ func (ix *Index) score(q *query, c *Profile, removed time.Time) Candidate {
 			textScore += rarity(len(ix.texts[t]))
 		}
 	}
+	roomScore := 0.0
+	for _, r := range c.Rooms {
+		if q.rooms[r] {
+			ev.Rooms = append(ev.Rooms, r)
+			roomScore += rarity(int(ix.rooms[r]))
+		}
+	}
 	if !c.FirstSeen.IsZero() && !removed.IsZero() {
 		ev.Gap = c.FirstSeen.Sub(removed)
 	}
@@ -432,6 +457,11 @@ func (ix *Index) score(q *query, c *Profile, removed time.Time) Candidate {
 	}
 	s += min(wLinks, wLinks*linkScore)
 	s += min(wTexts, wTexts*textScore/2)
+	if s > 0 {
+		// An audience in common supports other evidence; alone, it is
+		// every member of a busy group.
+		s += min(wRooms, wRooms*roomScore)
+	}
 	if s > 0 && ev.Gap >= 0 && !c.FirstSeen.IsZero() {
 		// Only accounts that appear after the removal can be its next
 		// incarnation's new account; timing alone nominates nobody.

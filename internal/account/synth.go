@@ -93,13 +93,16 @@ type gen struct {
 	campaigns []uint64   // texts many supporters recycle
 	sites     []string   // propaganda sites many supporters link
 	popular   []string   // links ordinary accounts share
+	rooms     []string   // groups supporters post in
 }
 
 // Generate builds n accounts over three platforms: about 2% supporters'
-// accounts, of which a third are removed with a successor planted under
-// one of Patterns, and innocents who share the same given names and kunyas
-// (mohammed_ali, abu_muhammad), popular links, and now and then a quoted
-// flagged text. The same seed gives the same registry.
+// accounts, each in two of 300 supporters' groups, of which a third are
+// removed with a successor planted under one of Patterns (most successors
+// return to one of the old groups), and innocents who share the same given
+// names and kunyas (mohammed_ali, abu_muhammad), popular links, groups of
+// their own, and now and then a quoted flagged text or a supporter's
+// invite link. The same seed gives the same registry.
 func Generate(n int, seed uint64) Synthetic {
 	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	for range 30 {
@@ -113,6 +116,9 @@ func Generate(n int, seed uint64) Synthetic {
 	}
 	for i := range 5000 {
 		g.popular = append(g.popular, fmt.Sprintf("youtube.com/watch?v=pop%d", i))
+	}
+	for i := range 300 {
+		g.rooms = append(g.rooms, fmt.Sprintf("telegram/ansar%d", i))
 	}
 	s := Synthetic{Profiles: make([]Profile, 0, n)}
 	supporters := max(n/50, 12)
@@ -201,6 +207,7 @@ func (g *gen) supporter(i int) Profile {
 			p.Texts = append(p.Texts, g.r.Uint64())
 		}
 	}
+	p.Rooms = []string{g.rooms[g.r.IntN(len(g.rooms))], g.rooms[g.r.IntN(len(g.rooms))]}
 	p.LastSeen = p.FirstSeen.Add(time.Duration(g.r.Float64() * float64(60*24*time.Hour)))
 	return p
 }
@@ -230,6 +237,7 @@ func (g *gen) innocent(i int, supporters []Profile) Profile {
 		p.Avatar, p.HasAvatar = g.hash(), true
 	}
 	p.Links = []string{g.popular[g.r.IntN(len(g.popular))], fmt.Sprintf("blog%x.example", g.r.Uint32())}
+	p.Rooms = []string{fmt.Sprintf("x/group%d", g.r.IntN(20_000)), fmt.Sprintf("telegram/group%d", g.r.IntN(20_000))}
 	if len(supporters) > 0 {
 		s := &supporters[g.r.IntN(len(supporters))]
 		switch g.r.IntN(500) {
@@ -294,6 +302,10 @@ func (g *gen) successor(a Profile, pattern string, at time.Time) Profile {
 	}
 	if pattern != PatternTexts && g.r.IntN(10) < 2 {
 		s.Texts = append(s.Texts, a.Texts[g.r.IntN(len(a.Texts))])
+	}
+	// Most return to one of the groups they were in.
+	if g.r.IntN(10) < 7 {
+		s.Rooms = append(s.Rooms, a.Rooms[g.r.IntN(len(a.Rooms))])
 	}
 	if !s.HasAvatar && g.r.IntN(10) < 6 {
 		s.Avatar, s.HasAvatar = g.hash(), true

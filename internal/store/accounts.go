@@ -151,6 +151,9 @@ type Accounts interface {
 	// decided: ErrNotFound when there is none, ErrDecided when it was
 	// decided before.
 	DecideSuccessor(ctx context.Context, id int64, status LinkStatus, actor string, at time.Time) (SuccessorLink, error)
+	// EachRoom calls fn once with every account and channel it posted in:
+	// the account's audience, which a re-created account returns to.
+	EachRoom(ctx context.Context, fn func(a AccountRef, channel string) error) error
 	// EachPost calls fn with every post posted at or after since (all when
 	// zero), only violating ones when violatingOnly, in posting order.
 	EachPost(ctx context.Context, since time.Time, violatingOnly bool, fn func(post.Post) error) error

@@ -89,6 +89,7 @@ var accountMessages = map[string][2]string{
 	"succ.avatar":      {"مسافة الصورة", "Avatar distance"},
 	"succ.links":       {"روابط مشتركة", "Shared links"},
 	"succ.texts":       {"نصوص مكررة مشتركة", "Shared flagged texts"},
+	"succ.rooms":       {"مجموعات مشتركة", "Shared groups"},
 	"succ.gap":         {"ظهر بعد الحذف بـ", "Seen after removal"},
 	"succ.status":      {"القرار", "Decision"},
 	"succ.confirm":     {"تأكيد", "Confirm"},

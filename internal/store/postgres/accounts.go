@@ -314,3 +314,22 @@ func (s *Store) EachPost(ctx context.Context, since time.Time, violatingOnly boo
 	}, fn, `SELECT doc FROM posts WHERE ($1::timestamptz IS NULL OR posted_at >= $1) AND (NOT $2 OR violating)
 		ORDER BY posted_at NULLS FIRST, id`, from, violatingOnly)
 }
+
+type room struct {
+	a    store.AccountRef
+	room string
+}
+
+// EachRoom implements store.Accounts.
+func (s *Store) EachRoom(ctx context.Context, fn func(a store.AccountRef, channel string) error) error {
+	return each(ctx, s, "read rooms", func(r pgx.Rows) (room, error) {
+		var (
+			v room
+			p string
+		)
+		err := r.Scan(&p, &v.a.ID, &v.room)
+		v.a.Platform = post.Platform(p)
+		return v, err
+	}, func(v room) error { return fn(v.a, v.room) },
+		`SELECT DISTINCT platform, author_id, channel_id FROM posts WHERE author_id <> '' AND channel_id <> ''`)
+}

@@ -339,3 +339,26 @@ func (s *Store) EachPost(ctx context.Context, since time.Time, violatingOnly boo
 	}
 	return rows.Err()
 }
+
+// EachRoom implements store.Accounts.
+func (s *Store) EachRoom(ctx context.Context, fn func(a store.AccountRef, channel string) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT platform, author_id, channel_id FROM posts WHERE author_id != '' AND channel_id != ''`)
+	if err != nil {
+		return fmt.Errorf("read rooms: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			a       store.AccountRef
+			p, room string
+		)
+		if err := rows.Scan(&p, &a.ID, &room); err != nil {
+			return fmt.Errorf("read rooms: %w", err)
+		}
+		a.Platform = post.Platform(p)
+		if err := fn(a, room); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -78,6 +78,13 @@ func RunAccounts(t *testing.T, open func(t *testing.T) AccountStore) {
 		if err := s.EachPost(ctx, time.Time{}, true, func(p post.Post) error { n++; return nil }); err != nil || n != 1 {
 			t.Errorf("violating posts: %d, %v; want 1", n, err)
 		}
+		var rooms []string
+		if err := s.EachRoom(ctx, func(a store.AccountRef, room string) error {
+			rooms = append(rooms, string(a.Platform)+"/"+a.ID+"@"+room)
+			return nil
+		}); err != nil || len(rooms) != 1 || rooms[0] != "telegram/a1@c1" {
+			t.Errorf("rooms %v, %v: want a1 in c1 once", rooms, err)
+		}
 		n = 0
 		if err := s.EachPost(ctx, t0.Add(time.Minute), false, func(p post.Post) error { n++; return nil }); err != nil || n != 2 {
 			t.Errorf("posts since: %d, %v; want 2", n, err)
