@@ -143,6 +143,7 @@ func meanSD(xs []int) (float64, float64) {
 type Target struct {
 	ID      string `json:"id"`
 	Label   string `json:"label"`
+	Kind    string `json:"kind"`    // channel or site, as graph nodes
 	Flagged int    `json:"flagged"` // flagged posts pointing to it
 	Authors int    `json:"authors"` // distinct accounts among them
 	Example string `json:"example"` // key of the newest such post
@@ -161,7 +162,11 @@ func Discover(ctx context.Context, s store.Accounts, since time.Time, limit int)
 	note := func(id, label string, p *post.Post) {
 		a := byID[id]
 		if a == nil {
-			a = &agg{t: Target{ID: id, Label: label}, authors: map[string]bool{}}
+			kind := "channel"
+			if strings.HasPrefix(id, "link:") {
+				kind = "site"
+			}
+			a = &agg{t: Target{ID: id, Label: label, Kind: kind}, authors: map[string]bool{}}
 			byID[id] = a
 		}
 		a.t.Flagged++

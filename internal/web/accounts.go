@@ -32,12 +32,15 @@ func accountURL(a store.AccountRef) string {
 	return "/accounts/" + url.PathEscape(string(a.Platform)) + "/" + url.PathEscape(a.ID)
 }
 
-// nodeURL links a graph node: an account or channel page, or nothing for
-// a site.
-func nodeURL(id string) string {
+// nodeURL links a graph node of a kind: an account or channel page, or
+// nothing for a site.
+func nodeURL(id, kind string) string {
 	platform, rest, ok := account.SplitKey(id)
-	if !ok || strings.HasPrefix(id, "link:") {
+	switch {
+	case !ok || kind == "site":
 		return ""
+	case kind == "channel":
+		return "/channels/" + url.PathEscape(string(platform)) + "/" + url.PathEscape(rest)
 	}
 	return accountURL(store.AccountRef{Platform: platform, ID: rest})
 }
@@ -82,26 +85,27 @@ type edgeView struct {
 	Out      bool // from the node to Other
 }
 
-func neighbours(edges []account.Edge, id string) []edgeView {
+// neighbours lists the edges of node id, heaviest first, with the rank of
+// id.
+func neighbours(nodes []account.Node, edges []account.Edge, id string) ([]edgeView, float64) {
+	kinds := map[string]string{}
+	rank := 0.0
+	for _, n := range nodes {
+		kinds[n.ID] = n.Kind
+		if n.ID == id {
+			rank = n.Rank
+		}
+	}
 	var out []edgeView
 	for _, e := range account.Neighbourhood(edges, id, 30) {
 		v := edgeView{Edge: e, Out: e.From == id, Other: e.From}
 		if v.Out {
 			v.Other = e.To
 		}
-		v.OtherURL = nodeURL(v.Other)
+		v.OtherURL = nodeURL(v.Other, kinds[v.Other])
 		out = append(out, v)
 	}
-	return out
-}
-
-func rankOf(nodes []account.Node, id string) float64 {
-	for _, n := range nodes {
-		if n.ID == id {
-			return n.Rank
-		}
-	}
-	return 0
+	return out, rank
 }
 
 // canDecide reports whether the request's principal may change statuses
@@ -171,7 +175,7 @@ func (s *server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		},
 		func() error {
 			nodes, edges, err := s.Accounts.Graph(ctx)
-			ap.Neighbours, ap.Rank = neighbours(edges, account.Key(a.Platform, a.ID)), rankOf(nodes, account.Key(a.Platform, a.ID))
+			ap.Neighbours, ap.Rank = neighbours(nodes, edges, account.Key(a.Platform, a.ID))
 			return err
 		},
 	} {
@@ -348,8 +352,7 @@ func (s *server) handleChannel(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	key := account.Key(a.Platform, a.ID)
-	cp.Neighbours, cp.Rank = neighbours(edges, key), rankOf(nodes, key)
+	cp.Neighbours, cp.Rank = neighbours(nodes, edges, account.Key(a.Platform, a.ID))
 	seen := map[store.AccountRef]bool{}
 	for i := range ps {
 		if n := ps[i].Channel.Name; n != "" {
@@ -379,7 +382,8 @@ type overviewPage struct {
 	Amplifiers []account.Node
 }
 
-func (p overviewPage) NodeURL(id string) string { return nodeURL(id) }
+// NodeURL links a graph node.
+func (p overviewPage) NodeURL(id, kind string) string { return nodeURL(id, kind) }
 
 func (s *server) handleOverview(w http.ResponseWriter, r *http.Request) {
 	if s.Accounts == nil {
