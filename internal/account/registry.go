@@ -347,3 +347,32 @@ func (r *Registry) Lineage(ctx context.Context, a store.AccountRef) ([]store.Acc
 	}
 	return chain, nil
 }
+
+// MarkDormant sets every active account silent for longer than after to
+// dormant, with its last sighting as evidence, and returns how many it
+// changed; the reactivation rule sets them active again when they post.
+func (r *Registry) MarkDormant(ctx context.Context, after time.Duration) (int, error) {
+	now := r.now()
+	var stale []store.AccountRecord
+	err := r.Store.EachAccount(ctx, func(a store.AccountRecord) error {
+		if a.Status == store.StatusActive && !a.LastSeen.IsZero() && now.Sub(a.LastSeen) >= after {
+			stale = append(stale, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range stale {
+		changed, err := r.SetStatus(ctx, Actor{User: "lifecycle", Source: "lifecycle"}, store.StatusChange{Account: a.Ref(),
+			Status: store.StatusDormant, Source: "lifecycle", Evidence: "last seen " + a.LastSeen.UTC().Format(time.RFC3339), At: now})
+		if err != nil {
+			return n, err
+		}
+		if changed {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -30,7 +30,7 @@ func openRegistry(ctx context.Context, c *Config) (store.Store, *account.Registr
 // decides successor links from the command line, audited as the OS user.
 func runAccounts(ctx context.Context, c *Config) error {
 	if len(c.Args) == 0 {
-		return fmt.Errorf("%w: accounts needs a subcommand: list, status, successors, confirm, reject or eval", ErrUsage)
+		return fmt.Errorf("%w: accounts needs a subcommand: list, status, successors, confirm, reject, sweep or eval", ErrUsage)
 	}
 	if c.Args[0] == "eval" {
 		return evalAccounts(ctx, c)
@@ -98,6 +98,13 @@ func runAccounts(ctx context.Context, c *Config) error {
 		return printRows(c, ls, "ID\tFROM\tTO\tSCORE\tEVIDENCE", func(l store.SuccessorLink) string {
 			return fmt.Sprintf("%d\t%s\t%s\t%.2f\t%s", l.ID, account.Key(l.From.Platform, l.From.ID), account.Key(l.To.Platform, l.To.ID), l.Score, l.Evidence)
 		})
+	case "sweep":
+		n, err := reg.MarkDormant(ctx, c.DormantAfter)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(c.Stdout, "%d accounts silent for %s are now dormant\n", n, c.DormantAfter)
+		return err
 	case "confirm", "reject":
 		if len(args) != 1 {
 			return fmt.Errorf("%w: accounts %s ID", ErrUsage, c.Args[0])

@@ -100,6 +100,14 @@ func TestAccountsEndToEnd(t *testing.T) {
 	if out := run("accounts", "confirm", fmt.Sprint(l.ID)); !strings.Contains(out, "confirmed") {
 		t.Errorf("confirm: %s", out)
 	}
+	// a1 (last seen 40 days ago) and w are removed, not dormant; nobody
+	// else has been silent for 30 days, and only inn and a2 for an hour.
+	if out := run("accounts", "sweep"); !strings.HasPrefix(out, "0 accounts") {
+		t.Errorf("sweep: %s", out)
+	}
+	if out := run("accounts", "sweep", "--dormant-after", "1h"); !strings.HasPrefix(out, "2 accounts") {
+		t.Errorf("sweep of accounts silent for an hour: %s", out)
+	}
 	gexf := run("graph", "export", "--format", "gexf")
 	var doc struct {
 		XMLName xml.Name

@@ -369,20 +369,34 @@ func (w *Worker) act(ctx context.Context, reqs []request, now time.Time) error {
 }
 
 // persistAccounts records what the batch showed of its authors in the
-// registry: removals the platform itself reports, with their evidence,
-// and the links each author posted.
+// registry: removals the platform itself reports and dormant accounts
+// posting again, with their evidence, and the links each author posted.
 func (w *Worker) persistAccounts(ctx context.Context, ps []post.Post, effects []effect.Set, now time.Time) error {
 	if w.accounts == nil {
 		return nil
 	}
 	for i := range effects {
 		for _, ev := range effects[i].Account {
-			if ev.Kind != effect.AccountRemoved {
+			p := &ps[i]
+			ref := store.AccountRef{Platform: p.Platform, ID: p.Author.ID}
+			c := store.StatusChange{Account: ref, Evidence: ev.Reason + " (post " + p.Key() + ")", Actor: "worker", At: now}
+			switch ev.Kind {
+			case effect.AccountRemoved:
+				c.Status, c.Source = store.StatusRemoved, "withheld"
+			case effect.AccountReactivated:
+				// Only a dormant account becomes active again: a removed
+				// one posting is evidence for an analyst, not a reversal.
+				rec, err := w.accounts.AccountRecord(ctx, ref)
+				if err != nil {
+					return fmt.Errorf("account status: %w", err)
+				}
+				if rec.Status != store.StatusDormant {
+					continue
+				}
+				c.Status, c.Source = store.StatusActive, "lifecycle"
+			default:
 				continue
 			}
-			p := &ps[i]
-			c := store.StatusChange{Account: store.AccountRef{Platform: p.Platform, ID: p.Author.ID}, Status: store.StatusRemoved,
-				Source: "withheld", Evidence: ev.Reason + " (post " + p.Key() + ")", Actor: "worker", At: now}
 			if _, err := w.accounts.SetAccountStatus(ctx, c); err != nil {
 				return fmt.Errorf("account status: %w", err)
 			}
