@@ -161,8 +161,9 @@ const (
 )
 
 // Index finds candidate successors through indexes on handle skeleton
-// trigrams, exact skeletons, avatar PDQ (multi-index hashing), links and
-// flagged texts: a query touches postings, never every account. It is
+// trigrams, exact skeletons, avatar PDQ (multi-index hashing), links,
+// flagged texts and copied bios: a query touches postings, never every
+// account. It is
 // safe for concurrent use.
 type Index struct {
 	mu       sync.RWMutex
@@ -174,6 +175,9 @@ type Index struct {
 	avOwner  []uint32
 	links    map[string][]uint32
 	texts    map[uint64][]uint32
+	// bios holds the normalized bios of three words or more: a re-created
+	// account often copies its bio word for word, with nothing else.
+	bios map[uint64][]uint32
 	// rooms counts the accounts of each room: rooms score but do not
 	// nominate candidates, because a busy group would make a query a scan.
 	rooms   map[string]int32
@@ -184,7 +188,7 @@ type Index struct {
 func NewIndex() *Index {
 	return &Index{
 		byKey: map[string]uint32{}, skel: map[string][]uint32{}, grams: map[uint32][]uint32{},
-		avatars: mih.NewIndex(nil), links: map[string][]uint32{}, texts: map[uint64][]uint32{}, rooms: map[string]int32{},
+		avatars: mih.NewIndex(nil), links: map[string][]uint32{}, texts: map[uint64][]uint32{}, rooms: map[string]int32{}, bios: map[uint64][]uint32{},
 	}
 }
 
@@ -229,6 +233,9 @@ func (ix *Index) Add(ps ...Profile) {
 		}
 		for _, t := range p.Texts {
 			ix.texts[t] = appendOnce(ix.texts[t], id)
+		}
+		if b, ok := bioPrint(p.Bio); ok {
+			ix.bios[b] = appendOnce(ix.bios[b], id)
 		}
 		if !ok {
 			for _, r := range p.Rooms {
@@ -339,6 +346,13 @@ func (ix *Index) Successors(q Profile, removed time.Time, k int) []Candidate {
 			}
 		}
 	}
+	if b, ok := bioPrint(q.Bio); ok {
+		if ps := ix.bios[b]; len(ps) <= maxLinkAccounts {
+			for _, id := range ps {
+				add(id)
+			}
+		}
+	}
 	qs := newQuery(q)
 	if len(sk) >= 2 {
 		qs.handleDF = len(ix.skel[sk])
@@ -359,6 +373,18 @@ func (ix *Index) Successors(q Profile, removed time.Time, k int) []Candidate {
 		out = out[:k]
 	}
 	return out
+}
+
+// bioPrint fingerprints a bio of three words or more, normalized.
+func bioPrint(bio string) (uint64, bool) {
+	if bio == "" {
+		return 0, false
+	}
+	n := arabic.Normalize(bio)
+	if len(strings.Fields(n)) < 3 {
+		return 0, false
+	}
+	return TextPrint(n), true
 }
 
 // query is a profile with what its comparisons reuse.
