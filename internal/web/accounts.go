@@ -143,17 +143,27 @@ func refFromPath(r *http.Request) (store.AccountRef, error) {
 	return a, nil
 }
 
-func (s *server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	if s.Accounts == nil {
-		s.pageError(w, r, errNoAccounts)
-		return
-	}
+// pathRef reads the account or channel of a page's path, answering the
+// request with an error page when there is none.
+func (s *server) pathRef(w http.ResponseWriter, r *http.Request) (store.AccountRef, bool) {
 	a, err := refFromPath(r)
+	if s.Accounts == nil {
+		err = errNoAccounts
+	}
 	if err != nil {
 		s.pageError(w, r, err)
+		return a, false
+	}
+	return a, true
+}
+
+func (s *server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.pathRef(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
+	var err error
 	ap := accountPage{page: s.newPage(w, r), CanDecide: canDecide(r),
 		StatusList: []store.AccountStatus{store.StatusActive, store.StatusDormant, store.StatusRemoved, store.StatusReferred}}
 	st := s.Accounts.Store
@@ -331,13 +341,8 @@ type channelPage struct {
 func (p channelPage) AccountURL(a store.AccountRef) string { return accountURL(a) }
 
 func (s *server) handleChannel(w http.ResponseWriter, r *http.Request) {
-	if s.Accounts == nil {
-		s.pageError(w, r, errNoAccounts)
-		return
-	}
-	a, err := refFromPath(r)
-	if err != nil {
-		s.pageError(w, r, err)
+	a, ok := s.pathRef(w, r)
+	if !ok {
 		return
 	}
 	cp := channelPage{page: s.newPage(w, r), Platform: a.Platform, ID: a.ID, Name: a.ID}
