@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
@@ -155,17 +155,16 @@ func (s *Store) LastSeen(ctx context.Context, as []store.AccountRef) (map[store.
 	if len(as) == 0 {
 		return out, nil
 	}
-	var b strings.Builder
-	b.WriteByte('[')
+	pairs := make([][2]string, len(as))
 	for i, a := range as {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "[%q,%q]", a.Platform, a.ID)
+		pairs[i] = [2]string{string(a.Platform), a.ID}
 	}
-	b.WriteByte(']')
+	arg, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, fmt.Errorf("last seen: %w", err)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT a.platform, a.id, a.last_seen FROM json_each(?) j
-		JOIN accounts a ON a.platform = j.value->>0 AND a.id = j.value->>1`, b.String())
+		JOIN accounts a ON a.platform = j.value->>0 AND a.id = j.value->>1`, string(arg))
 	if err != nil {
 		return nil, fmt.Errorf("last seen: %w", err)
 	}

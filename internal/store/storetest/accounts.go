@@ -67,7 +67,7 @@ func RunAccounts(t *testing.T, open func(t *testing.T) AccountStore) {
 		if len(hist) != 3 || handles[0] != "abu_x" || handles[1] != "abu_x2" || avatars[2] != "ab12" {
 			t.Errorf("profile history %+v: want abu_x, then abu_x2 without avatar, then with ab12", hist)
 		}
-		seen, err := s.LastSeen(ctx, []store.AccountRef{a1, {Platform: post.X, ID: "a1"}})
+		seen, err := s.LastSeen(ctx, []store.AccountRef{a1, {Platform: post.X, ID: "a1"}, {Platform: post.X, ID: "we\"ird\x01\\"}})
 		if err != nil {
 			t.Fatal(err)
 		}
