@@ -346,11 +346,13 @@ func (ix *Index) Successors(q Profile, removed time.Time, k int) []Candidate {
 			}
 		}
 	}
+	var fromBio []uint32
 	if b, ok := bioPrint(q.Bio); ok {
 		if ps := ix.bios[b]; len(ps) <= maxLinkAccounts {
 			for _, id := range ps {
 				add(id)
 			}
+			fromBio = ps
 		}
 	}
 	qs := newQuery(q)
@@ -358,13 +360,38 @@ func (ix *Index) Successors(q Profile, removed time.Time, k int) []Candidate {
 		qs.handleDF = len(ix.skel[sk])
 	}
 	qs.avatarDF = avatarHits
-	out := make([]Candidate, 0, len(sc.list))
+	// Signing a bio costs more than every other feature together, so bios
+	// are compared in a second pass, only for the candidates that a bio
+	// could still lift into the top k, and for those a copied bio named.
+	type scored struct {
+		id uint32
+		c  Candidate
+	}
+	first := make([]scored, 0, len(sc.list))
 	for _, id := range sc.list {
 		sc.seen[id] = false
-		c := ix.score(&qs, &ix.profiles[id], removed)
+		first = append(first, scored{id, ix.score(&qs, &ix.profiles[id], removed, false)})
+	}
+	slices.SortFunc(first, func(a, b scored) int { return cmp.Compare(b.c.Score, a.c.Score) })
+	bar := 0.0
+	if len(first) >= k {
+		bar = first[k-1].c.Score - wBio
+	}
+	for _, id := range fromBio {
+		sc.seen[id] = true
+	}
+	out := make([]Candidate, 0, len(first))
+	for _, f := range first {
+		c := f.c
+		if qs.hasBio && (c.Score > 0 && c.Score >= bar || sc.seen[f.id]) {
+			c = ix.score(&qs, &ix.profiles[f.id], removed, true)
+		}
 		if c.Score > 0 {
 			out = append(out, c)
 		}
+	}
+	for _, id := range fromBio {
+		sc.seen[id] = false
 	}
 	slices.SortFunc(out, func(a, b Candidate) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(string(a.Platform), string(b.Platform)), strings.Compare(a.ID, b.ID))
@@ -426,13 +453,14 @@ func newQuery(p Profile) query {
 	return q
 }
 
-// score compares candidate c with the query; ix.mu is held.
-func (ix *Index) score(q *query, c *Profile, removed time.Time) Candidate {
+// score compares candidate c with the query, the bios too when bio is
+// set; ix.mu is held.
+func (ix *Index) score(q *query, c *Profile, removed time.Time, bio bool) Candidate {
 	p := q.p
 	ev := Evidence{Avatar: -1}
 	ev.Handle = HandleSimilarity(p.Handle, c.Handle)
 	ev.Name = HandleSimilarity(p.Name, c.Name)
-	if q.hasBio && c.Bio != "" {
+	if bio && q.hasBio && c.Bio != "" {
 		if sig, ok := neardup.Sign(arabic.Normalize(c.Bio)); ok {
 			ev.Bio = neardup.Similarity(&q.bio, &sig)
 		}
