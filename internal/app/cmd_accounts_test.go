@@ -108,6 +108,23 @@ func TestAccountsEndToEnd(t *testing.T) {
 	if out := run("accounts", "sweep", "--dormant-after", "1h"); !strings.HasPrefix(out, "2 accounts") {
 		t.Errorf("sweep of accounts silent for an hour: %s", out)
 	}
+	// inn posts again after its dormant period: active again, with the
+	// post as evidence.
+	back, err := json.Marshal(mk("6", "inn", "mohammed_ali", time.Now().UTC()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, append(back, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ic := testConfig(t, "ingest", "--progress", "never", "--dormant-after", "1h")
+	ic.Data, ic.Args = c.Data, []string{file}
+	if err := Run(ctx, "ingest", ic); err != nil {
+		t.Fatalf("%v\n%s", err, ic.Stderr)
+	}
+	if out := run("accounts", "list", "active"); !strings.Contains(out, "mohammed_ali") || strings.Contains(out, "abumuhammad_shami_7") {
+		t.Errorf("active accounts after inn's return:\n%s", out)
+	}
 	gexf := run("graph", "export", "--format", "gexf")
 	var doc struct {
 		XMLName xml.Name
