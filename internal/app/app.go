@@ -29,7 +29,7 @@ type command struct {
 }
 
 var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model",
-	"action-quota", "recycled-texts"}
+	"action-quota", "recycled-texts", "new-account-age", "dormant-after"}
 
 // serveSettings are the settings of the web server: who may sign in, and
 // how it faces the network.
@@ -67,14 +67,19 @@ func commands() []command {
 			[]string{"data", "store", "role", "json", "log-level", "log-format"}, runToken},
 		{"evidence", "capture CASE | verify [--package FILE] | export CASE --out FILE | prune", "keep court-grade evidence of a case: WARC capture of raw records, posts, media and live pages, SHA-256 manifest, RFC 3161 timestamp, custody entries in the audit trail; verify names any changed byte",
 			append([]string{"data", "store", "out", "package", "json"}, evidenceSettings...), runEvidence},
-		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
-			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
 		{"report", "removal", "time-to-removal of referred items per platform, channel, label and tier: share removed, median and p90 hours, share within 1 h and 24 h, Kaplan–Meier survival curves",
 			[]string{"data", "store", "from", "to", "report-format", "log-level", "log-format"}, runReport},
 		{"refer", "CASE...", "turn confirmed cases into referrals to their platforms or hosts; serve or worker sends them",
 			slices.Concat([]string{"data", "store", "json", "log-level", "log-format"}, referralSettings), runRefer},
 		{"referral", "list [STATUS] | show ID | reply ID | approve ID | submit ID", "list and show referrals, record a platform's reply (--ticket, --reply), approve one (a second person), record a web-form submission",
 			slices.Concat([]string{"data", "store", "json", "ticket", "reply", "log-level", "log-format"}, referralSettings), runReferral},
+		{"bench", "ingest [N] | index [N] | accounts [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index; `bench accounts N` ranks successors of removed accounts in N synthetic accounts",
+			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
+		{"accounts", "list [STATUS] | status PLATFORM/ID STATUS --evidence TEXT | successors [proposed|confirmed|rejected] | confirm ID | reject ID | sweep | eval",
+			"the account registry: list accounts, record a status change with its evidence (a removal proposes successors), review successor links; sweep marks accounts silent for --dormant-after dormant; eval measures account-level detection on isis-fanboy-en against the negative sets",
+			[]string{"data", "store", "evidence", "json", "lexicon", "model", "dormant-after", "log-level"}, runAccounts},
+		{"graph", "export [--format gexf|graphml]", "write the account graph (forwards, reposts, quotes, replies, mentions, links) with PageRank to standard output for Gephi",
+			[]string{"data", "store", "graph-format", "log-level"}, runGraph},
 		{"version", "", "print the version", nil, runVersion},
 	}
 }

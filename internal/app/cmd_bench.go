@@ -30,7 +30,7 @@ const (
 // runBench runs a named benchmark: `raqib bench ingest N`.
 func runBench(ctx context.Context, c *Config) error {
 	if len(c.Args) == 0 {
-		return fmt.Errorf("%w: bench needs a benchmark name: ingest", ErrUsage)
+		return fmt.Errorf("%w: bench needs a benchmark name: ingest, index, accounts", ErrUsage)
 	}
 	switch c.Args[0] {
 	case "ingest":
@@ -41,8 +41,10 @@ func runBench(ctx context.Context, c *Config) error {
 			return err
 		}
 		return mih.BenchIndex(n, 1000, c.Stdout)
+	case "accounts":
+		return benchAccounts(ctx, c)
 	}
-	return fmt.Errorf("%w: unknown benchmark %q (known: ingest, index)", ErrUsage, c.Args[0])
+	return fmt.Errorf("%w: unknown benchmark %q (known: ingest, index, accounts)", ErrUsage, c.Args[0])
 }
 
 // benchN reads the size argument of a benchmark.

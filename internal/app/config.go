@@ -112,6 +112,11 @@ type Config struct {
 	ReferralEvery    time.Duration
 	Ticket           string
 	Reply            string
+	// Accounts and networks: lifecycle rules and graph export.
+	NewAccountAge time.Duration
+	DormantAfter  time.Duration
+	GraphFormat   string
+	Evidence      string
 
 	// Set by the command line, not settings.
 	Args   []string
@@ -285,6 +290,10 @@ func (c *Config) settings() []setting {
 		{"referral-every", "30s", "how often serve and worker look for due referrals to send and sent ones to follow up", dur(&c.ReferralEvery), "", ""},
 		{"ticket", "", "the platform's ticket id, for referral reply and referral submit", str(&c.Ticket), "", ""},
 		{"reply", "", "the platform's answer to a referral, for referral reply", str(&c.Reply), "", ""},
+		{"new-account-age", "168h", "an account the platform says was created less than this before it posts is new (lifecycle signal)", dur(&c.NewAccountAge), "", ""},
+		{"dormant-after", "720h", "an account silent this long that posts again is reactivated (lifecycle signal)", dur(&c.DormantAfter), "", ""},
+		{name: "graph-format", flag: "format", env: "RAQIB_GRAPH_FORMAT", def: "gexf", usage: "graph export format: gexf (Gephi) or graphml", bind: str(&c.GraphFormat)},
+		{"evidence", "", "what shows an account's status change (a URL and what it answered, a report number); required by accounts status", str(&c.Evidence), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }
@@ -340,6 +349,12 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 		return fmt.Errorf("--action-quota must be at least 1, got %d", c.ActionQuota)
 	case has("recycled-texts") && c.RecycledTexts < 1:
 		return fmt.Errorf("--recycled-texts must be at least 1, got %d", c.RecycledTexts)
+	case has("dormant-after") && c.DormantAfter <= 0:
+		return fmt.Errorf("--dormant-after must be positive, got %s", c.DormantAfter)
+	case has("new-account-age") && c.NewAccountAge <= 0:
+		return fmt.Errorf("--new-account-age must be positive, got %s", c.NewAccountAge)
+	case has("graph-format") && c.GraphFormat != "gexf" && c.GraphFormat != "graphml":
+		return fmt.Errorf("--format must be gexf or graphml, got %q", c.GraphFormat)
 	case has("workers") && c.Workers < 1:
 		return fmt.Errorf("--workers must be at least 1, got %d", c.Workers)
 	case has("batch") && c.Batch < 1:

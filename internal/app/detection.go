@@ -42,7 +42,8 @@ func newDetection(c *Config, log *slog.Logger, detectors ...detect.Detector) (*d
 	} else if model, err = classifier.Default(); err != nil {
 		return nil, fmt.Errorf("built-in model: %w", err)
 	}
-	stack, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Model: model, Detectors: detectors, Log: log})
+	stack, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Model: model, Detectors: detectors, Log: log,
+		Lifecycle: rules.Lifecycle{NewAccountAge: c.NewAccountAge, DormantAfter: c.DormantAfter}})
 	if err != nil {
 		return nil, err
 	}

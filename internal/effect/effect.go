@@ -44,4 +44,22 @@ type Set struct {
 	// cluster of recycled text: it goes into the shared near-duplicate
 	// index, so that later copies are recognized.
 	IndexText bool
+	// Account lists lifecycle events of the post's author.
+	Account []AccountEvent
+}
+
+// Account lifecycle events a rule can see in a post (AccountEvent.Kind).
+const (
+	AccountNew         = "new"
+	AccountReactivated = "reactivated"
+	AccountRemoved     = "removed"
+)
+
+// AccountEvent is a change in the life of a post's author: the account is
+// new, active again after a dormant period, or removed (withheld) by the
+// platform. The worker counts it once per account and records a removal
+// as the account's status, with the reason as evidence.
+type AccountEvent struct {
+	Kind   string
+	Reason string
 }

@@ -26,6 +26,9 @@ var All = []Rule{
 	{"counter_speech", CounterSpeechRule},
 	{"repeat_author", RepeatAuthorRule},
 	{"known_content", KnownContentRule},
+	{"new_account", NewAccountRule},
+	{"reactivated", ReactivatedRule},
+	{"withheld_account", WithheldAccountRule},
 }
 
 // Canary is a fixed test string that is always flagged, so that an

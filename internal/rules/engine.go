@@ -70,6 +70,9 @@ type Context struct {
 	cases   []caseRequest
 	counts  []string
 	actions []effect.Action
+
+	lifecycle     Lifecycle
+	accountEvents []effect.AccountEvent
 }
 
 type caseRequest struct{ reason, group string }
@@ -123,12 +126,14 @@ func (c *Context) Act(name, reason string) {
 // reset prepares c for a check, keeping its scratch memory.
 func (c *Context) reset() {
 	c.labels, c.flags, c.cases, c.counts, c.actions = c.labels[:0], c.flags[:0], c.cases[:0], c.counts[:0], c.actions[:0]
+	c.accountEvents = c.accountEvents[:0]
 }
 
 // Engine runs the rules.
 type Engine struct {
-	Rules []Rule
-	Log   *slog.Logger
+	Rules     []Rule
+	Log       *slog.Logger
+	Lifecycle Lifecycle
 }
 
 // NewEngine returns an engine with rules, or every rule of All when rules
@@ -137,7 +142,7 @@ func NewEngine(rules []Rule, log *slog.Logger) *Engine {
 	if rules == nil {
 		rules = All
 	}
-	return &Engine{Rules: rules, Log: log}
+	return &Engine{Rules: rules, Log: log, Lifecycle: DefaultLifecycle}
 }
 
 // Run applies every rule to c.Post, writes the decision to c.Post.Decision
@@ -149,7 +154,7 @@ func (e *Engine) Run(c *Context, t Tally) effect.Set {
 	if c.Now.IsZero() {
 		c.Now = time.Now()
 	}
-	c.tally = t
+	c.tally, c.lifecycle = t, e.Lifecycle
 	sumHits(&c.sums, c.Hits)
 	c.reset()
 	for _, r := range e.Rules {
@@ -273,6 +278,9 @@ func decide(c *Context) effect.Set {
 		set.Actions = slices.CompactFunc(set.Actions, func(a, b effect.Action) bool { return a.Name == b.Name })
 	}
 	set.IndexText = d.Violating && !recycled.Represented(c.Signals)
+	if len(c.accountEvents) > 0 {
+		set.Account = slices.Clone(c.accountEvents)
+	}
 	return set
 }
 

@@ -31,6 +31,9 @@ type StackConfig struct {
 	Log   *slog.Logger
 	// Now gives the time of a check (tests pin it); nil means time.Now.
 	Now func() time.Time
+	// Lifecycle holds the account lifecycle settings; zero fields take
+	// DefaultLifecycle's.
+	Lifecycle Lifecycle
 }
 
 // Stack runs the detectors and the rules on one post: normalize (when
@@ -72,6 +75,12 @@ func NewStack(cfg StackConfig) (*Stack, error) {
 	}
 	s := &Stack{lex: cfg.Lexicon, lexDet: lexicon.NewDetector(cfg.Lexicon), model: cfg.Model, detectors: cfg.Detectors,
 		engine: NewEngine(cfg.Rules, cfg.Log), now: now, log: cfg.Log}
+	if cfg.Lifecycle.NewAccountAge > 0 {
+		s.engine.Lifecycle.NewAccountAge = cfg.Lifecycle.NewAccountAge
+	}
+	if cfg.Lifecycle.DormantAfter > 0 {
+		s.engine.Lifecycle.DormantAfter = cfg.Lifecycle.DormantAfter
+	}
 	s.pool.New = func() any { return new(stackScratch) }
 	return s, nil
 }

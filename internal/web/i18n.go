@@ -33,6 +33,7 @@ var featureMessages = []map[string][2]string{
 	reviewMessages,
 	removalMessages,
 	referralMessages,
+	accountMessages,
 }
 
 // withMessages returns a copy of core with every set's strings added. A

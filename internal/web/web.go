@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/referral"
+	"github.com/raqib-project/raqib/internal/account"
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/review"
@@ -100,6 +101,9 @@ type Options struct {
 	// Referrals, when set, serves the referral pages and actions; the
 	// Store must then keep referrals.
 	Referrals *referral.Service
+	// Accounts serves the account, channel, successor and overview pages;
+	// made from Store when nil and Store keeps an account registry.
+	Accounts *account.Registry
 }
 
 type server struct {
@@ -135,6 +139,9 @@ func New(o Options) http.Handler {
 		o.Argon2 = auth.DefaultArgon2
 	}
 	o.defaults()
+	if as, ok := o.Store.(account.Store); ok && o.Accounts == nil {
+		o.Accounts = &account.Registry{Store: as, Now: o.Now}
+	}
 	s := &server{Options: o, hosts: hostSet(o.Hosts), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), chain: &chainCheck{}}
 	if s.Users != nil && s.Authenticate == nil {
 		s.Authenticate, s.CSRFToken, s.Unauthenticated = s.authenticate, s.csrfToken, http.HandlerFunc(s.toLogin)

@@ -682,6 +682,9 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, g := range []string{"account/x/1", "recycled/x:c:1"} {
 		used[groupKind(g)] = true
 	}
+	for _, k := range accountKeys() {
+		used[k] = true
+	}
 	for _, lang := range langs {
 		t.Run(lang, func(t *testing.T) {
 			for k := range used {

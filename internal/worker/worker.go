@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/account"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/enrich"
@@ -85,6 +86,9 @@ type Worker struct {
 
 	mu      sync.Mutex // guards textSeq and the catch-up
 	textSeq int64      // the newest representative read from the log
+	// accounts is the store's account registry, nil when it keeps none:
+	// then lifecycle rules see no history and links are not recorded.
+	accounts store.Accounts
 }
 
 // New returns a worker and fills the recycled-text index with the newest
@@ -103,6 +107,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	w := &Worker{cfg: cfg, actors: map[string]Actor{}}
+	w.accounts, _ = cfg.Store.(store.Accounts)
 	for _, a := range cfg.Actors {
 		w.actors[a.Name()] = a
 	}
@@ -128,7 +133,7 @@ func (w *Worker) Process(ctx context.Context, ps []post.Post) (store.Counts, err
 		return store.Counts{}, err
 	}
 	now := w.cfg.Now()
-	t, err := w.tally(ctx, ps, now)
+	rt, t, err := w.tally(ctx, ps, now)
 	if err != nil {
 		return store.Counts{}, err
 	}
@@ -136,10 +141,11 @@ func (w *Worker) Process(ctx context.Context, ps []post.Post) (store.Counts, err
 	for i := range ps {
 		p := &ps[i]
 		enrich.Post(p)
-		effects[i] = w.cfg.Stack.Check(p, t)
+		effects[i] = w.cfg.Stack.Check(p, rt)
 		for _, k := range effects[i].Counts {
 			t.local[k]++
 		}
+		t.noteSeen(p, now)
 	}
 	c, err := w.cfg.Store.SavePosts(ctx, ps)
 	if err != nil {
@@ -181,27 +187,67 @@ func (w *Worker) catchUp(ctx context.Context) error {
 
 // batchTally answers the rules' counter queries: the shared counts when
 // the batch began plus the batch's own increments, so that the fourth
-// violating post of an author in one batch sees the three before it.
+// violating post of an author in one batch sees the three before it. With
+// an account registry it also knows when each author was last seen, the
+// batch's own posts included.
 type batchTally struct {
 	base, local map[string]int
+	seen        map[store.AccountRef]time.Time // nil without a registry
 }
 
 func (t *batchTally) Count(key string) int { return t.base[key] + t.local[key] }
 
-func (w *Worker) tally(ctx context.Context, ps []post.Post, now time.Time) (*batchTally, error) {
+// batchHistory is a batchTally that implements rules.History: one made
+// only when the store keeps a registry, so that the lifecycle rules stay
+// silent where there is no history to read.
+type batchHistory struct{ *batchTally }
+
+func (t batchHistory) LastSeen(platform post.Platform, id string) (time.Time, bool) {
+	last, ok := t.seen[store.AccountRef{Platform: platform, ID: id}]
+	return last, ok
+}
+
+// noteSeen records that p's author was seen, for the later posts of the
+// batch.
+func (t *batchTally) noteSeen(p *post.Post, now time.Time) {
+	if t.seen == nil || p.Author.ID == "" {
+		return
+	}
+	at := p.PostedAt
+	if at.IsZero() {
+		at = now
+	}
+	r := store.AccountRef{Platform: p.Platform, ID: p.Author.ID}
+	if last, ok := t.seen[r]; !ok || at.After(last) {
+		t.seen[r] = at
+	}
+}
+
+func (w *Worker) tally(ctx context.Context, ps []post.Post, now time.Time) (rules.Tally, *batchTally, error) {
 	seen := make(map[string]bool, len(ps))
 	keys := make([]string, 0, len(ps))
+	var authors []store.AccountRef
 	for i := range ps {
 		if k := rules.FlaggedKey(&ps[i]); !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
+			if ps[i].Author.ID != "" {
+				authors = append(authors, store.AccountRef{Platform: ps[i].Platform, ID: ps[i].Author.ID})
+			}
 		}
 	}
 	base, err := w.cfg.Store.CountEvents(ctx, keys, now.Add(-rules.CounterWindow))
 	if err != nil {
-		return nil, fmt.Errorf("counters: %w", err)
+		return nil, nil, fmt.Errorf("counters: %w", err)
 	}
-	return &batchTally{base: base, local: map[string]int{}}, nil
+	t := &batchTally{base: base, local: map[string]int{}}
+	if w.accounts == nil {
+		return t, t, nil
+	}
+	if t.seen, err = w.accounts.LastSeen(ctx, authors); err != nil {
+		return nil, nil, fmt.Errorf("account registry: %w", err)
+	}
+	return batchHistory{t}, t, nil
 }
 
 // persist writes the effects of a committed batch and returns the number
@@ -231,6 +277,7 @@ func (w *Worker) persist(ctx context.Context, ps []post.Post, effects []effect.S
 		for _, a := range fx.Actions {
 			acts = append(acts, request{a, p})
 		}
+		events = append(events, account.LifecycleEvents(p, fx.Account, now)...)
 	}
 	opened := 0
 	if len(cases) > 0 {
@@ -248,6 +295,9 @@ func (w *Worker) persist(ctx context.Context, ps []post.Post, effects []effect.S
 		if err := w.cfg.Store.AddTexts(ctx, texts); err != nil {
 			return opened, fmt.Errorf("recycled texts: %w", err)
 		}
+	}
+	if err := w.persistAccounts(ctx, ps, effects, now); err != nil {
+		return opened, err
 	}
 	return opened, w.act(ctx, acts, now)
 }
@@ -313,6 +363,48 @@ func (w *Worker) act(ctx context.Context, reqs []request, now time.Time) error {
 			if err := w.actors[name].Act(ctx, r.p, r.Reason); err != nil {
 				w.cfg.Log.Error("action failed", "action", name, "post", r.p.Key(), "err", err)
 			}
+		}
+	}
+	return nil
+}
+
+// persistAccounts records what the batch showed of its authors in the
+// registry: removals the platform itself reports and dormant accounts
+// posting again, with their evidence, and the links each author posted.
+func (w *Worker) persistAccounts(ctx context.Context, ps []post.Post, effects []effect.Set, now time.Time) error {
+	if w.accounts == nil {
+		return nil
+	}
+	for i := range effects {
+		for _, ev := range effects[i].Account {
+			p := &ps[i]
+			ref := store.AccountRef{Platform: p.Platform, ID: p.Author.ID}
+			c := store.StatusChange{Account: ref, Evidence: ev.Reason + " (post " + p.Key() + ")", Actor: "worker", At: now}
+			switch ev.Kind {
+			case effect.AccountRemoved:
+				c.Status, c.Source = store.StatusRemoved, "withheld"
+			case effect.AccountReactivated:
+				// Only a dormant account becomes active again: a removed
+				// one posting is evidence for an analyst, not a reversal.
+				rec, err := w.accounts.AccountRecord(ctx, ref)
+				if err != nil {
+					return fmt.Errorf("account status: %w", err)
+				}
+				if rec.Status != store.StatusDormant {
+					continue
+				}
+				c.Status, c.Source = store.StatusActive, "lifecycle"
+			default:
+				continue
+			}
+			if _, err := w.accounts.SetAccountStatus(ctx, c); err != nil {
+				return fmt.Errorf("account status: %w", err)
+			}
+		}
+	}
+	if links := account.PostedLinks(ps, now); len(links) > 0 {
+		if err := w.accounts.NoteLinks(ctx, links); err != nil {
+			return fmt.Errorf("account links: %w", err)
 		}
 	}
 	return nil

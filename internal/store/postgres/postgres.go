@@ -460,6 +460,68 @@ var migrations = []string{
 		text        text NOT NULL DEFAULT ''
 	);
 	CREATE INDEX referral_replies_referral ON referral_replies (referral_id, at);`,
+	// The account registry (see store.Accounts and the SQLite migration of
+	// the same number for why only inactive accounts are indexed by status
+	// and why the profile history is a trigger's).
+	`ALTER TABLE accounts ADD COLUMN status text NOT NULL DEFAULT 'active';
+	ALTER TABLE accounts ADD COLUMN status_at timestamptz;
+	ALTER TABLE accounts ADD COLUMN avatar text NOT NULL DEFAULT '';
+	CREATE INDEX accounts_status ON accounts (status, last_seen DESC) WHERE status <> 'active';
+	CREATE TABLE account_profiles (
+		seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		platform     text NOT NULL,
+		id           text NOT NULL,
+		handle       text NOT NULL,
+		display_name text NOT NULL,
+		description  text NOT NULL,
+		avatar       text NOT NULL,
+		until        timestamptz NOT NULL
+	);
+	CREATE INDEX account_profiles_account ON account_profiles (platform, id, until);
+	CREATE FUNCTION accounts_profile_history() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		INSERT INTO account_profiles (platform, id, handle, display_name, description, avatar, until)
+		VALUES (OLD.platform, OLD.id, OLD.handle, OLD.display_name, OLD.description, OLD.avatar, greatest(NEW.last_seen, OLD.last_seen));
+		RETURN NULL;
+	END $$;
+	CREATE TRIGGER accounts_profile_history AFTER UPDATE OF handle, display_name, description, avatar ON accounts
+		FOR EACH ROW WHEN (OLD.handle <> NEW.handle OR OLD.display_name <> NEW.display_name OR OLD.description <> NEW.description OR OLD.avatar <> NEW.avatar)
+		EXECUTE FUNCTION accounts_profile_history();
+	CREATE TABLE account_status (
+		seq      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		platform text NOT NULL,
+		id       text NOT NULL,
+		status   text NOT NULL,
+		source   text NOT NULL,
+		evidence text NOT NULL,
+		actor    text NOT NULL,
+		at       timestamptz NOT NULL
+	);
+	CREATE INDEX account_status_account ON account_status (platform, id, seq);
+	CREATE INDEX account_status_at ON account_status (at);
+	CREATE TABLE account_links (
+		platform text NOT NULL,
+		id       text NOT NULL,
+		link     text NOT NULL,
+		first_at timestamptz NOT NULL,
+		PRIMARY KEY (platform, id, link)
+	);
+	CREATE TABLE successors (
+		id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		from_platform text NOT NULL,
+		from_id       text NOT NULL,
+		to_platform   text NOT NULL,
+		to_id         text NOT NULL,
+		score         double precision NOT NULL,
+		evidence      text NOT NULL,
+		status        text NOT NULL,
+		created_at    timestamptz NOT NULL,
+		decided_by    text NOT NULL DEFAULT '',
+		decided_at    timestamptz,
+		UNIQUE (from_platform, from_id, to_platform, to_id)
+	);
+	CREATE INDEX successors_status ON successors (status, score DESC);
+	CREATE INDEX successors_to ON successors (to_platform, to_id);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

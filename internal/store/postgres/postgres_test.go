@@ -438,3 +438,8 @@ func TestReviews(t *testing.T) {
 	testURL(t)
 	storetest.RunReviews(t, func(t *testing.T) storetest.ReviewStore { return openTest(t) })
 }
+
+func TestAccounts(t *testing.T) {
+	testURL(t)
+	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return openTest(t) })
+}

@@ -454,6 +454,66 @@ var migrations = []string{
 		text        TEXT NOT NULL DEFAULT ''
 	);
 	CREATE INDEX referral_replies_referral ON referral_replies(referral_id, at);`,
+	// The account registry (see store.Accounts). Only accounts that are
+	// not active are indexed by status: the ingest upsert moves last_seen
+	// of every author, and an index on it would be rewritten per batch.
+	// Earlier profiles are kept by a trigger, so that the ingest path
+	// writes nothing more for an author whose names did not change.
+	`ALTER TABLE accounts ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+	ALTER TABLE accounts ADD COLUMN status_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE accounts ADD COLUMN avatar TEXT NOT NULL DEFAULT '';
+	CREATE INDEX accounts_status ON accounts(status, last_seen DESC) WHERE status != 'active';
+	CREATE TABLE account_profiles (
+		platform     TEXT NOT NULL,
+		id           TEXT NOT NULL,
+		handle       TEXT NOT NULL,
+		display_name TEXT NOT NULL,
+		description  TEXT NOT NULL,
+		avatar       TEXT NOT NULL,
+		until        INTEGER NOT NULL
+	);
+	CREATE INDEX account_profiles_account ON account_profiles(platform, id, until);
+	CREATE TRIGGER accounts_profile_history AFTER UPDATE OF handle, display_name, description, avatar ON accounts
+	WHEN old.handle != new.handle OR old.display_name != new.display_name OR old.description != new.description OR old.avatar != new.avatar
+	BEGIN
+		INSERT INTO account_profiles VALUES (old.platform, old.id, old.handle, old.display_name, old.description, old.avatar,
+			MAX(new.last_seen, old.last_seen));
+	END;
+	CREATE TABLE account_status (
+		seq      INTEGER PRIMARY KEY,
+		platform TEXT NOT NULL,
+		id       TEXT NOT NULL,
+		status   TEXT NOT NULL,
+		source   TEXT NOT NULL,
+		evidence TEXT NOT NULL,
+		actor    TEXT NOT NULL,
+		at       INTEGER NOT NULL
+	);
+	CREATE INDEX account_status_account ON account_status(platform, id, seq);
+	CREATE INDEX account_status_at ON account_status(at);
+	CREATE TABLE account_links (
+		platform TEXT NOT NULL,
+		id       TEXT NOT NULL,
+		link     TEXT NOT NULL,
+		first_at INTEGER NOT NULL,
+		PRIMARY KEY (platform, id, link)
+	) WITHOUT ROWID;
+	CREATE TABLE successors (
+		id            INTEGER PRIMARY KEY,
+		from_platform TEXT NOT NULL,
+		from_id       TEXT NOT NULL,
+		to_platform   TEXT NOT NULL,
+		to_id         TEXT NOT NULL,
+		score         REAL NOT NULL,
+		evidence      TEXT NOT NULL,
+		status        TEXT NOT NULL,
+		created_at    INTEGER NOT NULL,
+		decided_by    TEXT NOT NULL DEFAULT '',
+		decided_at    INTEGER NOT NULL DEFAULT 0,
+		UNIQUE (from_platform, from_id, to_platform, to_id)
+	);
+	CREATE INDEX successors_status ON successors(status, score DESC);
+	CREATE INDEX successors_to ON successors(to_platform, to_id);`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.
