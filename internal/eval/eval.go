@@ -62,6 +62,9 @@ type FileResult struct {
 	Format  classifier.Format  `json:"format"`
 	Holdout bool               `json:"holdout,omitempty"`
 	Metrics classifier.Metrics `json:"metrics"`
+	// Review counts the texts not flagged but sent to review: the
+	// classifier's abstain band.
+	Review int `json:"review"`
 	// Document is set for plain text files: whether the whole file, read
 	// as one post, was flagged.
 	Document *bool `json:"document_flagged,omitempty"`
@@ -82,6 +85,7 @@ type scored struct {
 	ex      classifier.Example
 	file    int
 	verdict post.Decision
+	review  bool // a case proposed without a violating label
 }
 
 // Run evaluates and writes a report (text, or JSON with cfg.JSON) to w.
@@ -132,8 +136,8 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 			return err
 		}
 		p := &post.Post{Platform: "eval", ID: ex.Where, Kind: post.Message, Text: ex.Text}
-		st.Check(p, nil)
-		results = append(results, scored{ex, file, p.Decision})
+		set := st.Check(p, nil)
+		results = append(results, scored{ex, file, p.Decision, len(set.Cases) > 0 && !p.Decision.Violating})
 		return nil
 	}
 	holdoutModel := cfg.Model
@@ -185,6 +189,9 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 	for _, r := range results {
 		v := r.verdict
 		res.Files[r.file].Metrics.Add(r.ex.Positive, v.Violating)
+		if r.review {
+			res.Files[r.file].Review++
+		}
 		mk := Mistake{Where: r.ex.Where, Score: v.Score, Label: v.Label, Why: v.Reasons, Text: r.ex.Text}
 		switch {
 		case v.Violating && !r.ex.Positive:
@@ -250,7 +257,7 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 func writeText(w io.Writer, res Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "mode %s, threshold %.2f\n\n", res.Mode, res.Threshold)
-	fmt.Fprintln(tw, "file\trows\tTP\tFP\tTN\tFN\tprecision\trecall\tF1\tFPR\tdocument")
+	fmt.Fprintln(tw, "file\trows\tTP\tFP\tTN\tFN\tprecision\trecall\tF1\tFPR\treview\tdocument")
 	for _, f := range res.Files {
 		m := f.Metrics
 		doc := ""
@@ -260,7 +267,7 @@ func writeText(w io.Writer, res Result) error {
 				doc = "FLAGGED"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.4f\t%s\n", f.Path, m.TP+m.FP+m.TN+m.FN, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.FPR, doc)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.4f\t%d\t%s\n", f.Path, m.TP+m.FP+m.TN+m.FN, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.FPR, f.Review, doc)
 	}
 	o := res.Overall
 	fmt.Fprintf(tw, "\nconfusion (files with positives)\tpredicted violating\tpredicted not\n")
