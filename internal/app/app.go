@@ -40,7 +40,7 @@ func commands() []command {
 			pipelineSettings, runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
 			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked"}, pipelineSettings...), runIngest},
-		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
+		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files), or images and videos through OCR, and print one JSON verdict per post",
 			[]string{"format", "max-record", "max-unpacked", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
 			append([]string{"addr", "demo-data"}, slices.DeleteFunc(slices.Clone(pipelineSettings), func(s string) bool { return s == "data" })...), runDemo},
