@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/detect/classifier"
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/rules"
 	"github.com/raqib-project/raqib/internal/shareddata"
 )
 
@@ -152,5 +155,65 @@ func TestRunTiny(t *testing.T) {
 	}
 	if _, err := Run(Config{}, &out); err == nil {
 		t.Error("Run without data succeeded")
+	}
+}
+
+// TestAnalystFeedback retrains the shipped recipe with a hand-made file of
+// analysts' decisions (testdata/decisions-handmade.csv, the format of
+// `raqib export decisions`): the false positives they dismissed stop being
+// flagged, the posts they confirmed still are.
+func TestAnalystFeedback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the shipped model")
+	}
+	alfifi := shareddata.Need(t, "alfifi-dev", "alfifi_dev.csv")
+	root := filepath.Dir(filepath.Dir(alfifi))
+	decisions, err := classifier.ParseDataFlag("testdata/decisions-handmade.csv")
+	if err != nil || decisions.Format != classifier.FormatDecisions {
+		t.Fatalf("format of the decisions file: %v %v", decisions.Format, err)
+	}
+	exs, err := classifier.Load(decisions, nil)
+	if err != nil || len(exs) != 4 {
+		t.Fatalf("%d decisions, %v", len(exs), err)
+	}
+	lex, err := lexicon.NewHolder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := func(m *classifier.Model) []bool {
+		st, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Model: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]bool, len(exs))
+		for i, e := range exs {
+			p := &post.Post{Platform: "eval", ID: e.Where, Kind: post.Message, Text: e.Text}
+			st.Check(p, nil)
+			out[i] = p.Decision.Violating
+			t.Logf("%s: %v %.3f (threshold %.3f) %v", e.Where, p.Decision.Violating, p.Decision.Score, m.Threshold, p.Decision.Reasons)
+		}
+		return out
+	}
+	shipped, err := classifier.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := verdicts(shipped)
+	for i, e := range exs {
+		if !before[i] {
+			t.Fatalf("%s is not flagged by the shipped model: the test needs a flagged post for each decision", e.Where)
+		}
+	}
+	tc := classifier.ShippedConfig(root, "../detect/classifier/testdata")
+	tc.Data = append(tc.Data, decisions)
+	m, _, err := classifier.Train(tc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := verdicts(m)
+	for i, e := range exs {
+		if after[i] != e.Positive {
+			t.Errorf("%s (%s) flagged %v after retraining, want %v", e.Where, e.Text, after[i], e.Positive)
+		}
 	}
 }

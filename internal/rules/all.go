@@ -269,7 +269,7 @@ func RecruitmentRule(c *Context, p *post.Post) error {
 // threatAlone is the threat weight that needs no named target: a verb of
 // killing with a time or place (سنذبح ... في بيته قريبا بإذن الله), or one
 // of the fixed threat formulas (لنقتلنكم، جئناكم بالذبح).
-const threatAlone = 3
+const threatAlone = 3.5
 
 // ThreatRule flags a threat with a named target (a mention, or the slurs
 // the group uses for its targets), or one that says when or where: tier 1,

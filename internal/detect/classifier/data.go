@@ -48,6 +48,12 @@ const (
 // Formats lists every format, for flag help.
 var Formats = []Format{FormatCSV, FormatAlfifi, FormatASTD, FormatOSACT, FormatText, FormatLines, FormatDecisions}
 
+// DecisionWeight is the default training weight of an analyst's decision:
+// it is about the stack's own output, a mistake it made or nearly made,
+// worth far more than a random tweet of the data sets. Measured: at 50 a
+// dismissed post scored 0.49 after retraining against a threshold of 0.07.
+const DecisionWeight = 200
+
 // Analyst decisions in a FormatDecisions file.
 const (
 	DecisionConfirmed = "confirmed"
@@ -88,6 +94,9 @@ type Example struct {
 	// Where is file:line, for error reports and worst-mistake listings.
 	Where  string
 	Weight float64
+	// Train keeps the example out of the early-stopping validation split:
+	// analysts' decisions are few and each is a mistake to learn from.
+	Train bool
 }
 
 // RowError reports a skipped input row.
@@ -144,7 +153,11 @@ func Decode(r io.Reader, df DataFile, bad func(*RowError)) ([]Example, error) {
 		bad = func(*RowError) {}
 	}
 	w := df.Weight
-	if w <= 0 {
+	switch {
+	case w > 0:
+	case df.Format == FormatDecisions:
+		w = DecisionWeight
+	default:
 		w = 1
 	}
 	var (
@@ -169,6 +182,7 @@ func Decode(r io.Reader, df DataFile, bad func(*RowError)) ([]Example, error) {
 	}
 	for i := range out {
 		out[i].Weight = w
+		out[i].Train = df.Format == FormatDecisions
 	}
 	return out, err
 }

@@ -241,6 +241,10 @@ func Train(cfg TrainConfig, log io.Writer) (*Model, Report, error) {
 	return m, r, nil
 }
 
+// trainRepeatWeight is the weight per visit of examples that must be
+// learned (Example.Train).
+const trainRepeatWeight = 10
+
 // encoded is an example turned into bucket indices and dense values.
 type encoded struct {
 	idx    []uint32
@@ -286,11 +290,21 @@ func TrainExamples(cfg TrainConfig, exs []Example, log io.Writer) (*Model, Repor
 		if enc.weight == 0 {
 			enc.weight = 1
 		}
-		if inValid(e.Group, cfg.Seed, cfg.Valid) {
+		if !e.Train && inValid(e.Group, cfg.Seed, cfg.Valid) {
 			valid = append(valid, enc)
 			continue
 		}
-		train = append(train, enc)
+		// AdaGrad's step hardly grows with an example's weight: a heavy
+		// example is visited as often as its weight is many times the
+		// weight of a hand-made file's rows, so that it moves the model.
+		reps := 1
+		if e.Train {
+			reps = max(1, int(enc.weight/trainRepeatWeight))
+			enc.weight /= float32(reps)
+		}
+		for range reps {
+			train = append(train, enc)
+		}
 		if e.Positive {
 			npos += float64(enc.weight)
 		} else {
