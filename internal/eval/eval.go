@@ -11,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/detect/classifier"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/post"
@@ -72,12 +74,25 @@ type FileResult struct {
 
 // Result is the whole evaluation.
 type Result struct {
-	Mode           string             `json:"mode"` // "model" or "cv-K"
-	Threshold      float32            `json:"threshold"`
-	Files          []FileResult       `json:"files"`
-	Overall        classifier.Metrics `json:"overall"` // files with positives
-	FalsePositives []Mistake          `json:"false_positives"`
-	FalseNegatives []Mistake          `json:"false_negatives"`
+	Mode      string             `json:"mode"` // "model" or "cv-K"
+	Threshold float32            `json:"threshold"`
+	Files     []FileResult       `json:"files"`
+	Overall   classifier.Metrics `json:"overall"` // files with positives
+	// ByLanguage splits every scored text by its language
+	// (arabic.Language): Arabic, English and mixed posts apart.
+	ByLanguage map[string]classifier.Metrics `json:"by_language"`
+	// ByLabel counts, per label the stack gave, the texts given it and how
+	// many of them were positive.
+	ByLabel        map[post.Label]LabelCount `json:"by_label"`
+	FalsePositives []Mistake                 `json:"false_positives"`
+	FalseNegatives []Mistake                 `json:"false_negatives"`
+}
+
+// LabelCount is how often the stack gave a label, and to how many
+// positives.
+type LabelCount struct {
+	Texts     int `json:"texts"`
+	Positives int `json:"positives"`
 }
 
 // scored is one example's verdict.
@@ -186,9 +201,21 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 		res.Files[i] = FileResult{Path: df.Path, Format: df.Format, Holdout: i >= len(cfg.Data)}
 	}
 	var fps, fns []Mistake
+	res.ByLanguage = map[string]classifier.Metrics{}
+	res.ByLabel = map[post.Label]LabelCount{}
 	for _, r := range results {
 		v := r.verdict
 		res.Files[r.file].Metrics.Add(r.ex.Positive, v.Violating)
+		lang := arabic.Language(r.ex.Text)
+		m := res.ByLanguage[lang]
+		m.Add(r.ex.Positive, v.Violating)
+		res.ByLanguage[lang] = m
+		lc := res.ByLabel[v.Label]
+		lc.Texts++
+		if r.ex.Positive {
+			lc.Positives++
+		}
+		res.ByLabel[v.Label] = lc
 		if r.review {
 			res.Files[r.file].Review++
 		}
@@ -274,6 +301,15 @@ func writeText(w io.Writer, res Result) error {
 	fmt.Fprintf(tw, "violating\t%d\t%d\n", o.TP, o.FN)
 	fmt.Fprintf(tw, "not violating\t%d\t%d\n", o.FP, o.TN)
 	fmt.Fprintf(tw, "precision %.3f  recall %.3f  F1 %.3f  FPR %.4f\n", o.Precision, o.Recall, o.F1, o.FPR)
+	fmt.Fprintf(tw, "\nlanguage\ttexts\tTP\tFP\tTN\tFN\tprecision\trecall\tF1\tFPR\n")
+	for _, lang := range slices.Sorted(maps.Keys(res.ByLanguage)) {
+		m := res.ByLanguage[lang]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.4f\n", lang, m.TP+m.FP+m.TN+m.FN, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.FPR)
+	}
+	fmt.Fprintf(tw, "\nlabel given\ttexts\tof them positive\n")
+	for _, l := range slices.Sorted(maps.Keys(res.ByLabel)) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\n", l, res.ByLabel[l].Texts, res.ByLabel[l].Positives)
+	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("eval report: %w", err)
 	}
