@@ -45,7 +45,7 @@ func commands() []command {
 			slices.Concat(pipelineSettings, livenessSettings, senderSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
 			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked", "liveness-track-posts"}, pipelineSettings...), runIngest},
-		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
+		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files), or images and videos through OCR, and print one JSON verdict per post",
 			[]string{"format", "max-record", "max-unpacked", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
 			append(append([]string{"demo-data"}, serveSettings...), slices.DeleteFunc(slices.Clone(pipelineSettings), func(s string) bool { return s == "data" })...), runDemo},

@@ -31,7 +31,11 @@ func (c *Config) trainConfig() (classifier.TrainConfig, error) {
 	if err != nil {
 		return classifier.TrainConfig{}, err
 	}
-	return classifier.TrainConfig{Data: data, Seed: uint64(c.Seed), Folds: c.CV}, nil
+	// The shipped model's recipe (calibration, threshold, weights) on
+	// the data given.
+	tc := classifier.ShippedConfig("", "")
+	tc.Data, tc.Seed, tc.Folds = data, uint64(c.Seed), c.CV
+	return tc, nil
 }
 
 // runEval prints precision, recall, F1, the false-positive rate, the

@@ -52,8 +52,9 @@ func TestReportNamesFailedFiles(t *testing.T) {
 	}
 }
 
-// TestScanRefusesBinary checks that `raqib scan photo.png notes.txt` refuses
-// the photo by name and still scans the text.
+// TestScanRefusesBinary checks that `raqib scan photo.png notes.txt` with a
+// photo OCR cannot read (a bare PNG header) names the photo in its error
+// and still scans the text.
 func TestScanRefusesBinary(t *testing.T) {
 	dir := t.TempDir()
 	photo, notes := filepath.Join(dir, "photo.png"), filepath.Join(dir, "notes.txt")
@@ -62,8 +63,8 @@ func TestScanRefusesBinary(t *testing.T) {
 	c := testConfig(t, "scan")
 	c.Args = []string{photo, notes}
 	err := Run(context.Background(), "scan", c)
-	if err == nil || !strings.Contains(err.Error(), "photo.png") || !strings.Contains(err.Error(), "image/png") {
-		t.Errorf("err = %v, want one naming photo.png as an image", err)
+	if err == nil || !strings.Contains(err.Error(), "photo.png") {
+		t.Errorf("err = %v, want one naming photo.png", err)
 	}
 	if out := c.Stdout.(*bytes.Buffer).String(); strings.Count(out, "\n") != 1 || !strings.Contains(out, "notes.txt") {
 		t.Errorf("verdicts:\n%s\nwant one, for notes.txt", out)

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/raqib-project/raqib/internal/enrich"
 	"github.com/raqib-project/raqib/internal/ingest"
+	"github.com/raqib-project/raqib/internal/ocr"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
 )
@@ -22,6 +24,8 @@ type verdict struct {
 	Lang     string        `json:"lang,omitempty"`
 	post.Decision
 	Signals []post.Signal `json:"signals,omitempty"`
+	// OCRText is the text read from an image or video file.
+	OCRText string `json:"ocr_text,omitempty"`
 }
 
 // runScan analyses posts without storing them: a filter for scripts. Input
@@ -40,6 +44,35 @@ func runScan(ctx context.Context, c *Config) error {
 	if len(paths) == 0 {
 		paths = []string{"-"}
 	}
+	// Images and videos are read with OCR and their text checked by the
+	// same stack; a file OCR cannot read is reported and the rest go on.
+	var rest []string
+	var reader ocr.Reader
+	var failed []error
+	for _, path := range paths {
+		if ocr.Kind(path) == "" {
+			rest = append(rest, path)
+			continue
+		}
+		res, err := reader.Read(ctx, path)
+		if err != nil {
+			failed = append(failed, fmt.Errorf("scan %s: %w", path, err))
+			continue
+		}
+		p := ocr.Post(res, path)
+		enrich.Post(&p)
+		p.Norm = res.Norm // the spans' offsets are into OCR's own normalization
+		det.analyze(&p)
+		p.Signals = append(p.Signals, ocr.Signal(&res, &p))
+		if err := enc.Encode(verdict{Key: p.Key(), Platform: p.Platform, ID: p.ID, Origin: p.Origin, Lang: p.Lang,
+			Decision: p.Decision, Signals: p.Signals, OCRText: res.Text}); err != nil {
+			return fmt.Errorf("write verdict: %w", err)
+		}
+	}
+	if len(rest) == 0 {
+		return errors.Join(failed...)
+	}
+	paths = rest
 	sum, err := ingest.Run(ctx, ingest.Options{
 		Format:      c.Format,
 		Fallback:    "text",
@@ -63,8 +96,8 @@ func runScan(ctx context.Context, c *Config) error {
 		Reject: func(r source.Rejection) { fmt.Fprintf(c.Stderr, "rejected %s\n", r.Error()) },
 	}, paths, c.Stdin)
 	if err != nil {
-		return err
+		return errors.Join(append(failed, err)...)
 	}
 	log.Debug("scan done", "posts", sum.Posts, "rejected", sum.Rejected)
-	return nil
+	return errors.Join(failed...)
 }

@@ -238,7 +238,7 @@ func (c *Config) settings() []setting {
 		{"max-unpacked", "4GiB", "most bytes an import unpacks from one zip; the rest is rejected", size(&c.MaxUnpacked), "", ""},
 		{"cpu-profile", "", "write a CPU profile (go tool pprof) of the measured run to this file", str(&c.CPUProfile), "", ""},
 		{"texts", "varied", "text mix of bench ingest: varied (every text new) or recycled (6-30 words of a 33-word vocabulary by 50,000 authors, as a propaganda campaign re-posts)", str(&c.Texts), "RAQIB_BENCH_TEXTS", ""},
-		{name: "datasets", flag: "dataset", usage: "data set to evaluate or train on, `FORMAT:PATH` or PATH (alfifi, csv, astd, osact, text); repeatable", bind: list(&c.Datasets)},
+		{name: "datasets", flag: "dataset", usage: "data set to evaluate or train on, `FORMAT:PATH` or PATH (alfifi, csv, astd, osact, text, lines, decisions); repeatable", bind: list(&c.Datasets)},
 		{"holdout", "", "data set scored but never trained on (seed articles, hard negatives); repeatable", list(&c.Holdout), "", ""},
 		{"positive", "ISIS", "label values of CSV data sets that count as violating; comma-separated", list(&c.Positive), "", ""},
 		{"cv", "0", "k-fold cross-validation: train on k-1 folds, score the held-out fold (0: score the model as it is)", num(&c.CV), "", ""},

@@ -11,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/detect/classifier"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/post"
@@ -62,6 +64,9 @@ type FileResult struct {
 	Format  classifier.Format  `json:"format"`
 	Holdout bool               `json:"holdout,omitempty"`
 	Metrics classifier.Metrics `json:"metrics"`
+	// Review counts the texts not flagged but sent to review: the
+	// classifier's abstain band.
+	Review int `json:"review"`
 	// Document is set for plain text files: whether the whole file, read
 	// as one post, was flagged.
 	Document *bool `json:"document_flagged,omitempty"`
@@ -69,12 +74,25 @@ type FileResult struct {
 
 // Result is the whole evaluation.
 type Result struct {
-	Mode           string             `json:"mode"` // "model" or "cv-K"
-	Threshold      float32            `json:"threshold"`
-	Files          []FileResult       `json:"files"`
-	Overall        classifier.Metrics `json:"overall"` // files with positives
-	FalsePositives []Mistake          `json:"false_positives"`
-	FalseNegatives []Mistake          `json:"false_negatives"`
+	Mode      string             `json:"mode"` // "model" or "cv-K"
+	Threshold float32            `json:"threshold"`
+	Files     []FileResult       `json:"files"`
+	Overall   classifier.Metrics `json:"overall"` // files with positives
+	// ByLanguage splits every scored text by its language
+	// (arabic.Language): Arabic, English and mixed posts apart.
+	ByLanguage map[string]classifier.Metrics `json:"by_language"`
+	// ByLabel counts, per label the stack gave, the texts given it and how
+	// many of them were positive.
+	ByLabel        map[post.Label]LabelCount `json:"by_label"`
+	FalsePositives []Mistake                 `json:"false_positives"`
+	FalseNegatives []Mistake                 `json:"false_negatives"`
+}
+
+// LabelCount is how often the stack gave a label, and to how many
+// positives.
+type LabelCount struct {
+	Texts     int `json:"texts"`
+	Positives int `json:"positives"`
 }
 
 // scored is one example's verdict.
@@ -82,6 +100,7 @@ type scored struct {
 	ex      classifier.Example
 	file    int
 	verdict post.Decision
+	review  bool // a case proposed without a violating label
 }
 
 // Run evaluates and writes a report (text, or JSON with cfg.JSON) to w.
@@ -132,8 +151,8 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 			return err
 		}
 		p := &post.Post{Platform: "eval", ID: ex.Where, Kind: post.Message, Text: ex.Text}
-		st.Check(p, nil)
-		results = append(results, scored{ex, file, p.Decision})
+		set := st.Check(p, nil)
+		results = append(results, scored{ex, file, p.Decision, len(set.Cases) > 0 && !p.Decision.Violating})
 		return nil
 	}
 	holdoutModel := cfg.Model
@@ -182,9 +201,24 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 		res.Files[i] = FileResult{Path: df.Path, Format: df.Format, Holdout: i >= len(cfg.Data)}
 	}
 	var fps, fns []Mistake
+	res.ByLanguage = map[string]classifier.Metrics{}
+	res.ByLabel = map[post.Label]LabelCount{}
 	for _, r := range results {
 		v := r.verdict
 		res.Files[r.file].Metrics.Add(r.ex.Positive, v.Violating)
+		lang := arabic.Language(r.ex.Text)
+		m := res.ByLanguage[lang]
+		m.Add(r.ex.Positive, v.Violating)
+		res.ByLanguage[lang] = m
+		lc := res.ByLabel[v.Label]
+		lc.Texts++
+		if r.ex.Positive {
+			lc.Positives++
+		}
+		res.ByLabel[v.Label] = lc
+		if r.review {
+			res.Files[r.file].Review++
+		}
 		mk := Mistake{Where: r.ex.Where, Score: v.Score, Label: v.Label, Why: v.Reasons, Text: r.ex.Text}
 		switch {
 		case v.Violating && !r.ex.Positive:
@@ -250,7 +284,7 @@ func Run(cfg Config, w io.Writer) (Result, error) {
 func writeText(w io.Writer, res Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "mode %s, threshold %.2f\n\n", res.Mode, res.Threshold)
-	fmt.Fprintln(tw, "file\trows\tTP\tFP\tTN\tFN\tprecision\trecall\tF1\tFPR\tdocument")
+	fmt.Fprintln(tw, "file\trows\tTP\tFP\tTN\tFN\tprecision\trecall\tF1\tFPR\treview\tdocument")
 	for _, f := range res.Files {
 		m := f.Metrics
 		doc := ""
@@ -260,13 +294,22 @@ func writeText(w io.Writer, res Result) error {
 				doc = "FLAGGED"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.4f\t%s\n", f.Path, m.TP+m.FP+m.TN+m.FN, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.FPR, doc)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.4f\t%d\t%s\n", f.Path, m.TP+m.FP+m.TN+m.FN, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.FPR, f.Review, doc)
 	}
 	o := res.Overall
 	fmt.Fprintf(tw, "\nconfusion (files with positives)\tpredicted violating\tpredicted not\n")
 	fmt.Fprintf(tw, "violating\t%d\t%d\n", o.TP, o.FN)
 	fmt.Fprintf(tw, "not violating\t%d\t%d\n", o.FP, o.TN)
 	fmt.Fprintf(tw, "precision %.3f  recall %.3f  F1 %.3f  FPR %.4f\n", o.Precision, o.Recall, o.F1, o.FPR)
+	fmt.Fprintf(tw, "\nlanguage\ttexts\tTP\tFP\tTN\tFN\tprecision\trecall\tF1\tFPR\n")
+	for _, lang := range slices.Sorted(maps.Keys(res.ByLanguage)) {
+		m := res.ByLanguage[lang]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.4f\n", lang, m.TP+m.FP+m.TN+m.FN, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.FPR)
+	}
+	fmt.Fprintf(tw, "\nlabel given\ttexts\tof them positive\n")
+	for _, l := range slices.Sorted(maps.Keys(res.ByLabel)) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\n", l, res.ByLabel[l].Texts, res.ByLabel[l].Positives)
+	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("eval report: %w", err)
 	}

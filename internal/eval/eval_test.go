@@ -7,12 +7,17 @@ import (
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/detect/classifier"
+	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/rules"
 	"github.com/raqib-project/raqib/internal/shareddata"
 )
 
 const (
 	newsHeldout      = "../detect/classifier/testdata/news_heldout.txt"
 	religiousHeldout = "../detect/classifier/testdata/religious_heldout.txt"
+	// generic is hand-made short everyday text, never trained on.
+	generic = "../detect/classifier/testdata/generic.txt"
 )
 
 func seeds(t *testing.T) []classifier.DataFile {
@@ -38,7 +43,8 @@ func TestShippedModel(t *testing.T) {
 		Data: []classifier.DataFile{{Path: alfifi, Format: classifier.FormatAlfifi}},
 		Holdout: append(seeds(t),
 			classifier.DataFile{Path: newsHeldout, Format: classifier.FormatText},
-			classifier.DataFile{Path: religiousHeldout, Format: classifier.FormatText}),
+			classifier.DataFile{Path: religiousHeldout, Format: classifier.FormatText},
+			classifier.DataFile{Path: generic, Format: classifier.FormatLines}),
 	}
 	var out bytes.Buffer
 	res, err := Run(cfg, &out)
@@ -57,6 +63,10 @@ func TestShippedModel(t *testing.T) {
 		case f.Path == newsHeldout:
 			if *f.Document || f.Metrics.FPR > 0.1 {
 				t.Errorf("held-out hand-made news: %d of %d flagged, whole file flagged %v", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN, *f.Document)
+			}
+		case f.Path == generic:
+			if f.Metrics.FP > 0 {
+				t.Errorf("hand-made generic sentences: %d of %d flagged, want none", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN)
 			}
 		case f.Path == religiousHeldout:
 			// Posts, not the file as one document: forty unrelated
@@ -85,24 +95,47 @@ func TestCrossValidation(t *testing.T) {
 	alfifi := shareddata.Need(t, "alfifi-dev", "alfifi_dev.csv")
 	root := filepath.Dir(filepath.Dir(alfifi))
 	tc := classifier.ShippedConfig(root, "../detect/classifier/testdata")
-	cfg := Config{Data: tc.Data, Folds: 5, Train: tc, Holdout: []classifier.DataFile{{Path: newsHeldout, Format: classifier.FormatText}}}
+	holdout := append([]classifier.DataFile{{Path: newsHeldout, Format: classifier.FormatText},
+		{Path: religiousHeldout, Format: classifier.FormatText},
+		{Path: generic, Format: classifier.FormatLines}}, seeds(t)...)
+	cfg := Config{Data: tc.Data, Folds: 5, Train: tc, Holdout: holdout, Worst: 25}
 	var out bytes.Buffer
 	res, err := Run(cfg, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + out.String())
+	// The issue's goal is F1 0.95 at precision 0.97 and at most 2% of the
+	// counter-speech flagged; the bars below are what the stack reaches
+	// (README, Detection), so that a change that loses ground fails.
+	seedLines := 0
 	for _, f := range res.Files {
-		switch f.Format {
-		case classifier.FormatAlfifi:
-			if f.Metrics.F1 < 0.93 || f.Metrics.Precision < 0.95 {
-				t.Errorf("alfifi 5-fold: F1 %.3f precision %.3f, want >= 0.93 and >= 0.95", f.Metrics.F1, f.Metrics.Precision)
+		switch {
+		case f.Format == classifier.FormatAlfifi:
+			if f.Metrics.F1 < 0.89 || f.Metrics.Precision < 0.97 {
+				t.Errorf("alfifi 5-fold: F1 %.3f precision %.3f, want >= 0.89 and >= 0.97", f.Metrics.F1, f.Metrics.Precision)
 			}
-		case classifier.FormatASTD, classifier.FormatOSACT:
-			if f.Metrics.FPR > 0.02 {
-				t.Errorf("%s 5-fold: %.2f%% flagged, want <= 2%%", f.Path, 100*f.Metrics.FPR)
+		case f.Format == classifier.FormatASTD, f.Format == classifier.FormatOSACT:
+			if f.Metrics.FPR > 0.01 {
+				t.Errorf("%s 5-fold: %.2f%% flagged, want <= 1%%", f.Path, 100*f.Metrics.FPR)
+			}
+		case strings.HasSuffix(f.Path, "counter_speech.txt"):
+			if f.Metrics.FPR > 0.12 {
+				t.Errorf("hand-made counter-speech 5-fold: %.1f%% flagged, want <= 12%%", 100*f.Metrics.FPR)
+			}
+		case f.Path == generic:
+			if f.Metrics.FP > 0 {
+				t.Errorf("hand-made generic sentences: %d flagged, want none", f.Metrics.FP)
+			}
+		case strings.Contains(f.Path, "seeds"):
+			seedLines += f.Metrics.FP
+			if *f.Document {
+				t.Errorf("seed article %s flagged as a whole", f.Path)
 			}
 		}
+	}
+	if seedLines > 1 {
+		t.Errorf("%d seed paragraphs flagged, want at most 1", seedLines)
 	}
 }
 
@@ -122,5 +155,65 @@ func TestRunTiny(t *testing.T) {
 	}
 	if _, err := Run(Config{}, &out); err == nil {
 		t.Error("Run without data succeeded")
+	}
+}
+
+// TestAnalystFeedback retrains the shipped recipe with a hand-made file of
+// analysts' decisions (testdata/decisions-handmade.csv, the format of
+// `raqib export decisions`): the false positives they dismissed stop being
+// flagged, the posts they confirmed still are.
+func TestAnalystFeedback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the shipped model")
+	}
+	alfifi := shareddata.Need(t, "alfifi-dev", "alfifi_dev.csv")
+	root := filepath.Dir(filepath.Dir(alfifi))
+	decisions, err := classifier.ParseDataFlag("testdata/decisions-handmade.csv")
+	if err != nil || decisions.Format != classifier.FormatDecisions {
+		t.Fatalf("format of the decisions file: %v %v", decisions.Format, err)
+	}
+	exs, err := classifier.Load(decisions, nil)
+	if err != nil || len(exs) != 4 {
+		t.Fatalf("%d decisions, %v", len(exs), err)
+	}
+	lex, err := lexicon.NewHolder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := func(m *classifier.Model) []bool {
+		st, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Model: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]bool, len(exs))
+		for i, e := range exs {
+			p := &post.Post{Platform: "eval", ID: e.Where, Kind: post.Message, Text: e.Text}
+			st.Check(p, nil)
+			out[i] = p.Decision.Violating
+			t.Logf("%s: %v %.3f (threshold %.3f) %v", e.Where, p.Decision.Violating, p.Decision.Score, m.Threshold, p.Decision.Reasons)
+		}
+		return out
+	}
+	shipped, err := classifier.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := verdicts(shipped)
+	for i, e := range exs {
+		if !before[i] {
+			t.Fatalf("%s is not flagged by the shipped model: the test needs a flagged post for each decision", e.Where)
+		}
+	}
+	tc := classifier.ShippedConfig(root, "../detect/classifier/testdata")
+	tc.Data = append(tc.Data, decisions)
+	m, _, err := classifier.Train(tc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := verdicts(m)
+	for i, e := range exs {
+		if after[i] != e.Positive {
+			t.Errorf("%s (%s) flagged %v after retraining, want %v", e.Where, e.Text, after[i], e.Positive)
+		}
 	}
 }

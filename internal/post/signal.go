@@ -67,6 +67,27 @@ type Span struct {
 	End   int    `json:"end"`
 	Text  string `json:"text"`
 	Why   string `json:"why,omitempty"` // the lexicon entry, n-gram or rule that matched
+	// Boxes are where the span's words stand in the image or video
+	// keyframes the text was read from (internal/ocr); empty for text
+	// posts.
+	Boxes []Box `json:"boxes,omitempty"`
+}
+
+// Box is a rectangle of an image in pixels from its top-left corner;
+// Frame numbers a video's keyframe (0 for an image).
+type Box struct {
+	Frame int `json:"frame,omitempty"`
+	X     int `json:"x"`
+	Y     int `json:"y"`
+	W     int `json:"w"`
+	H     int `json:"h"`
+}
+
+// Union returns the smallest box holding a and b (of a's frame).
+func (a Box) Union(b Box) Box {
+	x0, y0 := min(a.X, b.X), min(a.Y, b.Y)
+	x1, y1 := max(a.X+a.W, b.X+b.W), max(a.Y+a.H, b.Y+b.H)
+	return Box{Frame: a.Frame, X: x0, Y: y0, W: x1 - x0, H: y1 - y0}
 }
 
 // Signal is one detector's finding about a post.

@@ -59,9 +59,13 @@ type Context struct {
 	Signals []post.Signal
 	// Hits are the lexicon hits in Post.Norm.
 	Hits []lexicon.Hit
-	// Score is the classifier's probability; Threshold its flagging point.
-	Score, Threshold float32
-	Now              time.Time
+	// Score is the classifier's probability; Threshold its flagging point
+	// and Abstain the start of its unsure band below it (0: none).
+	Score, Threshold, Abstain float32
+	// Familiar is the share of the post's n-grams the classifier knows
+	// (classifier.Model.Familiar), filled when Score reaches the band.
+	Familiar float32
+	Now      time.Time
 
 	tally   Tally
 	sums    [lexicon.NumFeatures]float32

@@ -108,9 +108,10 @@ func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 	sc.norm = append(sc.norm[:0], p.Norm...)
 	sc.hits = sc.hits[:0]
 	s.lex.Lexicon().Match(sc.norm, func(h lexicon.Hit) { sc.hits = append(sc.hits, h) })
+	lexicon.MarkRejected(sc.norm, sc.hits)
 	sumHits(&sc.dense, sc.hits)
 	c := &sc.ctx
-	c.Post, c.Hits, c.Now, c.Score, c.Threshold = p, sc.hits, s.now(), 0, 0
+	c.Post, c.Hits, c.Now, c.Score, c.Threshold, c.Abstain, c.Familiar = p, sc.hits, s.now(), 0, 0, 0, 0
 	var known []post.Signal
 	for _, d := range s.detectors {
 		var err error
@@ -120,8 +121,11 @@ func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 	}
 	c.Signals = known
 	if s.model != nil {
-		c.Threshold = s.model.Threshold
+		c.Threshold, c.Abstain = s.model.Threshold, s.model.Abstain
 		c.Score = s.model.ScoreDense(sc.norm, sc.dense[:], &sc.cs)
+		if c.Score >= min(c.Abstain, c.Threshold) {
+			c.Familiar = s.model.Familiar(&sc.cs)
+		}
 	}
 	set := s.engine.Run(c, t)
 	if d := &p.Decision; d.Label != post.Unrelated {

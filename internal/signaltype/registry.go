@@ -9,6 +9,7 @@ var builtins = []*Type{
 	VPDQ,
 	TextSHA256,
 	TextMinHash,
+	OCRText,
 }
 
 func init() {

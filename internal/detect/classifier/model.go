@@ -28,8 +28,10 @@ var (
 )
 
 const (
-	magic   = "RQBC"
-	version = 1
+	magic = "RQBC"
+	// version 2 adds Abstain after Threshold; version 1 files still read,
+	// with no abstain band.
+	version = 2
 )
 
 // Builtin dense features computed by the tokenizer itself. They come first
@@ -51,13 +53,55 @@ type Model struct {
 	Seed      uint32  // hash seed
 	Bias      float32 //
 	Threshold float32 // probability at or above which a text is flagged
-	W         []float32
+	// Abstain is the probability from which, below Threshold, a text is
+	// unsure: sent to review without being flagged. 0 means no band.
+	Abstain float32
+	W       []float32
 	// DenseNames names the dense features: builtinDense then the names the
 	// DenseFunc was registered with. DenseW holds their weights.
 	DenseNames []string
 	DenseW     []float32
 
 	dense DenseFunc
+	// known is the median magnitude of the trained (non-zero) weights: an
+	// n-gram never seen in training lands in a random bucket and so
+	// reaches it only about half as often as a seen one does.
+	known float32
+}
+
+// setKnown computes known from W; models call it once their weights are
+// final.
+func (m *Model) setKnown() {
+	var mags []float32
+	for _, w := range m.W {
+		if w != 0 {
+			mags = append(mags, float32(math.Abs(float64(w))))
+		}
+	}
+	if len(mags) == 0 {
+		m.known = 0
+		return
+	}
+	slices.Sort(mags)
+	m.known = mags[len(mags)/2]
+}
+
+// Familiar returns the share of the hashed features of the text s last
+// scored whose weight reaches the median trained weight: near 1 for text
+// like the training data, about a third for text in words it never saw
+// (the weather, shopping in English), whose score then means little.
+func (m *Model) Familiar(s *Scratch) float32 {
+	if len(s.feats) == 0 {
+		return 0
+	}
+	mask := m.Buckets - 1
+	n := 0
+	for _, f := range s.feats {
+		if w := m.W[f.hash&mask]; w >= m.known || -w >= m.known {
+			n++
+		}
+	}
+	return float32(n) / float32(len(s.feats))
 }
 
 // Scratch holds the per-goroutine buffers of Score. The zero value is
@@ -254,7 +298,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	buf.WriteString(magic)
 	le := binary.LittleEndian
-	for _, v := range []uint32{version, m.Buckets, m.Seed, math.Float32bits(m.Bias), math.Float32bits(m.Threshold), uint32(len(m.DenseNames))} {
+	for _, v := range []uint32{version, m.Buckets, m.Seed, math.Float32bits(m.Bias), math.Float32bits(m.Threshold), math.Float32bits(m.Abstain), uint32(len(m.DenseNames))} {
 		buf.Write(le.AppendUint32(nil, v))
 	}
 	for i, name := range m.DenseNames {
@@ -286,10 +330,17 @@ func Read(b []byte) (*Model, error) {
 	}
 	p := body[len(magic):]
 	u32 := func() uint32 { v := le.Uint32(p); p = p[4:]; return v }
-	if v := u32(); v != version {
+	v := u32()
+	if v != 1 && v != version {
 		return nil, fmt.Errorf("%w: version %d, want %d", ErrBadModel, v, version)
 	}
 	m := &Model{Buckets: u32(), Seed: u32(), Bias: math.Float32frombits(u32()), Threshold: math.Float32frombits(u32())}
+	if v >= 2 {
+		if len(p) < 8 {
+			return nil, fmt.Errorf("%w: truncated header", ErrBadModel)
+		}
+		m.Abstain = math.Float32frombits(u32())
+	}
 	nd := u32()
 	if m.Buckets == 0 || m.Buckets&(m.Buckets-1) != 0 || m.Buckets > 1<<26 {
 		return nil, fmt.Errorf("%w: bucket count %d is not a power of two", ErrBadModel, m.Buckets)
@@ -316,5 +367,6 @@ func Read(b []byte) (*Model, error) {
 	for i := range m.W {
 		m.W[i] = math.Float32frombits(le.Uint32(p[4*i:]))
 	}
+	m.setKnown()
 	return m, nil
 }

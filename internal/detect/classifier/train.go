@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,8 +42,23 @@ type TrainConfig struct {
 	// (total positive weight equals total negative weight).
 	PositiveWeight float64 `json:"positive_weight"`
 	// Threshold is stored in the model as its flagging probability;
-	// default 0.5.
+	// default 0.5. Calibrate replaces it.
 	Threshold float64 `json:"threshold"`
+	// Calibrate > 1 calibrates the scores: Platt scaling fitted on the
+	// out-of-fold scores of a Calibrate-fold cross-validation of the
+	// training data, folded into the weights so that Score returns the
+	// calibrated probability. The threshold then becomes the lowest score
+	// at which out-of-fold precision on the files with positives reaches
+	// TargetPrecision while at most MaxHardFPR of the files without
+	// positives (hard negatives) are flagged; the abstain band starts
+	// where precision reaches AbstainPrecision and at most abstainHardFPR
+	// more of the hard negatives are in it. Precision is measured where it is
+	// reported: the hard negatives outnumber the labelled set twenty to
+	// one, so precision over everything would be another, stricter goal.
+	Calibrate        int     `json:"calibrate,omitempty"`
+	TargetPrecision  float64 `json:"target_precision,omitempty"`  // default 0.97
+	MaxHardFPR       float64 `json:"max_hard_fpr,omitempty"`      // default 0.005
+	AbstainPrecision float64 `json:"abstain_precision,omitempty"` // default 0.5
 	// Out, when set, is where Train saves the model (and Out+".json", the
 	// provenance report).
 	Out string `json:"-"`
@@ -77,6 +94,9 @@ func (c *TrainConfig) defaults() {
 	deff(&c.L2, 1e-5)
 	deff(&c.Valid, 0.1)
 	deff(&c.Threshold, 0.5)
+	deff(&c.TargetPrecision, 0.97)
+	deff(&c.MaxHardFPR, 0.005)
+	deff(&c.AbstainPrecision, 0.5)
 	if c.Normalize == nil {
 		c.Normalize = arabic.AppendNormalize
 	}
@@ -144,6 +164,20 @@ type Report struct {
 	Validation Metrics     `json:"validation"`
 	// CV is the out-of-fold result per file when Config.Folds > 1.
 	CV map[string]Metrics `json:"cv,omitempty"`
+	// Calibration is how the scores were calibrated, when they were.
+	Calibration *Calibration `json:"calibration,omitempty"`
+}
+
+// Calibration records Platt scaling and the thresholds picked on
+// out-of-fold scores: p = sigmoid(A·z + B) of the uncalibrated logit z.
+type Calibration struct {
+	Folds     int     `json:"folds"`
+	A         float64 `json:"a"`
+	B         float64 `json:"b"`
+	Threshold float32 `json:"threshold"`
+	Abstain   float32 `json:"abstain"`
+	// OutOfFold counts the out-of-fold verdicts at Threshold.
+	OutOfFold Metrics `json:"out_of_fold"`
 }
 
 // Train loads cfg.Data and trains a model on all of it.
@@ -186,19 +220,15 @@ func Train(cfg TrainConfig, log io.Writer) (*Model, Report, error) {
 	}
 	r.Files = rep.Files
 	if cfg.Folds > 1 {
-		scores, err := CrossValidate(cfg, all, cfg.Folds, log)
+		flagged, err := CrossValidate(cfg, all, cfg.Folds, log)
 		if err != nil {
 			return nil, rep, err
 		}
 		r.CV = make(map[string]Metrics)
-		thr := float32(r.Config.Threshold)
 		for i, e := range all {
-			file := e.Where
-			if j := strings.LastIndexByte(file, ':'); j >= 0 {
-				file = file[:j]
-			}
+			file := fileOf(e.Where)
 			mt := r.CV[file]
-			mt.Add(e.Positive, scores[i] >= thr)
+			mt.Add(e.Positive, flagged[i])
 			r.CV[file] = mt
 		}
 	}
@@ -210,6 +240,10 @@ func Train(cfg TrainConfig, log io.Writer) (*Model, Report, error) {
 	}
 	return m, r, nil
 }
+
+// trainRepeatWeight is the weight per visit of examples that must be
+// learned (Example.Train).
+const trainRepeatWeight = 10
 
 // encoded is an example turned into bucket indices and dense values.
 type encoded struct {
@@ -256,11 +290,21 @@ func TrainExamples(cfg TrainConfig, exs []Example, log io.Writer) (*Model, Repor
 		if enc.weight == 0 {
 			enc.weight = 1
 		}
-		if inValid(e.Group, cfg.Seed, cfg.Valid) {
+		if !e.Train && inValid(e.Group, cfg.Seed, cfg.Valid) {
 			valid = append(valid, enc)
 			continue
 		}
-		train = append(train, enc)
+		// AdaGrad's step hardly grows with an example's weight: a heavy
+		// example is visited as often as its weight is many times the
+		// weight of a hand-made file's rows, so that it moves the model.
+		reps := 1
+		if e.Train {
+			reps = max(1, int(enc.weight/trainRepeatWeight))
+			enc.weight /= float32(reps)
+		}
+		for range reps {
+			train = append(train, enc)
+		}
 		if e.Positive {
 			npos += float64(enc.weight)
 		} else {
@@ -336,10 +380,178 @@ func TrainExamples(cfg TrainConfig, exs []Example, log io.Writer) (*Model, Repor
 	}
 	m.copyFrom(best)
 	rep.ValidLoss = bestLoss
+	if cfg.Calibrate > 1 {
+		c, err := m.calibrate(cfg, exs)
+		if err != nil {
+			return nil, rep, err
+		}
+		rep.Calibration = &c
+	}
+	m.setKnown()
 	for i := range valid {
 		rep.Validation.Add(valid[i].y == 1, sigmoid(m.logitEncoded(&valid[i])) >= m.Threshold)
 	}
 	return m, rep, nil
+}
+
+// calibrate fits Platt scaling on the out-of-fold logits of exs, folds it
+// into m's weights and sets m's threshold and abstain band from the
+// out-of-fold precision. The inner folds hash with another seed than any
+// outer cross-validation, or one of them would be empty.
+func (m *Model) calibrate(cfg TrainConfig, exs []Example) (Calibration, error) {
+	inner := cfg
+	inner.Calibrate = 0
+	inner.Seed = cfg.Seed + 0x9e37
+	models, folds, err := FoldModels(inner, exs, cfg.Calibrate)
+	if err != nil {
+		return Calibration{}, fmt.Errorf("calibrate: %w", err)
+	}
+	z := make([]float64, len(exs))
+	y := make([]bool, len(exs))
+	var s Scratch
+	var norm []byte
+	labelled := map[string]bool{} // files with positives
+	for i, e := range exs {
+		norm = cfg.Normalize(norm[:0], e.Text)
+		z[i] = float64(models[folds[i]].logit(norm, nil, &s))
+		y[i] = e.Positive
+		if e.Positive {
+			labelled[fileOf(e.Where)] = true
+		}
+	}
+	hard := make([]bool, len(exs))
+	for i, e := range exs {
+		hard[i] = !labelled[fileOf(e.Where)]
+	}
+	a, b := plattFit(z, y)
+	if a <= 0 {
+		// A model no better than chance out of fold: keep its scores
+		// and flag nothing on them.
+		a, b = 1, 0
+	}
+	c := Calibration{Folds: cfg.Calibrate, A: a, B: b}
+	p := make([]float32, len(z))
+	for i := range z {
+		p[i] = sigmoid(float32(a*z[i] + b))
+	}
+	c.Threshold = precisionThreshold(p, y, hard, cfg.TargetPrecision, cfg.MaxHardFPR)
+	c.Abstain = min(precisionThreshold(p, y, hard, cfg.AbstainPrecision, cfg.MaxHardFPR+abstainHardFPR), c.Threshold)
+	for i := range p {
+		c.OutOfFold.Add(y[i], p[i] >= c.Threshold)
+	}
+	m.scaleLogit(float32(a), float32(b))
+	m.Threshold, m.Abstain = c.Threshold, c.Abstain
+	return c, nil
+}
+
+// scaleLogit makes the model's logit a·z + b: the weights are linear in
+// it, so calibration costs nothing at scoring time.
+func (m *Model) scaleLogit(a, b float32) {
+	for i := range m.W {
+		m.W[i] *= a
+	}
+	for i := range m.DenseW {
+		m.DenseW[i] *= a
+	}
+	m.Bias = a*m.Bias + b
+}
+
+// plattFit returns a and b minimizing the log-loss of sigmoid(a·z+b)
+// against y, with Platt's smoothed targets, by Newton's method.
+func plattFit(z []float64, y []bool) (float64, float64) {
+	var npos, nneg float64
+	for _, v := range y {
+		if v {
+			npos++
+		} else {
+			nneg++
+		}
+	}
+	hi, lo := (npos+1)/(npos+2), 1/(nneg+2)
+	a, b := 1.0, 0.0
+	for range 100 {
+		var ga, gb, haa, hab, hbb float64
+		for i, zi := range z {
+			t := lo
+			if y[i] {
+				t = hi
+			}
+			p := 1 / (1 + math.Exp(-(a*zi + b)))
+			d := p - t
+			w := max(p*(1-p), 1e-12)
+			ga += d * zi
+			gb += d
+			haa += w * zi * zi
+			hab += w * zi
+			hbb += w
+		}
+		haa += 1e-9
+		hbb += 1e-9
+		det := haa*hbb - hab*hab
+		if det <= 0 {
+			break
+		}
+		da := (hbb*ga - hab*gb) / det
+		db := (haa*gb - hab*ga) / det
+		a -= da
+		b -= db
+		if math.Abs(da) < 1e-9 && math.Abs(db) < 1e-9 {
+			break
+		}
+	}
+	return a, b
+}
+
+// abstainHardFPR bounds the share of hard negatives the abstain band may
+// send to review beside those flagged: analysts' time is the cost of the
+// band.
+const abstainHardFPR = 0.02
+
+// fileOf returns the file of an Example.Where ("path:line").
+func fileOf(where string) string {
+	if j := strings.LastIndexByte(where, ':'); j >= 0 {
+		return where[:j]
+	}
+	return where
+}
+
+// precisionThreshold returns the lowest score t such that the texts not
+// hard scoring at least t have precision at least target and at most
+// maxHardFPR of the hard ones score at least t: the most positives at that
+// precision. It returns 1 when no cut reaches it.
+func precisionThreshold(p []float32, y, hard []bool, target, maxHardFPR float64) float32 {
+	idx := make([]int, len(p))
+	nhard := 0
+	for i := range idx {
+		idx[i] = i
+		if hard[i] {
+			nhard++
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+	best := float32(1)
+	tp, fp, hfp := 0, 0, 0
+	for k, i := range idx {
+		switch {
+		case hard[i]:
+			hfp++
+		case y[i]:
+			tp++
+		default:
+			fp++
+		}
+		// Cut only between distinct scores: equal scores go together.
+		if k+1 < len(idx) && p[idx[k+1]] == p[i] {
+			continue
+		}
+		if float64(hfp) > maxHardFPR*float64(nhard) {
+			break
+		}
+		if tp > 0 && float64(tp) >= target*float64(tp+fp) {
+			best = p[i]
+		}
+	}
+	return best
 }
 
 func (m *Model) copyFrom(o *Model) {
@@ -406,9 +618,10 @@ func inValid(group string, seed uint64, frac float64) bool {
 }
 
 // CrossValidate trains k models, each on k-1 folds of exs (split by
-// Example.Group), and returns every example's score from the model that did
-// not see it.
-func CrossValidate(cfg TrainConfig, exs []Example, k int, log io.Writer) ([]float32, error) {
+// Example.Group), and returns whether the model that did not see an example
+// scored it at or above its threshold (its own: calibration picks one per
+// model).
+func CrossValidate(cfg TrainConfig, exs []Example, k int, log io.Writer) ([]bool, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -417,15 +630,16 @@ func CrossValidate(cfg TrainConfig, exs []Example, k int, log io.Writer) ([]floa
 	if err != nil {
 		return nil, err
 	}
-	scores := make([]float32, len(exs))
+	flagged := make([]bool, len(exs))
 	var norm []byte
 	var s Scratch
 	for i, e := range exs {
 		norm = cfg.Normalize(norm[:0], e.Text)
-		scores[i] = models[folds[i]].Score(norm, &s)
+		m := models[folds[i]]
+		flagged[i] = m.Score(norm, &s) >= m.Threshold
 	}
 	fmt.Fprintf(log, "cross-validated %d examples in %d folds\n", len(exs), k)
-	return scores, nil
+	return flagged, nil
 }
 
 // Save writes the model to path and its provenance to path+".json".

@@ -48,7 +48,9 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 		return out, nil
 	}
 	var hits []Hit
-	d.h.Lexicon().Match([]byte(p.Norm), func(h Hit) { hits = append(hits, h) })
+	norm := []byte(p.Norm)
+	d.h.Lexicon().Match(norm, func(h Hit) { hits = append(hits, h) })
+	MarkRejected(norm, hits)
 	return d.Signals(p.Norm, hits, out), nil
 }
 

@@ -37,7 +37,8 @@ type Hit struct {
 	Start, End int
 	Entry      *Entry
 	// Quoted reports that the hit lies inside quotation marks, as when news
-	// quotes the group's own names or slogans.
+	// quotes the group's own names or slogans, or, after MarkRejected,
+	// beside words that reject it.
 	Quoted bool
 }
 
@@ -234,18 +235,38 @@ var FeatureNames = func() []string {
 }()
 
 // Features writes per-category sums of hit weights into dst[:NumFeatures],
-// quoted hits apart (see FeatureNames). It does not allocate.
+// quoted (or rejected, see MarkRejected) hits apart (see FeatureNames). It
+// does not allocate: hits past the first featureHits are summed as found,
+// without looking for rejections.
 func (l *Lexicon) Features(norm []byte, dst []float32) {
 	dst = dst[:NumFeatures]
 	clear(dst)
-	l.Match(norm, func(h Hit) {
+	var buf [featureHits]Hit
+	n := 0
+	add := func(h Hit) {
 		i := int(h.Entry.Category)
 		if h.Quoted {
 			i += int(numCategories)
 		}
 		dst[i] += h.Entry.Weight
+	}
+	l.Match(norm, func(h Hit) {
+		if n < len(buf) {
+			buf[n] = h
+			n++
+			return
+		}
+		add(h)
 	})
+	MarkRejected(norm, buf[:n])
+	for _, h := range buf[:n] {
+		add(h)
+	}
 }
+
+// featureHits is how many hits Features holds to look for rejections: a
+// post has a handful.
+const featureHits = 64
 
 // leftBoundary reports whether a term starting at start begins a word,
 // allowing up to two Arabic clitic letters (و ف ب ل ك) before it.
