@@ -172,6 +172,9 @@ type Source struct {
 	// Posts counts the posts first stored from it: re-imports and edits of
 	// posts already stored do not add to it.
 	Posts int64 `json:"posts"`
+	// Watch is set for a source raqib watches live (polls, or receives
+	// pushes from); nil for an export that was only imported.
+	Watch *Watch `json:"watch,omitempty"`
 }
 
 // SourceID is the stable id of a source: the same export read from the

@@ -433,3 +433,8 @@ func TestBanks(t *testing.T) {
 func BenchmarkAddEvents(b *testing.B) {
 	storetest.BenchAddEvents(b, openTest(b))
 }
+
+func TestCollection(t *testing.T) {
+	testURL(t)
+	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore { return openTest(t) })
+}

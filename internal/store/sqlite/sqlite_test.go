@@ -270,3 +270,14 @@ func BenchmarkAddEvents(b *testing.B) {
 	defer s.Close()
 	storetest.BenchAddEvents(b, s)
 }
+
+func TestCollection(t *testing.T) {
+	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore {
+		s, err := Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
