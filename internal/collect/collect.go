@@ -193,7 +193,8 @@ type Env struct {
 	Now      func() time.Time
 }
 
-func (e Env) now() time.Time {
+// Time is the environment's clock.
+func (e Env) Time() time.Time {
 	if e.Now == nil {
 		return time.Now()
 	}

@@ -113,7 +113,7 @@ func (c *Collector) Run(ctx context.Context) error {
 
 // round starts the polls that are due.
 func (c *Collector) round(ctx context.Context, slots chan struct{}, wg *sync.WaitGroup) error {
-	now := c.cfg.Env.now()
+	now := c.cfg.Env.Time()
 	srcs, err := c.cfg.Store.Watched(ctx, now)
 	if err != nil {
 		return err
@@ -227,7 +227,7 @@ func (c *Collector) release(ctx context.Context, id string) {
 // pollScheduled polls src and schedules its next poll.
 func (c *Collector) pollScheduled(ctx context.Context, src post.Source, st *schedule) {
 	res, err := c.Poll(ctx, src)
-	now := c.cfg.Env.now()
+	now := c.cfg.Env.Time()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st.running = false
@@ -273,12 +273,12 @@ type Result struct {
 // Poll reads src once, commits what it read and only then stores the new
 // cursor; a failure is recorded as the source's last error.
 func (c *Collector) Poll(ctx context.Context, src post.Source) (Result, error) {
-	start := c.cfg.Env.now()
+	start := c.cfg.Env.Time()
 	res, err := c.poll(ctx, src, start)
 	if ctx.Err() != nil {
 		return res, ctx.Err()
 	}
-	rec := store.Poll{At: c.cfg.Env.now()}
+	rec := store.Poll{At: c.cfg.Env.Time()}
 	if err != nil {
 		rec.Err = err.Error()
 		c.cfg.Log.Warn("collect: poll failed", "source", src.ID, "location", src.Location, "err", err)
@@ -313,7 +313,7 @@ func (c *Collector) poll(ctx context.Context, src post.Source, now time.Time) (R
 		}
 	}
 	// The posts are committed: only now may the cursor move past them.
-	if err := c.cfg.Store.Polled(ctx, src.ID, store.Poll{At: c.cfg.Env.now(), Cursor: b.Cursor, Newest: newest}); err != nil {
+	if err := c.cfg.Store.Polled(ctx, src.ID, store.Poll{At: c.cfg.Env.Time(), Cursor: b.Cursor, Newest: newest}); err != nil {
 		return res, fmt.Errorf("store cursor: %w", err)
 	}
 	return res, nil

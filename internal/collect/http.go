@@ -59,7 +59,7 @@ func (e Env) Fetch(req *http.Request) (*Response, error) {
 		return nil, fmt.Errorf("get %s: %w", redact(req), err)
 	}
 	defer resp.Body.Close()
-	now := e.now()
+	now := e.Time()
 	if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusNotModified {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		err := fmt.Errorf("get %s: %w: %s", redact(req), ErrStatus, resp.Status)

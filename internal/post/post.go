@@ -221,6 +221,9 @@ type Post struct {
 	// is the platform's own record of a (partial) takedown.
 	Withheld []string `json:"withheld,omitempty"`
 	Deleted  bool     `json:"deleted,omitempty"`
+	// Views is the view count the platform showed when the post was
+	// collected (Telegram channels), 0 when it shows none.
+	Views int64 `json:"views,omitempty"`
 
 	Origin Origin `json:"origin"`
 	// Raw is the original record, byte for byte as read: evidence.
