@@ -20,38 +20,16 @@ type Connector struct{}
 
 // Poll implements collect.Connector.
 func (Connector) Poll(ctx context.Context, env collect.Env, src post.Source) (collect.Batch, error) {
-	cur, err := collect.ParsePageCursor(src.Watch.Cursor)
-	if err != nil {
-		return collect.Batch{}, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.Location, nil)
-	if err != nil {
-		return collect.Batch{}, fmt.Errorf("feed %s: %w", src.Location, err)
-	}
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5")
-	if cur.ETag != "" {
-		req.Header.Set("If-None-Match", cur.ETag)
-	}
-	if cur.LastModified != "" {
-		req.Header.Set("If-Modified-Since", cur.LastModified)
-	}
-	resp, err := env.Fetch(req)
+	resp, cur, err := env.GetPage(ctx, src, "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5")
 	if err != nil {
 		return collect.Batch{}, err
 	}
 	if resp.Status == http.StatusNotModified {
-		return collect.Batch{Cursor: src.Watch.Cursor, NotBefore: resp.NotBefore}, nil
+		return collect.PageBatch(cur, resp, nil, nil), nil
 	}
 	ps, rejected, err := source.Collect(sourcefeed.Decoder{}, source.Input{Name: src.Location, R: bytes.NewReader(resp.Body)})
 	if err != nil {
 		return collect.Batch{}, fmt.Errorf("feed %s: %w", src.Location, err)
 	}
-	fresh, seen := cur.Seen.Fresh(ps)
-	next := collect.PageCursor{Seen: seen}
-	// A feed with a broken item is read in full next time rather than
-	// answered 304, so that a fixed item is not missed.
-	if len(rejected) == 0 {
-		next.ETag, next.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
-	}
-	return collect.Batch{Posts: fresh, Rejected: rejected, Cursor: next.String(), NotBefore: resp.NotBefore}, nil
+	return collect.PageBatch(cur, resp, ps, rejected), nil
 }
