@@ -35,7 +35,7 @@ var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-na
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			append([]string{"addr"}, pipelineSettings...), runServe},
+			append(append([]string{"addr"}, pipelineSettings...), evidenceSettings...), runServe},
 		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
 			pipelineSettings, runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
@@ -54,6 +54,8 @@ func commands() []command {
 			[]string{"data", "store", "bank", "kind", "distance", "bank-format", "source", "json", "lexicon", "model", "log-level", "log-format"}, runBank},
 		{"audit", "verify | list", "check the tamper-evident audit trail (exits non-zero naming the first altered entry) or list its entries",
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
+		{"evidence", "capture CASE | verify [--package FILE] | export CASE --out FILE | prune", "keep court-grade evidence of a case: WARC capture of raw records, posts, media and live pages, SHA-256 manifest, RFC 3161 timestamp, custody entries in the audit trail; verify names any changed byte",
+			append([]string{"data", "store", "out", "package", "json"}, evidenceSettings...), runEvidence},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
 		{"version", "", "print the version", nil, runVersion},

@@ -44,6 +44,14 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	if b, ok := s.store.(store.Banks); ok {
 		opts.Banks = b
 	}
+	roots, err := s.cfg.tsaRoots()
+	if err == nil {
+		opts.Evidence, err = s.cfg.keeper(s.store, roots)
+	}
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           web.New(opts),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/raqib-project/raqib/internal/fetch"
 )
 
 // Config is every setting of every command. Each field has a flag and a
@@ -56,6 +58,20 @@ type Config struct {
 	BankFormat   string
 	BankSource   string
 	MaxPixels    int
+
+	// Outbound fetching (liveness, collection, webhooks, evidence).
+	FetchAllow    []string
+	UserAgent     string
+	FetchProxy    string
+	FetchTimeout  time.Duration
+	FetchMaxBytes int64
+
+	// Evidence (evidence).
+	TSAURL            string
+	TSACert           string
+	EvidenceRetention time.Duration
+	EvidenceMaxPosts  int
+	Package           string
 
 	// Audit trail (audit list).
 	Actor string
@@ -195,6 +211,16 @@ func (c *Config) settings() []setting {
 		{"source", "", "where a new bank's list comes from (shown with every match)", str(&c.BankSource), "RAQIB_BANK_SOURCE", ""},
 		{"actor", "", "list only the audit entries of this actor", str(&c.Actor), "", ""},
 		{"since", "", "list only the audit entries at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
+		{"fetch-allow", "", "addresses (CIDR or IP) fetched although not public, e.g. an intranet service; by default every loopback, private, link-local and metadata address is refused; comma-separated", list(&c.FetchAllow), "", ""},
+		{"user-agent", fetch.DefaultUserAgent, "User-Agent of every outbound request", str(&c.UserAgent), "", ""},
+		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},
+		{"fetch-timeout", fetch.DefaultTimeout.String(), "longest an outbound request may take, body included", dur(&c.FetchTimeout), "", ""},
+		{"fetch-max-bytes", "32MiB", "largest response body an outbound request reads; a longer one fails", size(&c.FetchMaxBytes), "", ""},
+		{"tsa-url", "", "RFC 3161 time-stamping authority `URL` that stamps every evidence manifest; empty leaves them unstamped", str(&c.TSAURL), "", ""},
+		{"tsa-cert", "", "PEM `FILE` of the time-stamping authority's certificates to trust when verifying timestamps", str(&c.TSACert), "", ""},
+		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
+		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
+		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }

@@ -27,7 +27,9 @@ var catalogue = withMessages(coreCatalogue, featureMessages...)
 // featureMessages are the strings of features that keep them in their own
 // file, each as key -> {Arabic, English} so that the two stay side by side.
 // A feature adds one line here.
-var featureMessages = []map[string][2]string{}
+var featureMessages = []map[string][2]string{
+	evidenceMessages,
+}
 
 // withMessages returns a copy of core with every set's strings added. A
 // key defined twice is a programming error that TestCatalogueComplete

@@ -35,6 +35,9 @@ func (s *server) routes() []route {
 		{"POST /banks/{name}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleBankToggle)},
 		{"POST /banks/{name}/entries/{id}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleEntryToggle)},
 		{"GET /media/{sha256}", auth.Read, http.HandlerFunc(s.handleMedia)},
+		{"GET /cases/{id}/evidence", auth.Read, http.HandlerFunc(s.handleEvidence)},
+		{"POST /cases/{id}/evidence", auth.Decide, http.HandlerFunc(s.handleEvidenceCapture)},
+		{"GET /cases/{id}/evidence.zip", auth.Read, http.HandlerFunc(s.handleEvidenceExport)},
 
 		{"GET /api/posts", auth.Read, http.HandlerFunc(s.apiPosts)},
 		{"GET /api/posts/{key...}", auth.Read, http.HandlerFunc(s.apiPost)},

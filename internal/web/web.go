@@ -59,6 +59,9 @@ type Options struct {
 	// Unauthenticated answers a request without a principal (e.g. a
 	// redirect to the login page); a plain 401 when nil.
 	Unauthenticated http.Handler
+	// Evidence, when set, serves each case's evidence page, capture and
+	// package download.
+	Evidence Evidence
 	// CSRFToken returns the token of the request's session that forms
 	// must send back; pages carry none when it is nil.
 	CSRFToken func(r *http.Request) string
