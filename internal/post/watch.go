@@ -29,6 +29,8 @@ type Watch struct {
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	// Failures counts the failed polls since the last success.
+	Failures int `json:"failures,omitempty"`
 	// Newest is the publication time of the newest post collected.
 	Newest time.Time `json:"newest,omitzero"`
 	// PostsDay counts the source's posts published in the 24 hours before
@@ -46,4 +48,4 @@ func (w *Watch) Lag(now time.Time) time.Duration {
 }
 
 // Failing reports whether the last poll failed.
-func (w *Watch) Failing() bool { return w.LastErrorAt.After(w.LastSuccess) }
+func (w *Watch) Failing() bool { return w.Failures > 0 }

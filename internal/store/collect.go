@@ -78,7 +78,7 @@ type Collection interface {
 func WatchColumns(postsDay string) string {
 	return `s.id, s.format, s.platform, s.location, s.first_collected, s.last_collected, s.imports, s.records_read,
 		s.records_rejected, s.posts, w.kind, w.every_ms, w.token_env, w.selector, w.paused, w.added_by, w.added_at,
-		w.cursor, w.last_poll, w.last_success, w.last_error, w.last_error_at, w.newest, ` + postsDay
+		w.cursor, w.last_poll, w.last_success, w.last_error, w.last_error_at, w.failures, w.newest, ` + postsDay
 }
 
 // ScanWatched reads sources from rows of WatchColumns.
@@ -96,7 +96,7 @@ func ScanWatched(rows Rows) ([]post.Source, error) {
 			&src.Imports, &src.Read, &src.Rejected, &src.Posts,
 			&w.Kind, &everyMs, &w.TokenEnv, &w.Selector, &w.Paused, &w.AddedBy, &timeScanner{&w.AddedAt},
 			&w.Cursor, &timeScanner{&w.LastPoll}, &timeScanner{&w.LastSuccess}, &w.LastError,
-			&timeScanner{&w.LastErrorAt}, &timeScanner{&w.Newest}, &w.PostsDay); err != nil {
+			&timeScanner{&w.LastErrorAt}, &w.Failures, &timeScanner{&w.Newest}, &w.PostsDay); err != nil {
 			return nil, fmt.Errorf("list watched sources: %w", err)
 		}
 		src.Platform = post.Platform(platform)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/raqib-project/raqib/internal/collect"
 	"github.com/raqib-project/raqib/internal/post"
@@ -27,7 +28,12 @@ const gapPages = 50
 func (Connector) Poll(ctx context.Context, env collect.Env, src post.Source) (collect.Batch, error) {
 	channel, ok := collect.TelegramChannel(src.Location)
 	if !ok {
-		return collect.Batch{}, fmt.Errorf("%w: %s is not a Telegram channel", collect.ErrBadSource, src.Location)
+		// A mirror of the preview (and a test's server) keeps the path.
+		u, err := url.Parse(src.Location)
+		if err != nil || !strings.HasPrefix(u.Path, "/s/") {
+			return collect.Batch{}, fmt.Errorf("%w: %s is not a Telegram channel preview", collect.ErrBadSource, src.Location)
+		}
+		channel = strings.TrimPrefix(u.Path, "/s/")
 	}
 	var cursor int64
 	if src.Watch.Cursor != "" {

@@ -105,7 +105,7 @@ func (s *Store) WatchedSource(ctx context.Context, id string, now time.Time) (po
 // Polled implements store.Collection.
 func (s *Store) Polled(ctx context.Context, id string, p store.Poll) error {
 	if p.Err != "" {
-		return s.changeWatch(ctx, id, `UPDATE watches SET last_poll = $2, last_error = $3, last_error_at = $2 WHERE id = $1`,
+		return s.changeWatch(ctx, id, `UPDATE watches SET last_poll = $2, last_error = $3, last_error_at = $2, failures = failures + 1 WHERE id = $1`,
 			id, timestamp(p.At), text(p.Err))
 	}
 	if !storable(id) {
@@ -113,7 +113,7 @@ func (s *Store) Polled(ctx context.Context, id string, p store.Poll) error {
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE watches SET last_poll = $2, last_success = $2, cursor = $3,
-			newest = greatest(newest, $4) WHERE id = $1`, id, timestamp(p.At), text(p.Cursor), timestamp(p.Newest))
+			newest = greatest(newest, $4), failures = 0 WHERE id = $1`, id, timestamp(p.At), text(p.Cursor), timestamp(p.Newest))
 		if err != nil {
 			return fmt.Errorf("source %s: %w", id, err)
 		}

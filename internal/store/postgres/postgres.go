@@ -344,6 +344,7 @@ var migrations = []string{
 		last_success  timestamptz,
 		last_error    text NOT NULL DEFAULT '',
 		last_error_at timestamptz,
+		failures      integer NOT NULL DEFAULT 0,
 		newest        timestamptz
 	);
 	CREATE TABLE proposals (

@@ -117,11 +117,11 @@ func (s *Store) WatchedSource(ctx context.Context, id string, now time.Time) (po
 // Polled implements store.Collection.
 func (s *Store) Polled(ctx context.Context, id string, p store.Poll) error {
 	if p.Err != "" {
-		return s.changeWatch(ctx, id, `UPDATE watches SET last_poll = ?, last_error = ?, last_error_at = ? WHERE id = ?`,
+		return s.changeWatch(ctx, id, `UPDATE watches SET last_poll = ?, last_error = ?, last_error_at = ?, failures = failures + 1 WHERE id = ?`,
 			unixMilli(p.At), p.Err, unixMilli(p.At), id)
 	}
 	return s.tx(ctx, "source "+id, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE watches SET last_poll = ?, last_success = ?, cursor = ?, newest = MAX(newest, ?) WHERE id = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE watches SET last_poll = ?, last_success = ?, cursor = ?, newest = MAX(newest, ?), failures = 0 WHERE id = ?`,
 			unixMilli(p.At), unixMilli(p.At), p.Cursor, unixMilli(p.Newest), id)
 		if err != nil {
 			return err

@@ -336,6 +336,7 @@ var migrations = []string{
 		last_success  INTEGER NOT NULL DEFAULT 0,
 		last_error    TEXT NOT NULL DEFAULT '',
 		last_error_at INTEGER NOT NULL DEFAULT 0,
+		failures      INTEGER NOT NULL DEFAULT 0,
 		newest        INTEGER NOT NULL DEFAULT 0
 	) WITHOUT ROWID;
 	CREATE TABLE proposals (
