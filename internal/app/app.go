@@ -35,9 +35,9 @@ var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-na
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			append(append([]string{"addr"}, pipelineSettings...), evidenceSettings...), runServe},
-		{"worker", "", "run pipeline workers only (scale-out: point several at one --nats)",
-			pipelineSettings, runWorker},
+			slices.Concat([]string{"addr"}, pipelineSettings, evidenceSettings, collectSettings), runServe},
+		{"worker", "", "run pipeline workers and live collection only (scale-out: point several at one --nats)",
+			slices.Concat(pipelineSettings, collectSettings, fetchSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
 			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked"}, pipelineSettings...), runIngest},
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
@@ -89,7 +89,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // Config. It returns ErrUsage (wrapped) for help requests and bad calls,
 // after printing help to stderr.
 func Parse(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (string, *Config, error) {
-	c := &Config{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	c := &Config{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return Parse([]string{args[1], "-h"}, getenv, stdin, stdout, stderr)

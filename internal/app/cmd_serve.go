@@ -52,6 +52,16 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 		ln.Close()
 		return err
 	}
+	coll, err := s.startCollector(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if coll != nil {
+		opts.Collection, opts.Hooks = coll.Store(), coll
+	} else if c, ok := s.store.(store.Collection); ok {
+		opts.Collection = c
+	}
 	srv := &http.Server{
 		Handler:           web.New(opts),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -77,11 +77,22 @@ type Config struct {
 	Actor string
 	Since string
 
+	// Live collection (serve, worker, source).
+	Collect         bool
+	CollectParallel int
+	CollectPages    int
+	SourceKind      string
+	Every           time.Duration
+	TokenEnv        string
+	Selector        string
+
 	// Set by the command line, not settings.
 	Args   []string
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Getenv reads the environment, where sources' credentials are.
+	Getenv func(string) string
 	// shareQueue lets other raqib processes on the same data directory use
 	// this one's embedded queue: set by the long-running commands.
 	shareQueue bool
@@ -221,6 +232,13 @@ func (c *Config) settings() []setting {
 		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
 		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
 		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
+		{"collect", "true", "poll the watched sources (raqib source add) in this process; with several serve/worker processes each source has one owner", boolean(&c.Collect), "", ""},
+		{"collect-parallel", "4", "most polls of watched sources running at once in this process", num(&c.CollectParallel), "", ""},
+		{"collect-pages", "5", "most pages a poll reads: the history a new source starts with, and the back-paging of Rocket.Chat", num(&c.CollectPages), "", ""},
+		{name: "source-kind", flag: "kind", usage: "kind of a source: telegram-web, feed, rocketchat, xapi, web, webhook", bind: str(&c.SourceKind)},
+		{"every", "10m", "how often a new source is polled", dur(&c.Every), "", ""},
+		{"token-env", "", "name of the environment variable holding a source's credential (X bearer token, Rocket.Chat USER_ID:AUTH_TOKEN, webhook HMAC secret); the credential itself is never stored", str(&c.TokenEnv), "", ""},
+		{"selector", "", "CSS selector of one item on a watched web page (--kind web)", str(&c.Selector), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }

@@ -86,7 +86,7 @@ func (s *system) openWorker(ctx context.Context) error {
 	s.worker, err = worker.New(ctx, worker.Config{
 		Stack: s.det.stack, Store: s.store, Recycled: texts,
 		Actors: []worker.Actor{&alert.Actor{Log: s.log}},
-		Quota:  s.cfg.ActionQuota, Log: s.log, Observe: s.metrics.observeBatch,
+		Quota:  s.cfg.ActionQuota, Log: s.log, Observe: s.observeBatch,
 	})
 	return err
 }
@@ -114,4 +114,11 @@ func newRunID() string {
 	var b [6]byte
 	rand.Read(b[:])
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// observeBatch is told of every committed batch: metrics, and discovery
+// of the sources flagged posts point to.
+func (s *system) observeBatch(ps []post.Post, c store.Counts, took time.Duration) {
+	s.metrics.observeBatch(ps, c, took)
+	s.discover(ps)
 }

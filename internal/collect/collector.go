@@ -338,3 +338,6 @@ func Stamp(ps []post.Post, src post.Source, now time.Time) time.Time {
 	}
 	return newest
 }
+
+// Store is the store of the watched sources.
+func (c *Collector) Store() store.Collection { return c.cfg.Store }
