@@ -52,6 +52,8 @@ func commands() []command {
 			[]string{"json", "max-pixels", "log-level"}, runHash},
 		{"bank", "list|import FILE...|export|enable|disable [ID...]", "manage hash banks; import also re-scans what was already collected",
 			[]string{"data", "store", "bank", "kind", "distance", "bank-format", "source", "json", "lexicon", "model", "log-level", "log-format"}, runBank},
+		{"source", "add URL|HANDLE --kind KIND | list | pause|resume|remove ID|URL | test URL --kind KIND | proposed", "watch sources live (Telegram channels, RSS/Atom, Rocket.Chat, X API, web pages, webhooks): add, list with health, pause, resume, remove, test once without storing, list proposed sources",
+			sourceSettings, runSource},
 		{"audit", "verify | list", "check the tamper-evident audit trail (exits non-zero naming the first altered entry) or list its entries",
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
 		{"evidence", "capture CASE | verify [--package FILE] | export CASE --out FILE | prune", "keep court-grade evidence of a case: WARC capture of raw records, posts, media and live pages, SHA-256 manifest, RFC 3161 timestamp, custody entries in the audit trail; verify names any changed byte",
