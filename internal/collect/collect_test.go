@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 // internal/app).
 type rig struct {
 	st   *sqlite.Store
+	mu   sync.Mutex // guards in
 	env  collect.Env
 	in   store.Counts // what every commit did, summed
 	fail func(ps []post.Post) error
@@ -56,7 +58,9 @@ func (r *rig) commit(ctx context.Context, ps []post.Post) (store.Counts, error) 
 	if err != nil {
 		return c, err
 	}
+	r.mu.Lock()
 	r.in.Add(c)
+	r.mu.Unlock()
 	if r.fail != nil {
 		return c, r.fail(ps)
 	}

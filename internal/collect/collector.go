@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
@@ -119,28 +120,42 @@ func (c *Collector) round(ctx context.Context, slots chan struct{}, wg *sync.Wai
 		return err
 	}
 	live := map[string]bool{}
+	type due struct {
+		src post.Source
+		st  *schedule
+	}
+	var ready []due
 	for _, src := range srcs {
 		if src.Watch.Paused || c.cfg.Connectors[src.Watch.Kind] == nil {
 			continue
 		}
 		live[src.ID] = true
 		st := c.schedule(src, now)
-		if !c.hold(ctx, src.ID, st) || st.running || now.Before(st.next) {
+		if !c.hold(ctx, src.ID, st) || !c.due(st, now) {
 			continue
 		}
+		ready = append(ready, due{src, st})
+	}
+	// The most overdue first, so that sources listed early cannot starve
+	// the others of slots.
+	c.mu.Lock()
+	sort.Slice(ready, func(i, j int) bool { return ready[i].st.next.Before(ready[j].st.next) })
+	c.mu.Unlock()
+	for _, d := range ready {
 		select {
 		case slots <- struct{}{}:
 		default:
-			continue // every slot busy: the next round tries again
+			c.forget(ctx, live)
+			return nil // every slot busy: the next round goes on from here
 		}
 		c.mu.Lock()
-		st.running = true
+		d.st.running = true
 		c.mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			c.pollScheduled(ctx, src, st)
+			c.pollScheduled(ctx, d.src, d.st)
 		}()
 	}
 	c.forget(ctx, live)
@@ -161,6 +176,13 @@ func (c *Collector) schedule(src post.Source, now time.Time) *schedule {
 		c.state[src.ID] = st
 	}
 	return st
+}
+
+// due reports whether a source is to be polled now.
+func (c *Collector) due(st *schedule, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !st.running && !now.Before(st.next)
 }
 
 // hold takes or renews the lease of a source; without leases every source
