@@ -132,7 +132,6 @@ func TestLeasesOneOwner(t *testing.T) {
 	stopA := run("collector-a")
 	stopB := run("collector-b")
 	time.Sleep(2 * time.Second)
-	stopA()
 	f.mu.Lock()
 	owners := map[string]int{}
 	for p, ag := range f.agents {
@@ -146,11 +145,24 @@ func TestLeasesOneOwner(t *testing.T) {
 	if len(f.agents) != 20 {
 		t.Errorf("%d of 20 feeds polled", len(f.agents))
 	}
-	// From now on only b may poll: a released its leases on stopping.
-	f.agents = map[string]map[string]bool{}
 	f.mu.Unlock()
 	t.Logf("sources per collector: %v", owners)
-	time.Sleep(time.Second)
+	// a stops and gives its leases up: b takes every source over, and a
+	// polls nothing once it stopped.
+	stopA()
+	f.mu.Lock()
+	f.agents = map[string]map[string]bool{}
+	f.mu.Unlock()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		f.mu.Lock()
+		n := len(f.agents)
+		f.mu.Unlock()
+		if n == 20 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	stopB()
 	f.mu.Lock()
 	defer f.mu.Unlock()
