@@ -123,6 +123,10 @@ func (Connector) Poll(ctx context.Context, env collect.Env, src post.Source) (co
 			break
 		}
 	}
+	if next != "" && cursor != "" {
+		b.Rejected = append(b.Rejected, source.Rejection{File: src.Location,
+			Reason: fmt.Sprintf("more than %d pages were posted since tweet %s: the oldest of them were not read", limit, cursor)})
+	}
 	b.Cursor = newest
 	return b, nil
 }
