@@ -35,7 +35,7 @@ var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-na
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			slices.Concat([]string{"addr"}, pipelineSettings, evidenceSettings, collectSettings), runServe},
+			slices.Concat([]string{"addr", "review-sla"}, pipelineSettings, evidenceSettings, collectSettings), runServe},
 		{"worker", "", "run pipeline workers and live collection only (scale-out: point several at one --nats)",
 			slices.Concat(pipelineSettings, collectSettings, fetchSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
@@ -56,6 +56,8 @@ func commands() []command {
 			sourceSettings, runSource},
 		{"audit", "verify | list", "check the tamper-evident audit trail (exits non-zero naming the first altered entry) or list its entries",
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
+		{"export", "decisions", "write analysts' decisions since --since as a labelled CSV (id,author,decision,label,reason,text) that eval and train read as format decisions",
+			[]string{"data", "store", "since", "export-out", "log-level", "log-format"}, runExport},
 		{"evidence", "capture CASE | verify [--package FILE] | export CASE --out FILE | prune", "keep court-grade evidence of a case: WARC capture of raw records, posts, media and live pages, SHA-256 manifest, RFC 3161 timestamp, custody entries in the audit trail; verify names any changed byte",
 			append([]string{"data", "store", "out", "package", "json"}, evidenceSettings...), runEvidence},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",

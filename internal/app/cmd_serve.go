@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/web"
 )
@@ -52,6 +53,13 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 		ln.Close()
 		return err
 	}
+	if opts.Review, err = review.For(s.store, s.log); err != nil {
+		ln.Close()
+		return err
+	}
+	opts.Review.Register(newReviewMetrics(s.metrics.reg))
+	// Validated with the settings.
+	opts.SLA, _ = review.ParseSLA(s.cfg.ReviewSLA)
 	coll, err := s.startCollector(ctx)
 	if err != nil {
 		ln.Close()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/fetch"
+	"github.com/raqib-project/raqib/internal/review"
 )
 
 // Config is every setting of every command. Each field has a flag and a
@@ -85,6 +86,10 @@ type Config struct {
 	Every           time.Duration
 	TokenEnv        string
 	Selector        string
+
+	// Review (serve, export decisions).
+	ReviewSLA string
+	ExportOut string
 
 	// Set by the command line, not settings.
 	Args   []string
@@ -221,7 +226,9 @@ func (c *Config) settings() []setting {
 		{"bank-format", "csv", "hash list format: csv, hma (ThreatExchange/HMA PDQ CSV), tat (Tech Against Terrorism JSON)", str(&c.BankFormat), "", ""},
 		{"source", "", "where a new bank's list comes from (shown with every match)", str(&c.BankSource), "RAQIB_BANK_SOURCE", ""},
 		{"actor", "", "list only the audit entries of this actor", str(&c.Actor), "", ""},
-		{"since", "", "list only the audit entries at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
+		{"since", "", "only the audit entries (audit list) or decisions (export decisions) at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
+		{"review-sla", review.DefaultSLA, "how long a case may wait for a decision, by severity tier, as TIER=DURATION pairs (tier 0: cases without a tier); the queues show each case's deadline", str(&c.ReviewSLA), "", ""},
+		{name: "export-out", flag: "out", env: "RAQIB_EXPORT_OUT", usage: "write the export to this file (replaced whole, or left as it was on error) instead of standard output", bind: str(&c.ExportOut)},
 		{"fetch-allow", "", "addresses (CIDR or IP) fetched although not public, e.g. an intranet service; by default every loopback, private, link-local and metadata address is refused; comma-separated", list(&c.FetchAllow), "", ""},
 		{"user-agent", fetch.DefaultUserAgent, "User-Agent of every outbound request", str(&c.UserAgent), "", ""},
 		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},
@@ -300,6 +307,11 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 		return fmt.Errorf("--batch must be at least 1, got %d", c.Batch)
 	case has("progress") && c.Progress != "auto" && c.Progress != "always" && c.Progress != "never":
 		return fmt.Errorf("--progress must be auto, always or never, got %q", c.Progress)
+	}
+	if has("review-sla") {
+		if _, err := review.ParseSLA(c.ReviewSLA); err != nil {
+			return fmt.Errorf("--review-sla: %w", err)
+		}
 	}
 	return nil
 }

@@ -109,6 +109,7 @@ const (
 	CaseDismissed CaseStatus = "dismissed" // an analyst found it does not
 	CaseReferred  CaseStatus = "referred"  // reported to the platform
 	CaseRemoved   CaseStatus = "removed"   // the platform took it down
+	CaseMerged    CaseStatus = "merged"    // folded into another case (Review.MergedInto)
 )
 
 // Case gathers what the rules decided about a post for an analyst to review.
@@ -129,6 +130,8 @@ type Case struct {
 	Posts     int       `json:"posts"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Review is where analysts have taken the case.
+	Review
 }
 
 // Kinds of case group: what gathers the posts of a case.

@@ -41,8 +41,10 @@ func PrepareProposals(ps []post.CaseProposal, now time.Time) ([]post.CaseProposa
 // CaseBook is what ProposeEach needs of a store that applies case
 // proposals one at a time, with no other writer in between.
 type CaseBook interface {
-	// InOpenCase reports whether the post is in an open case.
-	InOpenCase(key string) (bool, error)
+	// InCase reports whether the post is in a case, open or decided: a
+	// post an analyst dismissed is not proposed again when it is
+	// imported again.
+	InCase(key string) (bool, error)
 	// OpenCaseOfGroup returns the id of the open case of group, ok false
 	// when there is none.
 	OpenCaseOfGroup(group string) (id int64, ok bool, err error)
@@ -60,7 +62,7 @@ func ProposeEach(b CaseBook, ps []post.CaseProposal, now time.Time) (opened int,
 		return 0, err
 	}
 	for _, p := range ps {
-		in, err := b.InOpenCase(p.PostKey)
+		in, err := b.InCase(p.PostKey)
 		if err != nil {
 			return opened, fmt.Errorf("case of %s: %w", p.PostKey, err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
@@ -9,24 +10,36 @@ import (
 
 // CaseColumns are the columns ScanCases reads, in its order; both stores
 // name the columns of their cases table so.
-const CaseColumns = `id, post_key, label, tier, entity, score, status, reason, grp, posts, created_at, updated_at`
+const CaseColumns = `id, post_key, label, tier, entity, score, status, reason, grp, posts, created_at, updated_at, ` +
+	`assignee, escalated, approval, dismissal, merged_into, decided_by, decided_at, rules, detectors`
 
 // ScanCases reads cases from rows of CaseColumns.
 func ScanCases(rows Rows) ([]post.Case, error) {
 	var cs []post.Case
 	for rows.Next() {
-		var (
-			c         post.Case
-			label, st string
-		)
-		if err := rows.Scan(&c.ID, &c.PostKey, &label, &c.Tier, &c.Entity, &c.Score, &st, &c.Reason, &c.Group, &c.Posts,
-			&timeScanner{&c.CreatedAt}, &timeScanner{&c.UpdatedAt}); err != nil {
+		c, err := ScanCase(rows.Scan)
+		if err != nil {
 			return nil, fmt.Errorf("list cases: %w", err)
 		}
-		c.Label, c.Status = post.Label(label), post.CaseStatus(st)
 		cs = append(cs, c)
 	}
 	return cs, rows.Err()
+}
+
+// ScanCase reads one case of CaseColumns with scan, a row's Scan.
+func ScanCase(scan func(dest ...any) error) (post.Case, error) {
+	var (
+		c                              post.Case
+		label, st, approval, dismissal string
+		rules, detectors               string
+	)
+	err := scan(&c.ID, &c.PostKey, &label, &c.Tier, &c.Entity, &c.Score, &st, &c.Reason, &c.Group, &c.Posts,
+		&timeScanner{&c.CreatedAt}, &timeScanner{&c.UpdatedAt},
+		&c.Assignee, &c.Escalated, &approval, &dismissal, &c.MergedInto, &c.DecidedBy, &timeScanner{&c.DecidedAt}, &rules, &detectors)
+	c.Label, c.Status = post.Label(label), post.CaseStatus(st)
+	c.Approval, c.Dismissal = post.Approval(approval), post.Dismissal(dismissal)
+	c.Rules, c.Detectors = strings.Fields(rules), strings.Fields(detectors)
+	return c, err
 }
 
 // SourceColumns are the columns ScanSources reads, in its order.
@@ -119,4 +132,35 @@ func ScanKeys(rows Rows) ([]string, error) {
 		keys = append(keys, k)
 	}
 	return keys, rows.Err()
+}
+
+// ScanEvents reads case events from rows of (id, case_id, at, actor,
+// action, note, before_json, after_json).
+func ScanEvents(rows Rows) ([]post.CaseEvent, error) {
+	var es []post.CaseEvent
+	for rows.Next() {
+		var (
+			e             post.CaseEvent
+			before, after []byte
+		)
+		if err := rows.Scan(&e.ID, &e.Case, &timeScanner{&e.At}, &e.Actor, &e.Action, &e.Note, &before, &after); err != nil {
+			return nil, fmt.Errorf("read case events: %w", err)
+		}
+		e.Before, e.After = before, after
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}
+
+// ScanIDs reads ids from rows of one column.
+func ScanIDs(rows Rows) ([]int64, error) {
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("read ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

@@ -61,8 +61,9 @@ type CaseProposer interface {
 	// ProposeCases opens one case per proposal, except that a proposal
 	// with a Group joins the open case of that group when there is one
 	// (its post is added to the case and Case.Posts grows), and a post
-	// already in an open case is left as it is. It returns how many cases
-	// it opened, joined ones not counted. A proposal needs no violating
-	// label: an analyst decides.
+	// already in a case, open or decided, is left as it is: a post an
+	// analyst dismissed is not proposed again when it is re-imported. It
+	// returns how many cases it opened, joined ones not counted. A
+	// proposal needs no violating label: an analyst decides.
 	ProposeCases(ctx context.Context, ps []post.CaseProposal) (opened int, err error)
 }

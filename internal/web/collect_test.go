@@ -33,15 +33,6 @@ func collectRig(t *testing.T, role auth.Role) (*sqlite.Store, *collect.Collector
 	return st, c, New(Options{Store: st, Collection: st, Hooks: c, Authenticate: as(role), Now: func() time.Time { return testNow }})
 }
 
-func postForm(h http.Handler, target string, form url.Values, hdr ...string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
-}
-
 // TestHookSignature: the webhook route is open to sessions, so its guard
 // is the signature: unsigned, badly signed and unknown hooks are refused
 // with the same 401, and a signed push is stored.

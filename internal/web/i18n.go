@@ -29,6 +29,7 @@ var catalogue = withMessages(coreCatalogue, featureMessages...)
 // A feature adds one line here.
 var featureMessages = []map[string][2]string{
 	evidenceMessages,
+	reviewMessages,
 	collectMessages,
 }
 

@@ -65,7 +65,7 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request) *page {
 	q.Set("lang", otherLang(lang))
 	// RawPath keeps a key's escaped '/' escaped, so the link stays on the post.
 	p.SwitchURL = (&url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: q.Encode()}).String()
-	st, err := s.Store.Stats(r.Context())
+	st, err := s.headerStats(r.Context())
 	if err != nil {
 		s.Log.Error("stats for page header", "err", err)
 	}
@@ -179,6 +179,16 @@ type blurredImage struct {
 
 // Blurred pairs a kept image with the page for the "blurred" template.
 func (p *page) Blurred(id, sha string) blurredImage { return blurredImage{p, id, sha} }
+
+// signalsView is what the "signals" template needs.
+type signalsView struct {
+	P *page
+	S []post.Signal
+}
+
+// WithSignals pairs a post's signals with the page for the "signals"
+// template, which the post and case pages share.
+func (p *page) WithSignals(s []post.Signal) signalsView { return signalsView{p, s} }
 
 // With pairs a decision with the page for the "decision" template.
 func (p *page) With(d post.Decision) decisionView { return decisionView{p, d} }
@@ -420,23 +430,6 @@ func displayRaw(raw []byte) (string, bool) {
 		}
 	}
 	return strings.ToValidUTF8(string(raw), "\uFFFD"), cut
-}
-
-// casesPage is the data of the review cases page.
-type casesPage struct {
-	*page
-	Cases []post.Case
-}
-
-func (s *server) handleCases(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.Store.Cases(r.Context(), post.CaseOpen, 500)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	cp := casesPage{page: s.newPage(w, r), Cases: cs}
-	cp.Title = cp.T("cases.title")
-	s.render(w, "cases", "base", http.StatusOK, cp)
 }
 
 // rawFilename names a raw download after the post, keeping only characters

@@ -669,10 +669,10 @@ func TestCatalogueComplete(t *testing.T) {
 	for _, k := range []hashbank.Kind{hashbank.KindOwn, hashbank.KindPartner, hashbank.KindImported, hashbank.KindNegative} {
 		used["kind."+string(k)] = true
 	}
-	for _, st := range []post.CaseStatus{post.CaseOpen, post.CaseConfirmed, post.CaseDismissed, post.CaseReferred, post.CaseRemoved} {
+	for _, st := range []post.CaseStatus{post.CaseOpen, post.CaseConfirmed, post.CaseDismissed, post.CaseReferred, post.CaseRemoved, post.CaseMerged} {
 		used["status."+string(st)] = true
 	}
-	for _, k := range []string{"post.title", "evidence.title", "error.400", "error.404", "error.500", "time.now", "time.future", "time.never"} {
+	for _, k := range []string{"post.title", "evidence.title", "error.400", "error.403", "error.404", "error.409", "error.500", "time.now", "time.future", "time.never"} {
 		used[k] = true
 	}
 	for _, g := range []string{"account/x/1", "recycled/x:c:1"} {

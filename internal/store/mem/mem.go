@@ -144,9 +144,9 @@ func (s *Store) ProposeCases(_ context.Context, ps []post.CaseProposal) (int, er
 // book applies proposals to s; its caller holds s.mu.
 type book struct{ s *Store }
 
-func (b book) InOpenCase(key string) (bool, error) {
-	c, ok := b.s.inCase[key]
-	return ok && c.c.Status == post.CaseOpen, nil
+func (b book) InCase(key string) (bool, error) {
+	_, ok := b.s.inCase[key]
+	return ok, nil
 }
 
 func (b book) OpenCaseOfGroup(group string) (int64, bool, error) {

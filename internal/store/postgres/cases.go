@@ -19,13 +19,13 @@ import (
 // open case of a post and of a group back it up.
 const (
 	lockCasesSQL = `SELECT pg_advisory_xact_lock(hashtextextended('raqib cases ' || current_schema(), 0))`
-	// proposalsSQL is the proposals whose post is in no open case yet.
+	// proposalsSQL is the proposals whose post is in no case yet, open or
+	// decided: a post an analyst dismissed is not proposed again.
 	proposalsSQL = `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::timestamptz[])
 			WITH ORDINALITY AS i (post_key, label, tier, entity, score, reason, grp, at, ord)),
 	fresh AS (
-		SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM case_posts cp JOIN cases c ON c.id = cp.case_id
-			WHERE cp.post_key = i.post_key AND c.status = 'open'))`
+		SELECT * FROM input i WHERE NOT EXISTS (SELECT 1 FROM case_posts cp WHERE cp.post_key = i.post_key))`
 	// openCasesSQL opens a case for each post without a group and for the
 	// first post of each group that has no open case; posts counts them
 	// when joinCasesSQL adds them.

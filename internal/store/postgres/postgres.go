@@ -328,6 +328,38 @@ var migrations = []string{
 	END $$;
 	CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
 		FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
+	// Review, as in the embedded store's migration 9.
+	`ALTER TABLE cases ADD COLUMN assignee text NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN escalated boolean NOT NULL DEFAULT false;
+	ALTER TABLE cases ADD COLUMN approval text NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN dismissal text NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN merged_into bigint NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN decided_by text NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN decided_at timestamptz;
+	ALTER TABLE cases ADD COLUMN rules text NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN detectors text NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN queue text GENERATED ALWAYS AS (CASE
+		WHEN status = 'open' AND escalated THEN 'escalated'
+		WHEN status = 'open' AND assignee = '' THEN 'unassigned'
+		WHEN status = 'open' THEN 'assigned'
+		WHEN status = 'confirmed' AND approval = 'pending' THEN 'approval'
+		ELSE '' END) STORED;
+	ALTER TABLE cases ADD COLUMN rank integer GENERATED ALWAYS AS (CASE WHEN tier BETWEEN 1 AND 4 THEN tier ELSE 9 END) STORED;
+	CREATE INDEX cases_queue ON cases (queue, rank, score DESC, posts DESC, created_at, id);
+	CREATE INDEX cases_open_prio ON cases (rank, score DESC, posts DESC, created_at, id) WHERE status = 'open';
+	CREATE INDEX cases_assignee ON cases (assignee, queue) WHERE assignee <> '';
+	CREATE INDEX cases_decided ON cases (decided_at) WHERE decided_at IS NOT NULL;
+	CREATE TABLE case_events (
+		id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		case_id     bigint NOT NULL REFERENCES cases (id),
+		at          timestamptz NOT NULL,
+		actor       text NOT NULL,
+		action      text NOT NULL,
+		note        text NOT NULL DEFAULT '',
+		before_json bytea,
+		after_json  bytea
+	);
+	CREATE INDEX case_events_case ON case_events (case_id, id);`,
 	// Live collection (see store.Collection), as the embedded store's
 	// watches, proposals and proposal_posts.
 	`CREATE TABLE watches (

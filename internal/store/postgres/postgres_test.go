@@ -434,6 +434,11 @@ func BenchmarkAddEvents(b *testing.B) {
 	storetest.BenchAddEvents(b, openTest(b))
 }
 
+func TestReviews(t *testing.T) {
+	testURL(t)
+	storetest.RunReviews(t, func(t *testing.T) storetest.ReviewStore { return openTest(t) })
+}
+
 func TestCollection(t *testing.T) {
 	testURL(t)
 	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore { return openTest(t) })

@@ -13,8 +13,7 @@ import (
 
 // The statements of ProposeCases.
 const (
-	inOpenCaseSQL = `SELECT EXISTS (SELECT 1 FROM case_posts cp JOIN cases c ON c.id = cp.case_id
-			WHERE cp.post_key = ? AND c.status = 'open')`
+	inCaseSQL          = `SELECT EXISTS (SELECT 1 FROM case_posts WHERE post_key = ?)`
 	openCaseOfGroupSQL = `SELECT id FROM cases WHERE grp = ? AND status = 'open' AND grp != ''`
 	insertCaseSQL      = `INSERT INTO cases(post_key, label, tier, entity, score, status, reason, grp, posts, created_at, updated_at)
 			VALUES (?,?,?,?,?,'open',?,?,0,?,?) RETURNING id`
@@ -51,8 +50,8 @@ func (b caseBook) queryRow(query string, args ...any) (*sql.Row, error) {
 	return st.QueryRowContext(b.ctx, args...), nil
 }
 
-func (b caseBook) InOpenCase(key string) (in bool, err error) {
-	row, err := b.queryRow(inOpenCaseSQL, key)
+func (b caseBook) InCase(key string) (in bool, err error) {
+	row, err := b.queryRow(inCaseSQL, key)
 	if err == nil {
 		err = row.Scan(&in)
 	}

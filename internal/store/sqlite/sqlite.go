@@ -319,6 +319,41 @@ var migrations = []string{
 	CREATE INDEX audit_at ON audit(at);
 	CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 	CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`,
+	// Review (see store.Reviews): the analysts' state of a case, and every
+	// event of its history. queue and rank are computed, so that every
+	// writer keeps them right, and the indexes list each queue in
+	// priority order without sorting 50,000 open cases.
+	`ALTER TABLE cases ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN approval TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN dismissal TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN merged_into INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN decided_by TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN decided_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN rules TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN detectors TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN queue TEXT GENERATED ALWAYS AS (CASE
+		WHEN status = 'open' AND escalated THEN 'escalated'
+		WHEN status = 'open' AND assignee = '' THEN 'unassigned'
+		WHEN status = 'open' THEN 'assigned'
+		WHEN status = 'confirmed' AND approval = 'pending' THEN 'approval'
+		ELSE '' END) VIRTUAL;
+	ALTER TABLE cases ADD COLUMN rank INTEGER GENERATED ALWAYS AS (CASE WHEN tier BETWEEN 1 AND 4 THEN tier ELSE 9 END) VIRTUAL;
+	CREATE INDEX cases_queue ON cases(queue, rank, score DESC, posts DESC, created_at, id);
+	CREATE INDEX cases_open_prio ON cases(rank, score DESC, posts DESC, created_at, id) WHERE status = 'open';
+	CREATE INDEX cases_assignee ON cases(assignee, queue) WHERE assignee != '';
+	CREATE INDEX cases_decided ON cases(decided_at) WHERE decided_at > 0;
+	CREATE TABLE case_events (
+		id          INTEGER PRIMARY KEY,
+		case_id     INTEGER NOT NULL REFERENCES cases(id),
+		at          INTEGER NOT NULL,
+		actor       TEXT NOT NULL,
+		action      TEXT NOT NULL,
+		note        TEXT NOT NULL DEFAULT '',
+		before_json BLOB,
+		after_json  BLOB
+	);
+	CREATE INDEX case_events_case ON case_events(case_id, id);`,
 	// Live collection (see store.Collection): the watch settings, cursor
 	// and health of a watched source beside its sources row, and the
 	// sources discovery proposes with the flagged posts pointing to them.

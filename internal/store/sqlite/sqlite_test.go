@@ -271,6 +271,17 @@ func BenchmarkAddEvents(b *testing.B) {
 	storetest.BenchAddEvents(b, s)
 }
 
+func TestReviews(t *testing.T) {
+	storetest.RunReviews(t, func(t *testing.T) storetest.ReviewStore {
+		s, err := Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 func TestCollection(t *testing.T) {
 	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore {
 		s, err := Open(context.Background(), t.TempDir())
