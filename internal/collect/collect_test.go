@@ -144,7 +144,11 @@ func TestConnectors(t *testing.T) {
 			// Refusals and failures: nothing committed, the cursor stays,
 			// the error is recorded.
 			u.publish(12)
-			for _, f := range []string{"429", "503", "502", "truncate"} {
+			faults := []string{"429", "503", "502", "truncate"}
+			if u.kind == collect.XAPI {
+				faults = append(faults, "x429") // X's x-rate-limit-* headers
+			}
+			for _, f := range faults {
 				u.fault(f)
 				before := time.Now()
 				_, err := poll(f)
@@ -154,6 +158,8 @@ func TestConnectors(t *testing.T) {
 					t.Fatalf("%s: no error", f)
 				case f == "429" && (!errors.As(err, &wait) || wait.Until.Before(before.Add(119*time.Second))):
 					t.Fatalf("429: %v, want a wait of Retry-After's 120s", err)
+				case f == "x429" && (!errors.As(err, &wait) || wait.Until.Before(before.Add(14*time.Minute))):
+					t.Fatalf("x429: %v, want a wait until x-rate-limit-reset, 15 minutes on", err)
 				case f == "truncate" && !strings.Contains(err.Error(), "unexpected EOF"):
 					t.Fatalf("truncate: %v", err)
 				}
