@@ -31,19 +31,24 @@ type command struct {
 var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model",
 	"action-quota", "recycled-texts"}
 
+// serveSettings are the settings of the web server: who may sign in, and
+// how it faces the network.
+var serveSettings = []string{"addr", "hosts", "tls-cert", "tls-key", "trusted-proxy", "insecure-listen", "metrics-open",
+	"session-idle", "session-max", "login-window", "login-user-failures", "login-ip-failures"}
+
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {
 	return []command{
-		{"serve", "", "run the web UI, HTTP API, metrics and pipeline workers",
-			slices.Concat([]string{"addr", "review-sla"}, pipelineSettings, evidenceSettings, collectSettings), runServe},
-		{"worker", "", "run pipeline workers and live collection only (scale-out: point several at one --nats)",
-			slices.Concat(pipelineSettings, collectSettings, fetchSettings), runWorker},
+		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers, live collection and liveness checks",
+			slices.Concat([]string{"review-sla"}, serveSettings, pipelineSettings, evidenceSettings, livenessSettings, collectSettings), runServe},
+		{"worker", "", "run pipeline workers, live collection and liveness checks only (scale-out: point several at one --nats and --store)",
+			slices.Concat(pipelineSettings, livenessSettings, collectSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
-			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked"}, pipelineSettings...), runIngest},
+			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked", "liveness-track-posts"}, pipelineSettings...), runIngest},
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files) and print one JSON verdict per post",
 			[]string{"format", "max-record", "max-unpacked", "lexicon", "model", "log-level", "log-format"}, runScan},
 		{"demo", "", "import the bundled sample corpus and serve it (no network needed)",
-			append([]string{"addr", "demo-data"}, slices.DeleteFunc(slices.Clone(pipelineSettings), func(s string) bool { return s == "data" })...), runDemo},
+			append(append([]string{"demo-data"}, serveSettings...), slices.DeleteFunc(slices.Clone(pipelineSettings), func(s string) bool { return s == "data" })...), runDemo},
 		{"eval", "[--dataset FILE...]", "measure the detection stack: confusion matrix, precision, recall, F1, false-positive rate, worst mistakes",
 			[]string{"datasets", "holdout", "positive", "cv", "seed", "model", "json", "log-level", "log-format"}, runEval},
 		{"train", "--dataset FILE...", "train the classifier (deterministic seed) and write the model with its provenance",
@@ -58,10 +63,16 @@ func commands() []command {
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
 		{"export", "decisions", "write analysts' decisions since --since as a labelled CSV (id,author,decision,label,reason,text) that eval and train read as format decisions",
 			[]string{"data", "store", "since", "export-out", "log-level", "log-format"}, runExport},
+		{"user", "add NAME | list | disable NAME | enable NAME | reset NAME", "manage who signs in: add prints a generated password once (or reads one from stdin), reset sets a new one, disable ends every session",
+			[]string{"data", "store", "role", "json", "log-level", "log-format"}, runUser},
+		{"token", "create NAME | list | revoke NAME", "manage API tokens for machines (sent as Authorization: Bearer): create prints the token once, raqib keeps only its hash",
+			[]string{"data", "store", "role", "json", "log-level", "log-format"}, runToken},
 		{"evidence", "capture CASE | verify [--package FILE] | export CASE --out FILE | prune", "keep court-grade evidence of a case: WARC capture of raw records, posts, media and live pages, SHA-256 manifest, RFC 3161 timestamp, custody entries in the audit trail; verify names any changed byte",
 			append([]string{"data", "store", "out", "package", "json"}, evidenceSettings...), runEvidence},
 		{"bench", "ingest [N] | index [N]", "measure throughput: `bench ingest N` imports N synthetic posts of the --texts mix through the full path; `bench index N` queries an N-hash PDQ index",
 			append([]string{"batch", "progress", "cpu-profile", "texts"}, pipelineSettings...), runBench},
+		{"report", "removal", "time-to-removal of referred items per platform, channel, label and tier: share removed, median and p90 hours, share within 1 h and 24 h, Kaplan–Meier survival curves",
+			[]string{"data", "store", "from", "to", "report-format", "log-level", "log-format"}, runReport},
 		{"version", "", "print the version", nil, runVersion},
 	}
 }

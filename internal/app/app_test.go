@@ -8,8 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -265,36 +263,6 @@ func TestScan(t *testing.T) {
 	}
 	if vs[2].Violating {
 		t.Errorf("sport flagged: %+v", vs[2])
-	}
-}
-
-func TestServe(t *testing.T) {
-	c := testConfig(t, "serve", "--addr", "127.0.0.1:0")
-	s, err := openSystem(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- s.serve(ctx, func(u string) { urls <- u }) }()
-	base := <-urls
-	for path, want := range map[string]string{"healthz": "ok", "metrics": "raqib_store_posts", "": `dir="rtl"`} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
-			t.Errorf("GET /%s: %d, body lacks %q", path, resp.StatusCode, want)
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve returned %v", err)
 	}
 }
 

@@ -18,7 +18,7 @@ func runAudit(ctx context.Context, c *Config) error {
 	if len(c.Args) != 1 || (c.Args[0] != "verify" && c.Args[0] != "list") {
 		return fmt.Errorf("%w: audit needs one subcommand: verify or list", ErrUsage)
 	}
-	since, err := parseSince(c.Since, time.Now())
+	since, err := audit.ParseSince(c.Since, time.Now())
 	if err != nil {
 		return fmt.Errorf("%w: --since: %w", ErrUsage, err)
 	}
@@ -73,24 +73,6 @@ func auditList(ctx context.Context, c *Config, st store.Auditor, f store.AuditFi
 	}
 }
 
-// parseSince reads --since: an RFC 3339 time, a date (UTC midnight), or a
-// duration back from now ("24h").
-func parseSince(v string, now time.Time) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(v); err == nil && d > 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("%q: want a time (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", v)
-}
-
 // cliAuditor records what a command run by hand changes, in the name of
 // the OS user who ran it.
 type cliAuditor struct {
@@ -119,8 +101,8 @@ func newCLIAuditor(st store.Auditor) cliAuditor {
 func (a cliAuditor) record(ctx context.Context, action, subject string, before, after any) error {
 	e := audit.Entry{Actor: a.actor, Source: a.source, Action: action, Subject: subject}
 	var err error
-	if e.Before, err = marshalState(before); err == nil {
-		e.After, err = marshalState(after)
+	if e.Before, err = audit.Marshal(before); err == nil {
+		e.After, err = audit.Marshal(after)
 	}
 	if err == nil {
 		_, err = a.st.Append(ctx, e)
@@ -129,11 +111,4 @@ func (a cliAuditor) record(ctx context.Context, action, subject string, before, 
 		return fmt.Errorf("%s %s was done but not recorded in the audit trail: %w", action, subject, err)
 	}
 	return nil
-}
-
-func marshalState(v any) (json.RawMessage, error) {
-	if v == nil {
-		return nil, nil
-	}
-	return json.Marshal(v)
 }

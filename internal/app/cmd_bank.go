@@ -48,7 +48,7 @@ func runBank(ctx context.Context, c *Config) error {
 	case "import":
 		return bankImport(ctx, c, st, banks, aud, args)
 	case "export":
-		return bankExport(ctx, c, banks)
+		return bankExport(ctx, c, banks, aud)
 	case "enable", "disable":
 		on := sub == "enable"
 		if len(args) == 0 {
@@ -137,7 +137,9 @@ func bankList(ctx context.Context, c *Config, banks store.Banks) error {
 	return tw.Flush()
 }
 
-func bankExport(ctx context.Context, c *Config, banks store.Banks) error {
+// bankExport writes the entries of one bank (or all) and records the
+// export in the audit trail: hash lists leave the unit with it.
+func bankExport(ctx context.Context, c *Config, banks store.Banks, aud cliAuditor) error {
 	f, ok := bankFormats[c.BankFormat]
 	if !ok {
 		return fmt.Errorf("%w: --bank-format %q: want csv, hma or tat", ErrUsage, c.BankFormat)
@@ -152,7 +154,14 @@ func bankExport(ctx context.Context, c *Config, banks store.Banks) error {
 			out = append(out, e)
 		}
 	}
-	return f.write(c.Stdout, out)
+	if err := f.write(c.Stdout, out); err != nil {
+		return err
+	}
+	subject := c.Bank
+	if subject == "" {
+		subject = "*"
+	}
+	return aud.record(ctx, "bank.export", subject, nil, map[string]any{"entries": len(out), "format": c.BankFormat})
 }
 
 // ErrRejected marks a hash-list import that skipped rows or files: the

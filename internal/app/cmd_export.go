@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/audit"
 	"github.com/raqib-project/raqib/internal/review"
 )
 
@@ -17,7 +18,7 @@ func runExport(ctx context.Context, c *Config) error {
 	if len(c.Args) != 1 || c.Args[0] != "decisions" {
 		return fmt.Errorf("%w: export needs what to export: decisions", ErrUsage)
 	}
-	since, err := parseSince(c.Since, time.Now())
+	since, err := audit.ParseSince(c.Since, time.Now())
 	if err != nil {
 		return fmt.Errorf("%w: --since: %w", ErrUsage, err)
 	}

@@ -257,6 +257,7 @@ func runWorker(ctx context.Context, c *Config) error {
 		return err
 	}
 	s.log.Info("worker started", "workers", c.Workers, "collect", c.Collect)
+	go s.checkLiveness(ctx)
 	err = s.work(ctx)
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return nil

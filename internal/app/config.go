@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/fetch"
 	"github.com/raqib-project/raqib/internal/review"
 )
@@ -74,6 +76,17 @@ type Config struct {
 	EvidenceMaxPosts  int
 	Package           string
 
+	// Liveness re-checks (serve, worker) and the removal report (report).
+	LivenessIntervals    []string
+	LivenessConfirm      int
+	LivenessConfirmAfter time.Duration
+	LivenessJitter       int
+	LivenessConcurrency  int
+	LivenessTrackPosts   bool
+	ReportFrom           string
+	ReportTo             string
+	ReportFormat         string
+
 	// Audit trail (audit list).
 	Actor string
 	Since string
@@ -90,6 +103,18 @@ type Config struct {
 	// Review (serve, export decisions).
 	ReviewSLA string
 	ExportOut string
+	// Users, sessions and network safety (serve, demo, user, token).
+	Hosts             []string
+	TLSCert, TLSKey   string
+	TrustedProxies    []string
+	InsecureListen    bool
+	MetricsOpen       bool
+	SessionIdle       time.Duration
+	SessionMax        time.Duration
+	LoginWindow       time.Duration
+	LoginUserFailures int
+	LoginIPFailures   int
+	Role              string
 
 	// Set by the command line, not settings.
 	Args   []string
@@ -229,6 +254,18 @@ func (c *Config) settings() []setting {
 		{"since", "", "only the audit entries (audit list) or decisions (export decisions) at or after this time: RFC 3339 (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", str(&c.Since), "", ""},
 		{"review-sla", review.DefaultSLA, "how long a case may wait for a decision, by severity tier, as TIER=DURATION pairs (tier 0: cases without a tier); the queues show each case's deadline", str(&c.ReviewSLA), "", ""},
 		{name: "export-out", flag: "out", env: "RAQIB_EXPORT_OUT", usage: "write the export to this file (replaced whole, or left as it was on error) instead of standard output", bind: str(&c.ExportOut)},
+		{"hosts", "", "more Host names the server answers to, comma-separated (it always answers to the --addr host, localhost, 127.0.0.1 and [::1]; any other Host is refused, against DNS rebinding)", list(&c.Hosts), "", ""},
+		{"tls-cert", "", "TLS certificate `file` (PEM); with --tls-key the server speaks HTTPS and marks cookies Secure", str(&c.TLSCert), "", ""},
+		{"tls-key", "", "TLS private key `file` (PEM) of --tls-cert", str(&c.TLSKey), "", ""},
+		{"trusted-proxy", "", "`CIDR`s of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated", list(&c.TrustedProxies), "", ""},
+		{"insecure-listen", "false", "allow listening on a non-loopback address without TLS (only on a network you trust, or behind a TLS proxy)", boolean(&c.InsecureListen), "", ""},
+		{"metrics-open", "false", "serve /metrics without a token (by default it needs a token or user with the metrics permission)", boolean(&c.MetricsOpen), "", ""},
+		{"session-idle", "30m", "a session unused this long ends", dur(&c.SessionIdle), "", ""},
+		{"session-max", "12h", "a session ends this long after sign-in, however used", dur(&c.SessionMax), "", ""},
+		{"login-window", "15m", "failed sign-ins are counted over this window; at a limit, sign-in is locked until they age out", dur(&c.LoginWindow), "", ""},
+		{"login-user-failures", "5", "failed sign-ins of one user name within --login-window that lock it", num(&c.LoginUserFailures), "", ""},
+		{"login-ip-failures", "20", "failed sign-ins from one address within --login-window that lock it", num(&c.LoginIPFailures), "", ""},
+		{"role", "analyst", "role of a new user or token: analyst, senior, admin, auditor", str(&c.Role), "", ""},
 		{"fetch-allow", "", "addresses (CIDR or IP) fetched although not public, e.g. an intranet service; by default every loopback, private, link-local and metadata address is refused; comma-separated", list(&c.FetchAllow), "", ""},
 		{"user-agent", fetch.DefaultUserAgent, "User-Agent of every outbound request", str(&c.UserAgent), "", ""},
 		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},
@@ -238,6 +275,15 @@ func (c *Config) settings() []setting {
 		{"tsa-cert", "", "PEM `FILE` of the time-stamping authority's certificates to trust when verifying timestamps", str(&c.TSACert), "", ""},
 		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
 		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
+		{"liveness-intervals", "5m,15m,30m,1h,2h,4h,8h,12h,24h", "waits between re-checks of a referred URL: the n-th wait after n checks, the last repeating (dense in the first hours, sparse later); comma-separated", list(&c.LivenessIntervals), "", ""},
+		{"liveness-confirm", "2", "consecutive checks that must find content gone (or withheld) to confirm its removal", num(&c.LivenessConfirm), "", ""},
+		{"liveness-confirm-after", "5m", "wait before re-checking content first seen gone", dur(&c.LivenessConfirmAfter), "", ""},
+		{"liveness-jitter", "10", "each wait between checks is scaled by a random factor within this many percent, so that items referred together are not checked together", num(&c.LivenessJitter), "", ""},
+		{"liveness-concurrency", "8", "liveness checks run at once in this process", num(&c.LivenessConcurrency), "", ""},
+		{"liveness-track-posts", "false", "also watch every violating post that has a URL (channel none: the baseline referred items are compared with)", boolean(&c.LivenessTrackPosts), "", ""},
+		{"from", "", "report on items referred at or after this time: RFC 3339, a date or a duration back from now (720h)", str(&c.ReportFrom), "RAQIB_REPORT_FROM", ""},
+		{"to", "", "report on items referred before this time (same forms as --from); empty: up to now", str(&c.ReportTo), "RAQIB_REPORT_TO", ""},
+		{name: "report-format", flag: "format", def: "csv", env: "RAQIB_REPORT_FORMAT", usage: "report format: html (a page with charts, Arabic and English), csv or json", bind: str(&c.ReportFormat)},
 		{"package", "", "evidence package (`FILE.zip`) that evidence verify checks on its own, as its recipient would", str(&c.Package), "", ""},
 		{"collect", "true", "poll the watched sources (raqib source add) in this process; with several serve/worker processes each source has one owner", boolean(&c.Collect), "", ""},
 		{"collect-parallel", "4", "most polls of watched sources running at once in this process", num(&c.CollectParallel), "", ""},
@@ -305,6 +351,12 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 		return fmt.Errorf("--workers must be at least 1, got %d", c.Workers)
 	case has("batch") && c.Batch < 1:
 		return fmt.Errorf("--batch must be at least 1, got %d", c.Batch)
+	case has("session-idle") && (c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle):
+		return fmt.Errorf("--session-idle must be positive and at most --session-max, got %v and %v", c.SessionIdle, c.SessionMax)
+	case has("login-window") && (c.LoginWindow <= 0 || c.LoginUserFailures < 1 || c.LoginIPFailures < 1):
+		return fmt.Errorf("--login-window, --login-user-failures and --login-ip-failures must be positive")
+	case has("tls-cert") && (c.TLSCert == "") != (c.TLSKey == ""):
+		return fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")
 	case has("progress") && c.Progress != "auto" && c.Progress != "always" && c.Progress != "never":
 		return fmt.Errorf("--progress must be auto, always or never, got %q", c.Progress)
 	}
@@ -313,7 +365,34 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 			return fmt.Errorf("--review-sla: %w", err)
 		}
 	}
+	if has("trusted-proxy") {
+		if _, err := c.trustedProxies(); err != nil {
+			return err
+		}
+	}
+	if has("role") {
+		if _, err := auth.ParseRole(c.Role); err != nil {
+			return fmt.Errorf("--role: %w", err)
+		}
+	}
 	return nil
+}
+
+// trustedProxies parses --trusted-proxy; a bare address is one host.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	for _, v := range c.TrustedProxies {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q: want a CIDR such as 10.0.0.0/8 or an address: %w", v, err)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		ps = append(ps, p.Masked())
+	}
+	return ps, nil
 }
 
 // parseSize reads a byte count with an optional unit (KiB, MiB, GiB; KB,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/act/alert"
+	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/pipeline"
@@ -32,6 +33,7 @@ type system struct {
 	banks   *bankMatcher
 	worker  *worker.Worker
 	metrics *metrics
+	live    *liveness.Tracker // nil when the store keeps no liveness items
 }
 
 func openSystem(ctx context.Context, c *Config) (*system, error) {
@@ -39,6 +41,10 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 	var err error
 	if s.store, err = openStore(ctx, c); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := s.openLiveness(); err != nil {
+		s.store.Close()
+		return nil, err
 	}
 	if err := s.openWorker(ctx); err != nil {
 		s.store.Close()
@@ -114,11 +120,4 @@ func newRunID() string {
 	var b [6]byte
 	rand.Read(b[:])
 	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
-}
-
-// observeBatch is told of every committed batch: metrics, and discovery
-// of the sources flagged posts point to.
-func (s *system) observeBatch(ps []post.Post, c store.Counts, took time.Duration) {
-	s.metrics.observeBatch(ps, c, took)
-	s.discover(ps)
 }

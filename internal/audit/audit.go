@@ -126,6 +126,34 @@ func Seal(prev, e Entry, now time.Time) (Entry, error) {
 	return e, nil
 }
 
+// ParseSince reads a lower time bound as people write it: an RFC 3339
+// time, a date (UTC midnight), or a duration back from now ("24h"). Empty
+// is the zero time.
+func ParseSince(v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want a time (2026-03-01T09:00:00Z), a date (2026-03-01) or a duration back from now (24h)", v)
+}
+
+// Marshal returns v as the JSON of an entry's Before or After; nil leaves
+// it empty.
+func Marshal(v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	return json.Marshal(v)
+}
+
 // compact returns j without insignificant space, nil when empty.
 func compact(j json.RawMessage) (json.RawMessage, error) {
 	if len(j) == 0 {
@@ -174,8 +202,16 @@ type Result struct {
 // constant memory. The first broken entry stops it with a *BrokenError;
 // an error of entries itself is returned as it is.
 func Verify(entries iter.Seq2[Entry, error]) (Result, error) {
-	r := Result{Head: Genesis}
-	var prevSeq int64
+	return VerifyFrom(Result{Head: Genesis}, entries)
+}
+
+// VerifyFrom continues Verify after the first prev.Entries entries, which
+// verified to prev.Head: entries must start with the entry after them. It
+// checks only what was appended since, so it cannot see a change to the
+// prefix; Verify can.
+func VerifyFrom(prev Result, entries iter.Seq2[Entry, error]) (Result, error) {
+	r := prev
+	prevSeq := prev.Entries
 	for e, err := range entries {
 		if err != nil {
 			return r, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"iter"
+	"slices"
 	"testing"
 	"time"
 )
@@ -161,5 +162,60 @@ func TestVerify(t *testing.T) {
 				t.Errorf("verified %d entries before the break at %d", r.Entries, tc.seq)
 			}
 		})
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"", time.Time{}, true},
+		{"2026-03-01T09:00:00Z", time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), true},
+		{"2026-03-01", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), true},
+		{"24h", now.Add(-24 * time.Hour), true},
+		{"-1h", time.Time{}, false},
+		{"yesterday", time.Time{}, false},
+	} {
+		got, err := ParseSince(tt.in, now)
+		if (err == nil) != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("ParseSince(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestVerifyFrom(t *testing.T) {
+	es := chain(t, Entry{Actor: "amina", Action: "post.read", Subject: "1"}, Entry{Actor: "amina", Action: "post.read", Subject: "2"},
+		Entry{Actor: "omar", Action: "login", Subject: "omar"}, Entry{Actor: "omar", Action: "post.raw", Subject: "3"}, Entry{Actor: "amina", Action: "logout", Subject: "amina"})
+	seq := func(es []Entry) iter.Seq2[Entry, error] {
+		return func(yield func(Entry, error) bool) {
+			for _, e := range es {
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+	full, err := Verify(seq(es))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := Verify(seq(es[:3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, err := VerifyFrom(head, seq(es[3:]))
+	if err != nil || rest != full {
+		t.Fatalf("VerifyFrom = %+v, %v; want %+v", rest, err, full)
+	}
+	bad := slices.Clone(es)
+	bad[4].Subject = "changed"
+	if _, err := VerifyFrom(head, seq(bad[3:])); !errors.Is(err, ErrBroken) {
+		t.Errorf("a changed new entry: %v", err)
+	}
+	if _, err := VerifyFrom(head, seq(es[4:])); !errors.Is(err, ErrBroken) {
+		t.Errorf("a missing new entry: %v", err)
 	}
 }

@@ -298,11 +298,7 @@ func (s *server) handleBankToggle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	if s.Banks == nil {
-		s.pageError(w, r, errNoBanks)
-		return
-	}
-	if err := s.Banks.SetBankEnabled(r.Context(), name, on); err != nil {
+	if err := s.switchBank(r, name, on); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -351,7 +347,7 @@ func (s *server) handleEntryToggle(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, fmt.Errorf("entry %d of bank %q: %w", id, name, store.ErrNotFound))
 		return
 	}
-	if err := s.Banks.SetEntryEnabled(r.Context(), id, on); err != nil {
+	if err := s.switchEntry(r, e, on); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -428,12 +424,8 @@ func (s *server) apiBankEnabled(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, err)
 		return
 	}
-	if s.Banks == nil {
-		s.apiError(w, errNoBanks)
-		return
-	}
 	name := r.PathValue("name")
-	if err := s.Banks.SetBankEnabled(r.Context(), name, on); err != nil {
+	if err := s.switchBank(r, name, on); err != nil {
 		s.apiError(w, err)
 		return
 	}
@@ -465,19 +457,56 @@ func (s *server) apiEntryEnabled(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, errNoBanks)
 		return
 	}
-	if err := s.Banks.SetEntryEnabled(r.Context(), id, on); err != nil {
-		s.apiError(w, err)
-		return
-	}
-	set, err := s.loadBanks(r.Context())
+	es, err := s.Banks.Entries(r.Context(), []int64{id})
 	if err != nil {
 		s.apiError(w, err)
 		return
 	}
-	e, ok := set.entry(id)
-	if !ok {
+	if len(es) == 0 {
 		s.apiError(w, fmt.Errorf("entry %d: %w", id, store.ErrNotFound))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entry": viewEntry(e)})
+	if err := s.switchEntry(r, es[0], on); err != nil {
+		s.apiError(w, err)
+		return
+	}
+	es[0].Enabled = on
+	writeJSON(w, http.StatusOK, map[string]any{"entry": viewEntry(es[0])})
+}
+
+// switchBank turns a bank on or off and records its settings before and
+// after in the audit trail, as `raqib bank enable|disable` does.
+func (s *server) switchBank(r *http.Request, name string, on bool) error {
+	if s.Banks == nil {
+		return errNoBanks
+	}
+	before, err := s.Banks.Bank(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	if err := s.Banks.SetBankEnabled(r.Context(), name, on); err != nil {
+		return err
+	}
+	after := before
+	after.Enabled = on
+	return s.record(r, enableAction("bank", on), name, before, after)
+}
+
+// switchEntry turns bank entry e on or off and records it before and after
+// in the audit trail, as the entry BANK#ID.
+func (s *server) switchEntry(r *http.Request, e hashbank.Entry, on bool) error {
+	if err := s.Banks.SetEntryEnabled(r.Context(), e.ID, on); err != nil {
+		return err
+	}
+	after := e
+	after.Enabled = on
+	return s.record(r, enableAction("bank.entry", on), fmt.Sprintf("%s#%d", e.Bank, e.ID), e, after)
+}
+
+// enableAction names the audit action of switching what on or off.
+func enableAction(what string, on bool) string {
+	if on {
+		return what + ".enable"
+	}
+	return what + ".disable"
 }

@@ -84,7 +84,7 @@ func (s *server) handleEvidenceCapture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
-	if _, err := s.Evidence.Capture(r.Context(), id, p.User, r.RemoteAddr); err != nil {
+	if _, err := s.Evidence.Capture(r.Context(), id, p.User, s.clientIP(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -105,7 +105,7 @@ func (s *server) handleEvidenceExport(w http.ResponseWriter, r *http.Request) {
 	// The package is built in memory first: a failure must be an error
 	// page, not half a zip.
 	var buf bytes.Buffer
-	if err := s.Evidence.Export(r.Context(), id, &buf, p.User, r.RemoteAddr); err != nil {
+	if err := s.Evidence.Export(r.Context(), id, &buf, p.User, s.clientIP(r)); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

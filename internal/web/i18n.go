@@ -28,8 +28,10 @@ var catalogue = withMessages(coreCatalogue, featureMessages...)
 // file, each as key -> {Arabic, English} so that the two stay side by side.
 // A feature adds one line here.
 var featureMessages = []map[string][2]string{
+	authMessages,
 	evidenceMessages,
 	reviewMessages,
+	removalMessages,
 	collectMessages,
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
@@ -45,6 +46,8 @@ type page struct {
 	// CSRF is the session's token that every state-changing form sends
 	// (template "csrf") and htmx sends as X-CSRF-Token.
 	CSRF string
+	// User is who the page is shown to; zero on the login page.
+	User auth.Principal
 
 	now  time.Time
 	ents *taxonomy.Registry
@@ -63,8 +66,17 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request) *page {
 	}
 	q := r.URL.Query()
 	q.Set("lang", otherLang(lang))
+	if q.Has("next") {
+		// The login page keeps where it goes on in the other language too.
+		q.Set("next", safeNext(q.Get("next")))
+	}
 	// RawPath keeps a key's escaped '/' escaped, so the link stays on the post.
 	p.SwitchURL = (&url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: q.Encode()}).String()
+	var ok bool
+	if p.User, ok = auth.FromContext(r.Context()); !ok {
+		// No counts for whoever is not signed in.
+		return p
+	}
 	st, err := s.headerStats(r.Context())
 	if err != nil {
 		s.Log.Error("stats for page header", "err", err)
@@ -72,6 +84,10 @@ func (s *server) newPage(w http.ResponseWriter, r *http.Request) *page {
 	p.Stats, p.StatsOK = st, err == nil
 	return p
 }
+
+// Can reports whether the page's user has the permission named perm, for
+// showing only the links and buttons they may use.
+func (p *page) Can(perm string) bool { return p.User.Can(auth.Permission(perm)) }
 
 // T translates a catalogue key; a missing key shows as itself, which the
 // catalogue test prevents.
@@ -405,6 +421,9 @@ type postPage struct {
 
 func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
 	p, versions, err := s.Store.Post(r.Context(), r.PathValue("key"))
+	if err == nil {
+		err = s.record(r, "post.read", p.Key(), nil, nil)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return

@@ -24,6 +24,13 @@ func (s *server) routes() []route {
 	return []route{
 		{"GET /static/", auth.Open, http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static)))},
 		{"GET /healthz", auth.Open, http.HandlerFunc(s.handleHealth)},
+		{"GET /login", auth.Open, http.HandlerFunc(s.handleLoginPage)},
+		{"POST /login", auth.Open, http.HandlerFunc(s.handleLogin)},
+		{"POST /logout", auth.Read, http.HandlerFunc(s.handleLogout)},
+		{"GET /audit", auth.ReadAudit, http.HandlerFunc(s.handleAudit)},
+		{"GET /users", auth.ManageUsers, http.HandlerFunc(s.handleUsers)},
+		{"POST /users", auth.ManageUsers, http.HandlerFunc(s.handleUserAdd)},
+		{"POST /users/{name}/enabled", auth.ManageUsers, http.HandlerFunc(s.handleUserToggle)},
 
 		{"GET /{$}", auth.Read, http.HandlerFunc(s.handleList)},
 		{"GET /posts/{key...}", auth.Read, http.HandlerFunc(s.handlePost)},
@@ -53,6 +60,7 @@ func (s *server) routes() []route {
 		{"GET /cases/{id}/evidence", auth.Read, http.HandlerFunc(s.handleEvidence)},
 		{"POST /cases/{id}/evidence", auth.Decide, http.HandlerFunc(s.handleEvidenceCapture)},
 		{"GET /cases/{id}/evidence.zip", auth.Read, http.HandlerFunc(s.handleEvidenceExport)},
+		{"GET /removal", auth.Read, http.HandlerFunc(s.handleRemoval)},
 
 		{"GET /api/posts", auth.Read, http.HandlerFunc(s.apiPosts)},
 		{"GET /api/posts/{key...}", auth.Read, http.HandlerFunc(s.apiPost)},
@@ -64,12 +72,13 @@ func (s *server) routes() []route {
 		{"POST /api/cases/{id}/{action}", auth.Decide, http.HandlerFunc(s.apiAction)},
 		{"GET /api/precision", auth.Read, http.HandlerFunc(s.apiPrecision)},
 		{"GET /api/stats", auth.Read, http.HandlerFunc(s.apiStats)},
+		{"GET /api/removal", auth.Read, http.HandlerFunc(s.apiRemoval)},
 		{"GET /api/sources", auth.Read, http.HandlerFunc(s.apiSources)},
 		{"GET /api/banks", auth.Read, http.HandlerFunc(s.apiBanks)},
 		{"GET /api/banks/{name}", auth.Read, http.HandlerFunc(s.apiBank)},
 		{"POST /api/banks/{name}/enabled", auth.ManageBanks, http.HandlerFunc(s.apiBankEnabled)},
 		{"POST /api/entries/{id}/enabled", auth.ManageBanks, http.HandlerFunc(s.apiEntryEnabled)},
-		{"GET /metrics", auth.Metrics, http.HandlerFunc(s.handleMetrics)},
+		{"GET /metrics", s.metricsPerm(), http.HandlerFunc(s.handleMetrics)},
 	}
 }
 
@@ -110,6 +119,15 @@ func (s *server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.Log.Info("refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	http.Error(w, http.StatusText(status), status)
+}
+
+// metricsPerm is what /metrics needs: a token (or user) with Metrics,
+// or nothing with MetricsOpen.
+func (s *server) metricsPerm() auth.Permission {
+	if s.MetricsOpen {
+		return auth.Open
+	}
+	return auth.Metrics
 }
 
 func (s *server) handleMetrics(w http.ResponseWriter, r *http.Request) {

@@ -14,8 +14,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -78,12 +80,37 @@ type Options struct {
 	// SLA says when a decision on a case is due, by tier; review.DefaultSLA
 	// when nil.
 	SLA review.SLA
+
+	// Users, when set and Authenticate is nil, signs people in through the
+	// login page with server-side sessions and machines with API tokens;
+	// it then also sets CSRFToken and Unauthenticated.
+	Users store.Users
+	// Sessions bounds sessions (30 minutes idle, 12 hours in all when
+	// zero); Logins limits password guessing (5 failures per user, 20 per
+	// address in 15 minutes when zero).
+	Sessions auth.SessionPolicy
+	Logins   auth.LoginPolicy
+	// Argon2 are the hashing costs of passwords set through the UI.
+	Argon2 auth.Argon2Params
+	// Hosts are the Host header values served (ports are ignored); any
+	// other is refused before anything else, against DNS rebinding. Empty
+	// serves any host.
+	Hosts []string
+	// TrustedProxies are the addresses whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed.
+	TrustedProxies []netip.Prefix
+	// MetricsOpen serves /metrics without a token.
+	MetricsOpen bool
 }
 
 type server struct {
 	Options
 	pages map[string]*template.Template // by template file name without .html
 	stats statsCache
+	hosts map[string]bool
+	// hashing holds a slot per password check under way.
+	hashing chan struct{}
+	chain   *chainCheck
 }
 
 // New returns the HTTP handler of the UI and API.
@@ -105,7 +132,14 @@ func New(o Options) http.Handler {
 	if o.SLA == nil {
 		o.SLA, _ = review.ParseSLA(review.DefaultSLA)
 	}
-	s := &server{Options: o}
+	if o.Argon2 == (auth.Argon2Params{}) {
+		o.Argon2 = auth.DefaultArgon2
+	}
+	o.defaults()
+	s := &server{Options: o, hosts: hostSet(o.Hosts), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), chain: &chainCheck{}}
+	if s.Users != nil && s.Authenticate == nil {
+		s.Authenticate, s.CSRFToken, s.Unauthenticated = s.authenticate, s.csrfToken, http.HandlerFunc(s.toLogin)
+	}
 	s.pages = s.parsePages()
 
 	mux := http.NewServeMux()
@@ -160,12 +194,22 @@ func (w *statusWriter) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware sets the security headers, recovers from panics and logs every
-// request.
+// middleware refuses foreign Host headers, sets the security headers,
+// recovers from panics and logs every request.
 func (s *server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if !s.hostAllowed(r) {
+			s.Log.Warn("refused host", "host", r.Host, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, "this server does not answer to the host "+strconv.Quote(r.Host)+" (add it with --hosts)", http.StatusMisdirectedRequest)
+			return
+		}
 		h := w.Header()
+		// Pages carry case data; only /static overrides this.
+		h.Set("Cache-Control", "no-store")
+		if s.secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		// Analysts must not leak to a platform or site which posts they view.
@@ -259,6 +303,9 @@ func (s *server) apiPosts(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) apiPost(w http.ResponseWriter, r *http.Request) {
 	p, versions, err := s.Store.Post(r.Context(), r.PathValue("key"))
+	if err == nil {
+		err = s.record(r, "post.read", p.Key(), nil, nil)
+	}
 	if err != nil {
 		s.apiError(w, err)
 		return
@@ -319,6 +366,10 @@ func (s *server) handleRaw(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(p.Raw) == 0 {
 		s.pageError(w, r, fmt.Errorf("raw record of %q: %w", p.Key(), store.ErrNotFound))
+		return
+	}
+	if err := s.record(r, "post.raw", p.Key(), nil, nil); err != nil {
+		s.pageError(w, r, err)
 		return
 	}
 	ct := "application/octet-stream"

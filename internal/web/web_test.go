@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/arabic"
+	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
@@ -671,6 +672,9 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	for _, st := range []post.CaseStatus{post.CaseOpen, post.CaseConfirmed, post.CaseDismissed, post.CaseReferred, post.CaseRemoved, post.CaseMerged} {
 		used["status."+string(st)] = true
+	}
+	for _, r := range auth.Roles {
+		used["role."+string(r)] = true
 	}
 	for _, k := range []string{"post.title", "evidence.title", "error.400", "error.403", "error.404", "error.409", "error.500", "time.now", "time.future", "time.never"} {
 		used[k] = true

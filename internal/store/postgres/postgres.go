@@ -360,6 +360,59 @@ var migrations = []string{
 		after_json  bytea
 	);
 	CREATE INDEX case_events_case ON case_events (case_id, id);`,
+	// URLs liveness re-checks, as in the embedded store: times are Unix
+	// milliseconds here too, so that both stores share the lease
+	// arithmetic and the scanning code.
+	`CREATE TABLE liveness (
+		id           bigserial PRIMARY KEY,
+		url          text NOT NULL UNIQUE,
+		platform     text NOT NULL,
+		post_key     text NOT NULL DEFAULT '',
+		case_id      bigint NOT NULL DEFAULT 0,
+		referral_id  bigint NOT NULL DEFAULT 0,
+		channel      text NOT NULL,
+		label        text NOT NULL DEFAULT '',
+		tier         integer NOT NULL DEFAULT 0,
+		referred_at  bigint NOT NULL,
+		state        text NOT NULL,
+		checks       integer NOT NULL DEFAULT 0,
+		streak       integer NOT NULL DEFAULT 0,
+		gone_since   bigint NOT NULL DEFAULT 0,
+		removed_at   bigint NOT NULL DEFAULT 0,
+		confirmed_at bigint NOT NULL DEFAULT 0,
+		returned_at  bigint NOT NULL DEFAULT 0,
+		last_check   bigint NOT NULL DEFAULT 0,
+		next_check   bigint NOT NULL,
+		lease        bigint NOT NULL DEFAULT 0,
+		history      bytea NOT NULL DEFAULT ''
+	);
+	CREATE INDEX liveness_due ON liveness (next_check);
+	CREATE INDEX liveness_referred ON liveness (referred_at);`,
+	// Users, sessions and API tokens, as in the embedded store.
+	`CREATE TABLE users (
+		name       text PRIMARY KEY,
+		role       text NOT NULL,
+		password   text NOT NULL,
+		disabled   boolean NOT NULL DEFAULT false,
+		created_at timestamptz NOT NULL,
+		changed_at timestamptz NOT NULL
+	);
+	CREATE TABLE sessions (
+		id         text PRIMARY KEY,
+		username   text NOT NULL REFERENCES users (name),
+		ip         text NOT NULL,
+		created_at timestamptz NOT NULL,
+		seen_at    timestamptz NOT NULL
+	);
+	CREATE INDEX sessions_username ON sessions (username);
+	CREATE TABLE tokens (
+		name       text PRIMARY KEY,
+		role       text NOT NULL,
+		hash       text NOT NULL UNIQUE,
+		created_at timestamptz NOT NULL,
+		created_by text NOT NULL,
+		revoked_at timestamptz
+	);`,
 	// Live collection (see store.Collection), as the embedded store's
 	// watches, proposals and proposal_posts.
 	`CREATE TABLE watches (

@@ -354,6 +354,61 @@ var migrations = []string{
 		after_json  BLOB
 	);
 	CREATE INDEX case_events_case ON case_events(case_id, id);`,
+	// URLs liveness re-checks (see store.Liveness). next_check is both
+	// the schedule and the lease: a claim moves it past the lease's end
+	// and bumps lease, which a late result must still match. Times are
+	// Unix milliseconds; history is liveness.EncodeHistory's packing.
+	`CREATE TABLE liveness (
+		id           INTEGER PRIMARY KEY,
+		url          TEXT NOT NULL UNIQUE,
+		platform     TEXT NOT NULL,
+		post_key     TEXT NOT NULL DEFAULT '',
+		case_id      INTEGER NOT NULL DEFAULT 0,
+		referral_id  INTEGER NOT NULL DEFAULT 0,
+		channel      TEXT NOT NULL,
+		label        TEXT NOT NULL DEFAULT '',
+		tier         INTEGER NOT NULL DEFAULT 0,
+		referred_at  INTEGER NOT NULL,
+		state        TEXT NOT NULL,
+		checks       INTEGER NOT NULL DEFAULT 0,
+		streak       INTEGER NOT NULL DEFAULT 0,
+		gone_since   INTEGER NOT NULL DEFAULT 0,
+		removed_at   INTEGER NOT NULL DEFAULT 0,
+		confirmed_at INTEGER NOT NULL DEFAULT 0,
+		returned_at  INTEGER NOT NULL DEFAULT 0,
+		last_check   INTEGER NOT NULL DEFAULT 0,
+		next_check   INTEGER NOT NULL,
+		lease        INTEGER NOT NULL DEFAULT 0,
+		history      BLOB NOT NULL DEFAULT x''
+	);
+	CREATE INDEX liveness_due ON liveness(next_check);
+	CREATE INDEX liveness_referred ON liveness(referred_at);`,
+	// Users, sessions and API tokens (see store.Users). Sessions and
+	// tokens are kept by the hash of their secret only.
+	`CREATE TABLE users (
+		name       TEXT PRIMARY KEY,
+		role       TEXT NOT NULL,
+		password   TEXT NOT NULL,
+		disabled   INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		changed_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE sessions (
+		id         TEXT PRIMARY KEY,
+		user       TEXT NOT NULL REFERENCES users(name),
+		ip         TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		seen_at    INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX sessions_user ON sessions(user);
+	CREATE TABLE tokens (
+		name       TEXT PRIMARY KEY,
+		role       TEXT NOT NULL,
+		hash       TEXT NOT NULL UNIQUE,
+		created_at INTEGER NOT NULL,
+		created_by TEXT NOT NULL,
+		revoked_at INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID;`,
 	// Live collection (see store.Collection): the watch settings, cursor
 	// and health of a watched source beside its sources row, and the
 	// sources discovery proposes with the flagged posts pointing to them.

@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/raqib-project/raqib/internal/act/liveness"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// livenessSettings are the settings of the commands that run liveness
+// checks.
+var livenessSettings = slices.Concat([]string{"liveness-intervals", "liveness-confirm", "liveness-confirm-after", "liveness-jitter",
+	"liveness-concurrency", "liveness-track-posts"}, fetchSettings)
+
+// livenessConfig reads the liveness settings. Commands that do not take
+// them (ingest only watches posts) leave them zero, which liveness.New
+// reads as its defaults; negative values are refused.
+func (c *Config) livenessConfig() (liveness.Config, error) {
+	lc := liveness.Config{Confirm: c.LivenessConfirm, ConfirmAfter: c.LivenessConfirmAfter, Jitter: float64(c.LivenessJitter) / 100,
+		Concurrency: c.LivenessConcurrency, TrackPosts: c.LivenessTrackPosts}
+	for _, v := range c.LivenessIntervals {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return lc, fmt.Errorf("%w: --liveness-intervals: %q is not a positive duration (5m, 1h, ...)", ErrUsage, v)
+		}
+		lc.Intervals = append(lc.Intervals, d)
+	}
+	switch {
+	case c.LivenessJitter < 0 || c.LivenessJitter > 90:
+		return lc, fmt.Errorf("%w: --liveness-jitter must be 0 to 90 (percent), got %d", ErrUsage, c.LivenessJitter)
+	case c.LivenessConcurrency < 0:
+		return lc, fmt.Errorf("%w: --liveness-concurrency must be at least 1, got %d", ErrUsage, c.LivenessConcurrency)
+	case c.LivenessConfirm < 0:
+		return lc, fmt.Errorf("%w: --liveness-confirm must be at least 1, got %d", ErrUsage, c.LivenessConfirm)
+	case c.LivenessConfirmAfter < 0:
+		return lc, fmt.Errorf("%w: --liveness-confirm-after must be positive, got %v", ErrUsage, c.LivenessConfirmAfter)
+	}
+	return lc, nil
+}
+
+// openLiveness sets up the tracker on the system's store, when the store
+// keeps liveness items, with its checks counted in the metrics.
+func (s *system) openLiveness() error {
+	ls, ok := s.store.(store.Liveness)
+	if !ok {
+		return nil
+	}
+	lc, err := s.cfg.livenessConfig()
+	if err != nil {
+		return err
+	}
+	client, err := s.cfg.fetcher()
+	if err != nil {
+		return err
+	}
+	checks := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "raqib_liveness_checks_total",
+		Help: "Liveness re-checks of referred URLs by outcome: online, gone, withheld, login (inconclusive) or error (inconclusive).",
+	}, []string{"outcome"})
+	for _, o := range liveness.Outcomes {
+		checks.WithLabelValues(o.String())
+	}
+	s.metrics.reg.MustRegister(checks)
+	lc.Observe = func(o liveness.Outcome) { checks.WithLabelValues(o.String()).Inc() }
+	lc.Log = s.log
+	lc.Audit = s.store
+	host, _ := os.Hostname()
+	lc.Source = "liveness@" + host
+	s.live = liveness.New(ls, client, lc)
+	return nil
+}
+
+// observeBatch counts a committed batch, records the sources its flagged
+// posts point to (discovery) and, when configured, watches its violating
+// posts.
+func (s *system) observeBatch(ps []post.Post, c store.Counts, took time.Duration) {
+	s.metrics.observeBatch(ps, c, took)
+	s.discover(ps)
+	if s.live == nil {
+		return
+	}
+	if _, err := s.live.TrackPosts(context.Background(), ps); err != nil {
+		s.log.Error("watch violating posts", "err", err)
+	}
+}
+
+// checkLiveness re-checks due URLs until ctx ends; every serve and worker
+// process runs it, sharing the due items through store leases.
+func (s *system) checkLiveness(ctx context.Context) {
+	if s.live == nil {
+		s.log.Info("the store keeps no liveness items: no re-checks")
+		return
+	}
+	s.live.Run(ctx)
+}
