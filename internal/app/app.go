@@ -39,10 +39,10 @@ var serveSettings = []string{"addr", "hosts", "tls-cert", "tls-key", "trusted-pr
 // commands lists every subcommand; `raqib help` prints them in this order.
 func commands() []command {
 	return []command{
-		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers, liveness checks and the referral sender",
-			slices.Concat([]string{"review-sla"}, serveSettings, pipelineSettings, evidenceSettings, livenessSettings, senderSettings), runServe},
-		{"worker", "", "run pipeline workers, liveness checks and the referral sender only (scale-out: point several at one --nats and --store)",
-			slices.Concat(pipelineSettings, livenessSettings, senderSettings), runWorker},
+		{"serve", "", "run the web UI, HTTP API, metrics, pipeline workers, live collection, liveness checks and the referral sender",
+			slices.Concat([]string{"review-sla"}, serveSettings, pipelineSettings, evidenceSettings, livenessSettings, senderSettings, collectSettings), runServe},
+		{"worker", "", "run pipeline workers, live collection, liveness checks and the referral sender only (scale-out: point several at one --nats and --store)",
+			slices.Concat(pipelineSettings, livenessSettings, senderSettings, collectSettings), runWorker},
 		{"ingest", "FILE|DIR...", "import exports (Telegram, WhatsApp, X, Rocket.Chat, RSS/Atom) through the pipeline",
 			append([]string{"format", "batch", "progress", "timeout", "max-pixels", "max-record", "max-unpacked", "liveness-track-posts"}, pipelineSettings...), runIngest},
 		{"scan", "[FILE...]", "read text or JSONL posts (stdin or files), or images and videos through OCR, and print one JSON verdict per post",
@@ -57,6 +57,8 @@ func commands() []command {
 			[]string{"json", "max-pixels", "log-level"}, runHash},
 		{"bank", "list|import FILE...|export|enable|disable [ID...]", "manage hash banks; import also re-scans what was already collected",
 			[]string{"data", "store", "bank", "kind", "distance", "bank-format", "source", "json", "lexicon", "model", "log-level", "log-format"}, runBank},
+		{"source", "add URL|HANDLE --kind KIND | list | pause|resume|remove ID|URL | test URL --kind KIND | proposed", "watch sources live (Telegram channels, RSS/Atom, Rocket.Chat, X API, web pages, webhooks): add, list with health, pause, resume, remove, test once without storing, list proposed sources",
+			sourceSettings, runSource},
 		{"audit", "verify | list", "check the tamper-evident audit trail (exits non-zero naming the first altered entry) or list its entries",
 			[]string{"data", "store", "actor", "since", "json"}, runAudit},
 		{"export", "decisions", "write analysts' decisions since --since as a labelled CSV (id,author,decision,label,reason,text) that eval and train read as format decisions",
@@ -111,7 +113,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // Config. It returns ErrUsage (wrapped) for help requests and bad calls,
 // after printing help to stderr.
 func Parse(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (string, *Config, error) {
-	c := &Config{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	c := &Config{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return Parse([]string{args[1], "-h"}, getenv, stdin, stdout, stderr)

@@ -253,7 +253,10 @@ func runWorker(ctx context.Context, c *Config) error {
 	if s.bus.Embedded() {
 		s.log.Info("worker runs the embedded queue of its data directory: `raqib ingest` there hands its batches to it")
 	}
-	s.log.Info("worker started", "workers", c.Workers)
+	if _, err := s.startCollector(ctx); err != nil {
+		return err
+	}
+	s.log.Info("worker started", "workers", c.Workers, "collect", c.Collect)
 	go s.checkLiveness(ctx)
 	sctx, stop := context.WithCancel(ctx)
 	sending := make(chan struct{})

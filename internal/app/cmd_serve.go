@@ -11,9 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/evidence"
 	"github.com/raqib-project/raqib/internal/review"
-	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/web"
 )
@@ -140,6 +140,16 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 	}
 	if us, err := opts.Users.ListUsers(ctx); err == nil && len(us) == 0 {
 		s.log.Warn("no users can sign in yet: add one with `raqib user add NAME --role admin`")
+	}
+	coll, err := s.startCollector(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if coll != nil {
+		opts.Collection, opts.Hooks = coll.Store(), coll
+	} else if c, ok := s.store.(store.Collection); ok {
+		opts.Collection = c
 	}
 	srv.Handler = web.New(opts)
 	errc := make(chan error, 2)

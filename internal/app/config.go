@@ -91,6 +91,15 @@ type Config struct {
 	Actor string
 	Since string
 
+	// Live collection (serve, worker, source).
+	Collect         bool
+	CollectParallel int
+	CollectPages    int
+	SourceKind      string
+	Every           time.Duration
+	TokenEnv        string
+	Selector        string
+
 	// Review (serve, export decisions).
 	ReviewSLA string
 	ExportOut string
@@ -123,6 +132,8 @@ type Config struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Getenv reads the environment, where sources' credentials are.
+	Getenv func(string) string
 	// shareQueue lets other raqib processes on the same data directory use
 	// this one's embedded queue: set by the long-running commands.
 	shareQueue bool
@@ -294,6 +305,13 @@ func (c *Config) settings() []setting {
 		{"dormant-after", "720h", "an account silent this long that posts again is reactivated (lifecycle signal)", dur(&c.DormantAfter), "", ""},
 		{name: "graph-format", flag: "format", env: "RAQIB_GRAPH_FORMAT", def: "gexf", usage: "graph export format: gexf (Gephi) or graphml", bind: str(&c.GraphFormat)},
 		{"evidence", "", "what shows an account's status change (a URL and what it answered, a report number); required by accounts status", str(&c.Evidence), "", ""},
+		{"collect", "true", "poll the watched sources (raqib source add) in this process; with several serve/worker processes each source has one owner", boolean(&c.Collect), "", ""},
+		{"collect-parallel", "4", "most polls of watched sources running at once in this process", num(&c.CollectParallel), "", ""},
+		{"collect-pages", "5", "most pages a poll reads: the history a new source starts with, and the back-paging of Rocket.Chat", num(&c.CollectPages), "", ""},
+		{name: "source-kind", flag: "kind", usage: "kind of a source: telegram-web, feed, rocketchat, xapi, web, webhook", bind: str(&c.SourceKind)},
+		{"every", "10m", "how often a new source is polled", dur(&c.Every), "", ""},
+		{"token-env", "", "name of the environment variable holding a source's credential (X bearer token, Rocket.Chat USER_ID:AUTH_TOKEN, webhook HMAC secret); the credential itself is never stored", str(&c.TokenEnv), "", ""},
+		{"selector", "", "CSS selector of one item on a watched web page (--kind web)", str(&c.Selector), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
 	}
 }

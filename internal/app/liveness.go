@@ -77,10 +77,12 @@ func (s *system) openLiveness() error {
 	return nil
 }
 
-// observeBatch counts a committed batch and, when configured, watches its
-// violating posts.
+// observeBatch counts a committed batch, records the sources its flagged
+// posts point to (discovery) and, when configured, watches its violating
+// posts.
 func (s *system) observeBatch(ps []post.Post, c store.Counts, took time.Duration) {
 	s.metrics.observeBatch(ps, c, took)
+	s.discover(ps)
 	if s.live == nil {
 		return
 	}

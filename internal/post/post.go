@@ -172,6 +172,9 @@ type Source struct {
 	// Posts counts the posts first stored from it: re-imports and edits of
 	// posts already stored do not add to it.
 	Posts int64 `json:"posts"`
+	// Watch is set for a source raqib watches live (polls, or receives
+	// pushes from); nil for an export that was only imported.
+	Watch *Watch `json:"watch,omitempty"`
 }
 
 // SourceID is the stable id of a source: the same export read from the
@@ -218,6 +221,9 @@ type Post struct {
 	// is the platform's own record of a (partial) takedown.
 	Withheld []string `json:"withheld,omitempty"`
 	Deleted  bool     `json:"deleted,omitempty"`
+	// Views is the view count the platform showed when the post was
+	// collected (Telegram channels), 0 when it shows none.
+	Views int64 `json:"views,omitempty"`
 
 	Origin Origin `json:"origin"`
 	// Raw is the original record, byte for byte as read: evidence.

@@ -34,6 +34,7 @@ var featureMessages = []map[string][2]string{
 	removalMessages,
 	referralMessages,
 	accountMessages,
+	collectMessages,
 }
 
 // withMessages returns a copy of core with every set's strings added. A

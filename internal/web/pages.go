@@ -451,23 +451,6 @@ func displayRaw(raw []byte) (string, bool) {
 	return strings.ToValidUTF8(string(raw), "\uFFFD"), cut
 }
 
-// sourcesPage is the data of the collection sources page.
-type sourcesPage struct {
-	*page
-	Sources []post.Source
-}
-
-func (s *server) handleSources(w http.ResponseWriter, r *http.Request) {
-	srcs, err := s.Store.Sources(r.Context(), maxPageSize)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	sp := sourcesPage{page: s.newPage(w, r), Sources: srcs}
-	sp.Title = sp.T("sources.title")
-	s.render(w, "sources", "base", http.StatusOK, sp)
-}
-
 // rawFilename names a raw download after the post, keeping only characters
 // that are safe in every file system.
 func rawFilename(p *post.Post) string {

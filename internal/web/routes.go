@@ -43,6 +43,15 @@ func (s *server) routes() []route {
 		{"POST /cases/{id}/{action}", auth.Decide, http.HandlerFunc(s.handleAction)},
 		{"GET /precision", auth.Read, http.HandlerFunc(s.handlePrecision)},
 		{"GET /sources", auth.Read, http.HandlerFunc(s.handleSources)},
+		{"POST /sources", auth.ManageSources, http.HandlerFunc(s.handleSourceAdd)},
+		{"POST /sources/{id}/paused", auth.ManageSources, http.HandlerFunc(s.handleSourcePaused)},
+		{"POST /sources/{id}/remove", auth.ManageSources, http.HandlerFunc(s.handleSourceRemove)},
+		{"POST /proposals/{id}/accept", auth.ManageSources, http.HandlerFunc(s.handleProposalAccept)},
+		{"POST /proposals/{id}/drop", auth.ManageSources, http.HandlerFunc(s.handleProposalDrop)},
+		// Open to sessions, guarded by the HMAC signature of each push
+		// under its source's own secret (handleHook): the caller is a
+		// partner's server, not a user.
+		{"POST /hooks/{source}", auth.Open, http.HandlerFunc(s.handleHook)},
 		{"GET /banks", auth.Read, http.HandlerFunc(s.handleBanks)},
 		{"GET /banks/{name}", auth.Read, http.HandlerFunc(s.handleBank)},
 		{"POST /banks/{name}/enabled", auth.ManageBanks, http.HandlerFunc(s.handleBankToggle)},

@@ -23,8 +23,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/account"
+	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/review"
@@ -67,6 +67,11 @@ type Options struct {
 	// Evidence, when set, serves each case's evidence page, capture and
 	// package download.
 	Evidence Evidence
+	// Collection, when set, keeps the watched and proposed sources the
+	// sources page shows and manages.
+	Collection store.Collection
+	// Hooks, when set, receives pushes to webhook sources.
+	Hooks Hooks
 	// CSRFToken returns the token of the request's session that forms
 	// must send back; pages carry none when it is nil.
 	CSRFToken func(r *http.Request) string

@@ -522,6 +522,39 @@ var migrations = []string{
 	);
 	CREATE INDEX successors_status ON successors (status, score DESC);
 	CREATE INDEX successors_to ON successors (to_platform, to_id);`,
+	// Live collection (see store.Collection), as the embedded store's
+	// watches, proposals and proposal_posts.
+	`CREATE TABLE watches (
+		id            text PRIMARY KEY REFERENCES sources(id),
+		kind          text NOT NULL,
+		every_ms      bigint NOT NULL,
+		token_env     text NOT NULL DEFAULT '',
+		selector      text NOT NULL DEFAULT '',
+		paused        boolean NOT NULL DEFAULT false,
+		added_by      text NOT NULL DEFAULT '',
+		added_at      timestamptz,
+		cursor        text NOT NULL DEFAULT '',
+		last_poll     timestamptz,
+		last_success  timestamptz,
+		last_error    text NOT NULL DEFAULT '',
+		last_error_at timestamptz,
+		failures      integer NOT NULL DEFAULT 0,
+		newest        timestamptz
+	);
+	CREATE TABLE proposals (
+		id         text PRIMARY KEY,
+		kind       text NOT NULL,
+		location   text NOT NULL,
+		posts      bigint NOT NULL DEFAULT 0,
+		first_seen timestamptz NOT NULL,
+		last_seen  timestamptz NOT NULL,
+		example    text NOT NULL DEFAULT ''
+	);
+	CREATE TABLE proposal_posts (
+		id       text NOT NULL,
+		post_key text NOT NULL,
+		PRIMARY KEY (id, post_key)
+	);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

@@ -443,3 +443,8 @@ func TestAccounts(t *testing.T) {
 	testURL(t)
 	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return openTest(t) })
 }
+
+func TestCollection(t *testing.T) {
+	testURL(t)
+	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore { return openTest(t) })
+}

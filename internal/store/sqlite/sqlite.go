@@ -514,6 +514,40 @@ var migrations = []string{
 	);
 	CREATE INDEX successors_status ON successors(status, score DESC);
 	CREATE INDEX successors_to ON successors(to_platform, to_id);`,
+	// Live collection (see store.Collection): the watch settings, cursor
+	// and health of a watched source beside its sources row, and the
+	// sources discovery proposes with the flagged posts pointing to them.
+	`CREATE TABLE watches (
+		id            TEXT PRIMARY KEY REFERENCES sources(id),
+		kind          TEXT NOT NULL,
+		every_ms      INTEGER NOT NULL,
+		token_env     TEXT NOT NULL DEFAULT '',
+		selector      TEXT NOT NULL DEFAULT '',
+		paused        INTEGER NOT NULL DEFAULT 0,
+		added_by      TEXT NOT NULL DEFAULT '',
+		added_at      INTEGER NOT NULL DEFAULT 0,
+		cursor        TEXT NOT NULL DEFAULT '',
+		last_poll     INTEGER NOT NULL DEFAULT 0,
+		last_success  INTEGER NOT NULL DEFAULT 0,
+		last_error    TEXT NOT NULL DEFAULT '',
+		last_error_at INTEGER NOT NULL DEFAULT 0,
+		failures      INTEGER NOT NULL DEFAULT 0,
+		newest        INTEGER NOT NULL DEFAULT 0
+	) WITHOUT ROWID;
+	CREATE TABLE proposals (
+		id         TEXT PRIMARY KEY,
+		kind       TEXT NOT NULL,
+		location   TEXT NOT NULL,
+		posts      INTEGER NOT NULL DEFAULT 0,
+		first_seen INTEGER NOT NULL,
+		last_seen  INTEGER NOT NULL,
+		example    TEXT NOT NULL DEFAULT ''
+	) WITHOUT ROWID;
+	CREATE TABLE proposal_posts (
+		id       TEXT NOT NULL,
+		post_key TEXT NOT NULL,
+		PRIMARY KEY (id, post_key)
+	) WITHOUT ROWID;`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.

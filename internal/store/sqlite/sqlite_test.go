@@ -292,3 +292,14 @@ func TestAccounts(t *testing.T) {
 		return s
 	})
 }
+
+func TestCollection(t *testing.T) {
+	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore {
+		s, err := Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

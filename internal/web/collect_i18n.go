@@ -1,0 +1,36 @@
+package web
+
+// collectMessages are the strings of the live-collection part of the
+// sources page.
+var collectMessages = map[string][2]string{
+	"sources.live":           {"المصادر المراقبة", "Watched sources"},
+	"sources.live_intro":     {"قنوات وموجزات وغرف وعمليات بحث تُقرأ باستمرار؛ يُضاف ما يُنشر فيها دون إعادة تشغيل.", "Channels, feeds, rooms and searches read continuously; what they publish is added without a restart."},
+	"sources.none_watched":   {"لا يُراقَب أي مصدر بعد.", "No source is watched yet."},
+	"sources.add":            {"إضافة مصدر", "Add a source"},
+	"sources.location":       {"الرابط أو المعرّف", "URL or handle"},
+	"sources.every":          {"كل", "Every"},
+	"sources.token_env":      {"متغير البيئة للاعتماد", "Credential env variable"},
+	"sources.token_hint":     {"اسم المتغير فقط، لا قيمته: لا تُخزَّن الأسرار أبداً.", "The variable's name only, never its value: secrets are never stored."},
+	"sources.selector":       {"محدد CSS لعنصر واحد", "CSS selector of one item"},
+	"sources.state":          {"الحالة", "State"},
+	"sources.ok":             {"يعمل", "OK"},
+	"sources.failing":        {"يفشل", "Failing"},
+	"sources.paused":         {"موقوف", "Paused"},
+	"sources.waiting":        {"لم يُقرأ بعد", "Not read yet"},
+	"sources.last_success":   {"آخر نجاح", "Last success"},
+	"sources.last_error":     {"آخر خطأ", "Last error"},
+	"sources.posts_day":      {"منشورات/يوم", "Posts/day"},
+	"sources.lag":            {"التأخر", "Lag"},
+	"sources.pause":          {"إيقاف", "Pause"},
+	"sources.resume":         {"استئناف", "Resume"},
+	"sources.remove":         {"إزالة", "Remove"},
+	"sources.added":          {"أُضيف المصدر؛ سيُقرأ خلال ثوانٍ.", "Source added; it will be read within seconds."},
+	"sources.proposed":       {"مصادر مقترحة", "Proposed sources"},
+	"sources.proposed_intro": {"قنوات وروابط دعوة وغرف تشير إليها منشورات مُعلَّمة ولا تُراقَب بعد.", "Channels, invite links and rooms that flagged posts point to and that are not watched yet."},
+	"sources.no_proposals":   {"لا مقترحات.", "No proposals."},
+	"sources.pointing":       {"منشورات مُعلَّمة تشير إليه", "Flagged posts pointing to it"},
+	"sources.accept":         {"قبول", "Accept"},
+	"sources.drop":           {"تجاهل", "Dismiss"},
+	"sources.invite_note":    {"رابط دعوة: لا قارئ عاماً له؛ يُسجَّل للتحليل.", "Invite link: no public reader; recorded for analysts."},
+	"sources.imports":        {"عمليات الاستيراد", "Imports"},
+}
