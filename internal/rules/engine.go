@@ -62,6 +62,9 @@ type Context struct {
 	// Score is the classifier's probability; Threshold its flagging point.
 	Score, Threshold float32
 	Now              time.Time
+	// Derived is what the detectors derived for the worker to persist
+	// (the signature of the text); the post's effects are built on it.
+	Derived effect.Set
 
 	tally   Tally
 	sums    [lexicon.NumFeatures]float32
@@ -255,7 +258,8 @@ func decide(c *Context) effect.Set {
 	}
 
 	// The labels are in the decision, stored with the post.
-	set := effect.Set{Flags: d.Flags}
+	set := c.Derived
+	set.Flags = d.Flags
 	if cp, ok := proposal(c, &d); ok {
 		set.Cases = []post.CaseProposal{cp}
 	}
