@@ -14,10 +14,15 @@ import (
 // The statements of ProposeCases, each for a whole batch: the keys and
 // groups go in as JSON arrays, the rows in multi-row inserts.
 const (
-	inOpenCasesSQL = `SELECT cp.post_key FROM case_posts cp JOIN cases c ON c.id = cp.case_id
-			WHERE cp.post_key IN (SELECT value FROM json_each(?)) AND c.status = 'open'`
-	openCasesOfGroupsSQL = `SELECT grp, id FROM cases
-			WHERE grp IN (SELECT value FROM json_each(?)) AND status = 'open' AND grp != ''`
+	// CROSS JOIN makes the batch's keys the outer loop: SQLite would
+	// otherwise walk every open case (cases_status) and probe each.
+	inOpenCasesSQL = `SELECT cp.post_key FROM json_each(?) AS k
+			CROSS JOIN case_posts cp ON cp.post_key = k.value
+			CROSS JOIN cases c ON c.id = cp.case_id
+			WHERE c.status = 'open'`
+	openCasesOfGroupsSQL = `SELECT c.grp, c.id FROM json_each(?) AS g
+			CROSS JOIN cases c ON c.grp = g.value
+			WHERE c.status = 'open' AND c.grp != ''`
 	// countCasePostsSQL adds the posts just joined to their cases' counts;
 	// its argument is a JSON array of [case id, added_at] pairs.
 	countCasePostsSQL = `UPDATE cases SET posts = posts + j.n, updated_at = MAX(updated_at, j.last)
