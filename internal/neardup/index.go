@@ -90,7 +90,7 @@ type scratch struct {
 	stamp  []uint32
 	bands  []int32
 	walked []int32 // the slots read, once each
-	ties   []int32
+	ties   []int64 // text numbers of the slots at the Verify cut
 }
 
 // NewIndex returns an empty index with the default limits; a threshold
@@ -293,12 +293,14 @@ func (ix *Index) query(sig *Signature) ([]Candidate, []int32) {
 			case b > cut:
 				verify(slot)
 			case b == cut:
-				sc.ties = append(sc.ties, slot)
+				sc.ties = append(sc.ties, ix.seqs[slot])
 			}
 		}
-		slices.SortFunc(sc.ties, func(a, b int32) int { return cmp.Compare(ix.seqs[b], ix.seqs[a]) })
-		for _, slot := range sc.ties[:ix.opt.Verify-above] {
-			verify(slot)
+		// The text numbers themselves are sorted, without a comparison
+		// function: they locate their slots.
+		slices.Sort(sc.ties)
+		for _, seq := range sc.ties[len(sc.ties)-(ix.opt.Verify-above):] {
+			verify(int32(seq % int64(ix.opt.Capacity)))
 		}
 	}
 	slices.SortFunc(out, func(a, b Candidate) int {
