@@ -44,6 +44,10 @@ type Set struct {
 	// cluster of recycled text: it goes into the shared near-duplicate
 	// index, so that later copies are recognized.
 	IndexText bool
+	// TextSig is the encoded signature of the post's text, when the
+	// recycled-text detector found no cluster the text belongs to: what
+	// the worker indexes when IndexText is set, signed once.
+	TextSig []byte
 	// Account lists lifecycle events of the post's author.
 	Account []AccountEvent
 }

@@ -60,6 +60,9 @@ type Options struct {
 type Index struct {
 	mu  sync.RWMutex
 	opt Options
+	// need is the fewest equal signature positions that reach the
+	// threshold.
+	need int
 	// added counts the texts ever added; text number n (from 0) lives in
 	// slot n % Capacity while it is among the newest Capacity.
 	added int64
@@ -80,13 +83,14 @@ type Index struct {
 
 // scratch is the memory of one query.
 type scratch struct {
-	walked []int32 // slots read in the buckets, once per band they share
-	cands  []hit
-}
-
-type hit struct {
-	slot  int32
-	bands int32
+	// bands counts, per slot, the bands a query shares with it; a count
+	// is current when the slot's stamp is the query's gen, so that no
+	// query clears or sorts more than the slots it read.
+	gen    uint32
+	stamp  []uint32
+	bands  []int32
+	walked []int32 // the slots read, once each
+	ties   []int64 // text numbers of the slots at the Verify cut
 }
 
 // NewIndex returns an empty index with the default limits; a threshold
@@ -103,8 +107,12 @@ func New(o Options) *Index {
 	o.Capacity = cmp.Or(max(o.Capacity, 0), DefaultCapacity)
 	o.BucketWalk = cmp.Or(max(o.BucketWalk, 0), DefaultBucketWalk)
 	o.Verify = cmp.Or(max(o.Verify, 0), DefaultVerify)
+	need := 0
+	for float64(need)/NumHashes < o.Threshold {
+		need++
+	}
 	return &Index{
-		opt: o, byKey: map[string]int32{}, heads: map[uint64]int32{},
+		opt: o, need: need, byKey: map[string]int32{}, heads: map[uint64]int32{},
 		pool: sync.Pool{New: func() any { return &scratch{} }},
 	}
 }
@@ -228,6 +236,14 @@ func (ix *Index) QuerySignature(sig *Signature) []Candidate {
 func (ix *Index) query(sig *Signature) ([]Candidate, []int32) {
 	sc := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(sc)
+	if n := len(ix.keys); len(sc.stamp) < n {
+		sc.stamp = append(sc.stamp, make([]uint32, n-len(sc.stamp))...)
+		sc.bands = append(sc.bands, make([]int32, n-len(sc.bands))...)
+	}
+	if sc.gen++; sc.gen == 0 {
+		clear(sc.stamp)
+		sc.gen = 1
+	}
 	sc.walked = sc.walked[:0]
 	for j := range Bands {
 		e, ok := ix.heads[bandKey(sig, j)]
@@ -238,37 +254,77 @@ func (ix *Index) query(sig *Signature) ([]Candidate, []int32) {
 				break // the slot was reused: the rest of the list is gone
 			}
 			newer = ix.seqs[slot]
-			sc.walked = append(sc.walked, slot)
+			if sc.stamp[slot] != sc.gen {
+				sc.stamp[slot], sc.bands[slot] = sc.gen, 0
+				sc.walked = append(sc.walked, slot)
+			}
+			sc.bands[slot]++
 			e = ix.next[e]
 		}
 	}
-	slices.Sort(sc.walked)
-	sc.cands = sc.cands[:0]
-	for i := 0; i < len(sc.walked); {
-		j := i + 1
-		for j < len(sc.walked) && sc.walked[j] == sc.walked[i] {
-			j++
-		}
-		sc.cands = append(sc.cands, hit{slot: sc.walked[i], bands: int32(j - i)})
-		i = j
-	}
-	slices.SortFunc(sc.cands, func(a, b hit) int {
-		return cmp.Or(cmp.Compare(b.bands, a.bands), cmp.Compare(ix.seqs[b.slot], ix.seqs[a.slot]))
-	})
 	var (
 		out   []Candidate
 		slots []int32
 	)
-	for _, h := range sc.cands[:min(len(sc.cands), ix.opt.Verify)] {
-		if s := Similarity(sig, &ix.sigs[h.slot]); s >= ix.opt.Threshold {
-			out = append(out, Candidate{Key: ix.keys[h.slot], Similarity: s})
-			slots = append(slots, h.slot)
+	verify := func(slot int32) {
+		if same, ok := ix.similar(sig, &ix.sigs[slot]); ok {
+			out = append(out, Candidate{Key: ix.keys[slot], Similarity: float64(same) / NumHashes})
+			slots = append(slots, slot)
+		}
+	}
+	if len(sc.walked) <= ix.opt.Verify {
+		for _, slot := range sc.walked {
+			verify(slot)
+		}
+	} else {
+		// The Verify texts sharing the most bands: all of those above the
+		// count where the Verify-th falls, and the newest at that count.
+		var perCount [Bands + 1]int
+		for _, slot := range sc.walked {
+			perCount[sc.bands[slot]]++
+		}
+		cut, above := int32(Bands), 0
+		for ; above+perCount[cut] < ix.opt.Verify; cut-- {
+			above += perCount[cut]
+		}
+		sc.ties = sc.ties[:0]
+		for _, slot := range sc.walked {
+			switch b := sc.bands[slot]; {
+			case b > cut:
+				verify(slot)
+			case b == cut:
+				sc.ties = append(sc.ties, ix.seqs[slot])
+			}
+		}
+		// The text numbers themselves are sorted, without a comparison
+		// function: they locate their slots.
+		slices.Sort(sc.ties)
+		for _, seq := range sc.ties[len(sc.ties)-(ix.opt.Verify-above):] {
+			verify(int32(seq % int64(ix.opt.Capacity)))
 		}
 	}
 	slices.SortFunc(out, func(a, b Candidate) int {
 		return cmp.Or(cmp.Compare(b.Similarity, a.Similarity), cmp.Compare(a.Key, b.Key))
 	})
 	return out, slots
+}
+
+// similar counts the equal positions of two signatures, giving up as soon
+// as they cannot reach ix.need: most candidates of a query share only
+// common words with it.
+func (ix *Index) similar(a, b *Signature) (same int, ok bool) {
+	miss := NumHashes - ix.need
+	for i := 0; i < NumHashes; i += 16 {
+		for k := i; k < i+16; k++ {
+			if a[k] != b[k] {
+				miss--
+			}
+		}
+		if miss < 0 {
+			return 0, false
+		}
+	}
+	return ix.need + miss, true
 }
 
 // Clusters returns the groups of recycled texts among the indexed ones:

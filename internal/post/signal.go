@@ -61,11 +61,12 @@ const (
 )
 
 // Span is a matched piece of text that explains a signal. Offsets are byte
-// offsets into Post.Norm.
+// offsets into Post.Norm; Text is Norm[Start:End], which stored posts leave
+// out (internal/store.EncodeDoc).
 type Span struct {
 	Start int    `json:"start"`
 	End   int    `json:"end"`
-	Text  string `json:"text"`
+	Text  string `json:"text,omitempty"`
 	Why   string `json:"why,omitempty"` // the lexicon entry, n-gram or rule that matched
 	// Boxes are where the span's words stand in the image or video
 	// keyframes the text was read from (internal/ocr); empty for text

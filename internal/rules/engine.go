@@ -66,6 +66,9 @@ type Context struct {
 	// (classifier.Model.Familiar), filled when Score reaches the band.
 	Familiar float32
 	Now      time.Time
+	// Derived is what the detectors derived for the worker to persist
+	// (the signature of the text); the post's effects are built on it.
+	Derived effect.Set
 
 	tally   Tally
 	sums    [lexicon.NumFeatures]float32
@@ -264,7 +267,8 @@ func decide(c *Context) effect.Set {
 	}
 
 	// The labels are in the decision, stored with the post.
-	set := effect.Set{Flags: d.Flags}
+	set := c.Derived
+	set.Flags = d.Flags
 	if cp, ok := proposal(c, &d); ok {
 		set.Cases = []post.CaseProposal{cp}
 	}

@@ -111,11 +111,11 @@ func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 	lexicon.MarkRejected(sc.norm, sc.hits)
 	sumHits(&sc.dense, sc.hits)
 	c := &sc.ctx
-	c.Post, c.Hits, c.Now, c.Score, c.Threshold, c.Abstain, c.Familiar = p, sc.hits, s.now(), 0, 0, 0, 0
+	c.Post, c.Hits, c.Now, c.Score, c.Threshold, c.Abstain, c.Familiar, c.Derived = p, sc.hits, s.now(), 0, 0, 0, 0, effect.Set{}
 	var known []post.Signal
 	for _, d := range s.detectors {
 		var err error
-		if known, err = d.Detect(p, known); err != nil && s.log != nil {
+		if known, err = d.Detect(p, known, &c.Derived); err != nil && s.log != nil {
 			s.log.Warn("detector failed", "detector", d.Name(), "post", p.Key(), "err", err)
 		}
 	}
@@ -146,6 +146,6 @@ func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 		}
 		p.Signals = append(signals, p.Signals...)
 	}
-	c.Post, c.Hits, c.Signals = nil, nil, nil
+	c.Post, c.Hits, c.Signals, c.Derived = nil, nil, nil, effect.Set{}
 	return set
 }

@@ -100,7 +100,7 @@ func TestStackExplains(t *testing.T) {
 			if !p.Decision.Violating {
 				t.Fatalf("not flagged: %+v", p.Decision)
 			}
-			want, err := lexDet.Detect(p, nil)
+			want, err := lexDet.Detect(p, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,53 +38,94 @@ func PrepareProposals(ps []post.CaseProposal, now time.Time) ([]post.CaseProposa
 	return out, nil
 }
 
-// CaseBook is what ProposeEach needs of a store that applies case
-// proposals one at a time, with no other writer in between.
+// CaseBook is what ProposeSet needs of a store that applies a batch of
+// case proposals with no other writer in between. Each method takes the
+// whole batch, so that a store answers it in a few set-based statements
+// rather than several per proposal.
 type CaseBook interface {
-	// InCase reports whether the post is in a case, open or decided: a
-	// post an analyst dismissed is not proposed again when it is
-	// imported again.
-	InCase(key string) (bool, error)
-	// OpenCaseOfGroup returns the id of the open case of group, ok false
-	// when there is none.
-	OpenCaseOfGroup(group string) (id int64, ok bool, err error)
-	// OpenCase opens a case with p's post as its first post.
-	OpenCase(p post.CaseProposal) error
-	// JoinCase adds p's post to the case id.
-	JoinCase(id int64, p post.CaseProposal) error
+	// InCases returns which of keys are posts in a case, open or
+	// decided: a post an analyst dismissed is not proposed again when it
+	// is imported again.
+	InCases(keys []string) (map[string]bool, error)
+	// OpenCasesOfGroups returns the ids of the open cases of groups, for
+	// the groups that have one.
+	OpenCasesOfGroups(groups []string) (map[string]int64, error)
+	// OpenCases opens a case for each proposal, with no post in it yet,
+	// and returns the case ids by the proposals' post keys.
+	OpenCases(ps []post.CaseProposal) (map[string]int64, error)
+	// JoinCases adds the post of ps[i] to the case ids[i] and counts it.
+	JoinCases(ids []int64, ps []post.CaseProposal) error
 }
 
-// ProposeEach implements CaseProposer.ProposeCases on b, for stores that
-// hold one writer at a time.
-func ProposeEach(b CaseBook, ps []post.CaseProposal, now time.Time) (opened int, err error) {
+// ProposeSet implements CaseProposer.ProposeCases on b, for stores that
+// hold one writer at a time: a post already in an open case stays there;
+// the others join the open case of their group, or a case opened by the
+// first proposal of its group (or by the proposal alone when it has no
+// group).
+func ProposeSet(b CaseBook, ps []post.CaseProposal, now time.Time) (opened int, err error) {
 	ps, err = PrepareProposals(ps, now)
-	if err != nil {
+	if err != nil || len(ps) == 0 {
 		return 0, err
 	}
+	keys := make([]string, len(ps))
+	for i, p := range ps {
+		keys[i] = p.PostKey
+	}
+	in, err := b.InCases(keys)
+	if err != nil {
+		return 0, fmt.Errorf("cases of posts: %w", err)
+	}
+	fresh := ps[:0]
+	var groups []string
 	for _, p := range ps {
-		in, err := b.InCase(p.PostKey)
-		if err != nil {
-			return opened, fmt.Errorf("case of %s: %w", p.PostKey, err)
-		}
-		if in {
+		if in[p.PostKey] {
 			continue
 		}
+		fresh = append(fresh, p)
 		if p.Group != "" {
-			id, ok, err := b.OpenCaseOfGroup(p.Group)
-			if err != nil {
-				return opened, fmt.Errorf("case of group %s: %w", p.Group, err)
-			}
-			if ok {
-				if err := b.JoinCase(id, p); err != nil {
-					return opened, fmt.Errorf("add %s to case %d: %w", p.PostKey, id, err)
-				}
-				continue
-			}
+			groups = append(groups, p.Group)
 		}
-		if err := b.OpenCase(p); err != nil {
-			return opened, fmt.Errorf("open case of %s: %w", p.PostKey, err)
-		}
-		opened++
 	}
-	return opened, nil
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	byGroup := map[string]int64{}
+	if len(groups) > 0 {
+		if byGroup, err = b.OpenCasesOfGroups(groups); err != nil {
+			return 0, fmt.Errorf("cases of groups: %w", err)
+		}
+	}
+	var leads []post.CaseProposal
+	led := map[string]bool{}
+	for _, p := range fresh {
+		if p.Group == "" || (byGroup[p.Group] == 0 && !led[p.Group]) {
+			leads = append(leads, p)
+			led[p.Group] = true
+		}
+	}
+	var byKey map[string]int64
+	if len(leads) > 0 {
+		if byKey, err = b.OpenCases(leads); err != nil {
+			return 0, fmt.Errorf("open cases: %w", err)
+		}
+		for _, p := range leads {
+			if p.Group != "" {
+				byGroup[p.Group] = byKey[p.PostKey]
+			}
+		}
+	}
+	ids := make([]int64, len(fresh))
+	for i, p := range fresh {
+		// A post without a group joins the case it opened.
+		if ids[i] = byGroup[p.Group]; p.Group == "" {
+			ids[i] = byKey[p.PostKey]
+		}
+		if ids[i] == 0 {
+			return 0, fmt.Errorf("case of %s: %w: not opened", p.PostKey, ErrNotFound)
+		}
+	}
+	if err := b.JoinCases(ids, fresh); err != nil {
+		return 0, fmt.Errorf("add posts to cases: %w", err)
+	}
+	return len(leads), nil
 }

@@ -3,15 +3,19 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/raqib-project/raqib/internal/post"
 )
 
 // EncodeDoc is the stored JSON form of a post: everything but the raw
 // payload, which implementations keep in a column of its own so that
-// listing never reads it.
+// listing never reads it, and the text of the spans that is the
+// normalized text at their offsets, which DecodeDoc puts back: a flagged
+// post's spans repeated a twentieth of its document.
 func EncodeDoc(p post.Post) ([]byte, error) {
 	p.Raw = nil
+	p.Signals = elideSpanTexts(p.Norm, p.Signals)
 	return json.Marshal(p)
 }
 
@@ -22,7 +26,45 @@ func DecodeDoc(doc, raw []byte) (post.Post, error) {
 		return p, fmt.Errorf("decode stored post: %w", err)
 	}
 	p.Raw = raw
+	for i := range p.Signals {
+		for j := range p.Signals[i].Spans {
+			sp := &p.Signals[i].Spans[j]
+			if sp.Text == "" && 0 <= sp.Start && sp.Start < sp.End && sp.End <= len(p.Norm) {
+				sp.Text = p.Norm[sp.Start:sp.End]
+			}
+		}
+	}
 	return p, nil
+}
+
+// elideSpanTexts returns signals with the text of each span left out where
+// it is norm at the span's offsets. The caller's signals are not changed:
+// those with such spans are copied.
+func elideSpanTexts(norm string, signals []post.Signal) []post.Signal {
+	var out []post.Signal
+	for i, sg := range signals {
+		var spans []post.Span
+		for j, sp := range sg.Spans {
+			if sp.Text == "" || sp.Start < 0 || sp.Start >= sp.End || sp.End > len(norm) || norm[sp.Start:sp.End] != sp.Text {
+				continue
+			}
+			if spans == nil {
+				spans = slices.Clone(sg.Spans)
+			}
+			spans[j].Text = ""
+		}
+		if spans == nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(signals)
+		}
+		out[i].Spans = spans
+	}
+	if out == nil {
+		return signals
+	}
+	return out
 }
 
 // Page returns the query's limit (default 50, at most 1000) and offset.

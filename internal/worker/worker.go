@@ -269,10 +269,8 @@ func (w *Worker) persist(ctx context.Context, ps []post.Post, effects []effect.S
 		for _, k := range fx.Counts {
 			events = append(events, store.CountEvent{Key: k, ID: key, At: now})
 		}
-		if fx.IndexText && w.cfg.Recycled != nil {
-			if sig, ok := recycled.Sign(p.Norm); ok {
-				texts = append(texts, store.IndexedText{Key: key, Sig: sig, Label: p.Decision.Label})
-			}
+		if fx.IndexText && fx.TextSig != nil && w.cfg.Recycled != nil {
+			texts = append(texts, store.IndexedText{Key: key, Sig: fx.TextSig, Label: p.Decision.Label})
 		}
 		for _, a := range fx.Actions {
 			acts = append(acts, request{a, p})

@@ -57,7 +57,7 @@ func TestBankMatchIsTypedEvidence(t *testing.T) {
 			post.Match{Bank: "partner", Entry: 4, Type: "vpdq", Distance: 10, Threshold: 20}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sigs, err := d.Detect(&tc.p, nil)
+			sigs, err := d.Detect(&tc.p, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestBankMatchIsTypedEvidence(t *testing.T) {
 	}
 	t.Run("vpdq of another video", func(t *testing.T) {
 		other := post.Post{Media: []post.Media{{Kind: "video", Hashes: []post.Hash{{Type: "vpdq", Value: frames("another video", 0, 10)}}}}}
-		if sigs, err := d.Detect(&other, nil); err != nil || len(sigs) != 0 {
+		if sigs, err := d.Detect(&other, nil, nil); err != nil || len(sigs) != 0 {
 			t.Errorf("signals %+v, %v; want none", sigs, err)
 		}
 	})
@@ -113,7 +113,7 @@ func TestNewSignalType(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := post.Post{Media: photo("test-ocr", "baqiya")}
-	sigs, err := (&bankmatch.Detector{Banks: m}).Detect(&p, nil)
+	sigs, err := (&bankmatch.Detector{Banks: m}).Detect(&p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

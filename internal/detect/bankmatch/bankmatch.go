@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/detect"
+	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/signaltype"
@@ -31,7 +32,7 @@ func (d *Detector) Name() string { return BankDetector }
 
 // Detect implements detect.Detector. It allocates only when something
 // matches.
-func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error) {
+func (d *Detector) Detect(p *post.Post, out []post.Signal, _ *effect.Set) ([]post.Signal, error) {
 	var errs []string
 	if d.Banks != nil {
 		for i := range p.Media {

@@ -85,7 +85,7 @@ func TestBankMatches(t *testing.T) {
 			p := tc.p
 			p.Platform, p.ID, p.Kind = post.Telegram, "1", post.Message
 			p.Norm = arabic.Normalize(p.Text)
-			sigs, err := d.Detect(&p, nil)
+			sigs, err := d.Detect(&p, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

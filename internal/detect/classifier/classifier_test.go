@@ -176,7 +176,7 @@ func TestDetector(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := &post.Post{Kind: post.Message, Text: tt.text, Norm: arabic.Normalize(tt.text)}
-			out, err := d.Detect(p, nil)
+			out, err := d.Detect(p, nil, nil)
 			if err != nil || len(out) != tt.want {
 				t.Fatalf("got %+v, %v; want %d signals", out, err, tt.want)
 			}

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/raqib-project/raqib/internal/detect"
+	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -29,7 +30,7 @@ func NewDetector(m *Model) *Detector {
 func (d *Detector) Name() string { return "classifier" }
 
 // Detect implements detect.Detector.
-func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error) {
+func (d *Detector) Detect(p *post.Post, out []post.Signal, _ *effect.Set) ([]post.Signal, error) {
 	if p.Kind == post.Service || p.Norm == "" {
 		return out, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/detect"
+	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/post"
 )
 
@@ -43,7 +44,7 @@ func NewDetector(h *Holder) *Detector { return &Detector{h: h} }
 func (d *Detector) Name() string { return "lexicon" }
 
 // Detect implements detect.Detector.
-func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error) {
+func (d *Detector) Detect(p *post.Post, out []post.Signal, _ *effect.Set) ([]post.Signal, error) {
 	if p.Kind == post.Service || p.Norm == "" {
 		return out, nil
 	}

@@ -20,7 +20,7 @@ const flagThreshold = 0.3
 func detectText(t testing.TB, d *Detector, text string) []post.Signal {
 	t.Helper()
 	p := &post.Post{Kind: post.Message, Text: text, Norm: arabic.Normalize(text)}
-	sigs, err := d.Detect(p, nil)
+	sigs, err := d.Detect(p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestDetectorSkips(t *testing.T) {
 		{Kind: post.Service, Text: text, Norm: arabic.Normalize(text)},
 		{Kind: post.Message, Text: text}, // not enriched: no Norm
 	} {
-		if sigs, err := d.Detect(p, nil); err != nil || len(sigs) != 0 {
+		if sigs, err := d.Detect(p, nil, nil); err != nil || len(sigs) != 0 {
 			t.Errorf("Detect(%+v) = %v, %v; want nothing", p, sigs, err)
 		}
 	}
@@ -226,7 +226,7 @@ func TestLongRecordLinear(t *testing.T) {
 	para := "الدولة الإسلامية باقية وتتمدد، قال المصدر إن جنود الخلافة أعلنوا البيعة. "
 	signals := func(repeats int) []post.Signal {
 		p := &post.Post{Kind: post.Message, Norm: arabic.Normalize(strings.Repeat(para, repeats))}
-		sigs, err := d.Detect(p, nil)
+		sigs, err := d.Detect(p, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

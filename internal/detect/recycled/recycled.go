@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/raqib-project/raqib/internal/detect"
+	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/post"
 )
@@ -63,17 +64,6 @@ func splitKey(k string) (string, post.Label) {
 	return key, post.Label(label)
 }
 
-// Sign returns the encoded signature of a normalized text for the shared
-// log; ok is false for a text with no words.
-func Sign(norm string) (sig []byte, ok bool) {
-	s, ok := neardup.Sign(norm)
-	if !ok {
-		return nil, false
-	}
-	b, err := s.MarshalBinary()
-	return b, err == nil
-}
-
 // Add indexes a representative read from the shared log. A key indexed
 // already is not an error: a worker reads back what it wrote.
 func (d *Detector) Add(key string, label post.Label, sig []byte) error {
@@ -90,13 +80,35 @@ func (d *Detector) Add(key string, label post.Label, sig []byte) error {
 // Detect implements detect.Detector: one signal for the most similar
 // violating text, if any reaches Min. One is enough to explain the post
 // and to group it with its cluster; listing every similar text made each
-// signal list grow with the campaign.
-func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error) {
-	if p.Norm == "" || d.ix.Len() == 0 {
+// signal list grow with the campaign. A text that belongs to no cluster
+// leaves its signature in fx, for the worker to index should the post be
+// found violating.
+func (d *Detector) Detect(p *post.Post, out []post.Signal, fx *effect.Set) ([]post.Signal, error) {
+	if p.Norm == "" {
 		return out, nil
 	}
-	self := p.Key()
-	for _, c := range d.ix.Query(p.Norm) {
+	sig, ok := neardup.Sign(p.Norm)
+	if !ok {
+		return out, nil
+	}
+	n := len(out)
+	out = d.match(p.Key(), &sig, out)
+	if fx != nil && !Represented(out[n:]) {
+		b, err := sig.MarshalBinary()
+		if err != nil {
+			return out, fmt.Errorf("signature of %s: %w", p.Key(), err)
+		}
+		fx.TextSig = b
+	}
+	return out, nil
+}
+
+// match appends the signal of the most similar violating text, if any.
+func (d *Detector) match(self string, sig *neardup.Signature, out []post.Signal) []post.Signal {
+	if d.ix.Len() == 0 {
+		return out
+	}
+	for _, c := range d.ix.QuerySignature(sig) {
 		key, label := splitKey(c.Key)
 		if key == self || c.Similarity < Min || !label.Violating() {
 			continue
@@ -105,9 +117,9 @@ func (d *Detector) Detect(p *post.Post, out []post.Signal) ([]post.Signal, error
 			Detector: Name, Label: label, Tier: post.TierPromotional, Score: c.Similarity,
 			Explanation: fmt.Sprintf("text near-duplicates post %s, found %s before (estimated similarity %.2f)", key, label, c.Similarity),
 			Ref:         key,
-		}), nil
+		})
 	}
-	return out, nil
+	return out
 }
 
 // Represented reports whether signals hold a copy of an indexed text close

@@ -5,6 +5,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
+	"github.com/raqib-project/raqib/internal/effect"
 	"github.com/raqib-project/raqib/internal/neardup"
 	"github.com/raqib-project/raqib/internal/post"
 )
@@ -20,10 +21,12 @@ func TestCopyOfViolatingText(t *testing.T) {
 		key, text string
 		label     post.Label
 	}{{"telegram:1:9", orig, post.Propaganda}, {"x:timeline:5", news, post.News}} {
-		sig, ok := recycled.Sign(r.text)
-		if !ok {
-			t.Fatal("no signature")
+		// A text of no cluster leaves its signature for the worker.
+		var fx effect.Set
+		if _, err := d.Detect(&post.Post{Platform: post.X, ID: r.key, Norm: r.text}, nil, &fx); err != nil || fx.TextSig == nil {
+			t.Fatalf("no signature derived from %s (err %v)", r.key, err)
 		}
+		sig := fx.TextSig
 		if err := d.Add(r.key, r.label, sig); err != nil {
 			t.Fatal(err)
 		}
@@ -38,16 +41,21 @@ func TestCopyOfViolatingText(t *testing.T) {
 		name string
 		p    post.Post
 		want string // Ref of the one signal, "" for none
+		sig  bool   // whether the text's signature is left to index
 	}{
-		{"re-post", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "2"}, ID: "10", Norm: repost}, "telegram:1:9"},
-		{"itself", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "1"}, ID: "9", Norm: orig}, ""},
-		{"copy of news", post.Post{Platform: post.X, Channel: post.Channel{ID: "timeline"}, ID: "7", Norm: news}, ""},
-		{"unrelated", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "2"}, ID: "11", Norm: arabic.Normalize("انتهت مباراة كرة القدم بفوز الفريق الأول بهدفين")}, ""},
+		{"re-post", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "2"}, ID: "10", Norm: repost}, "telegram:1:9", false},
+		{"itself", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "1"}, ID: "9", Norm: orig}, "", true},
+		{"copy of news", post.Post{Platform: post.X, Channel: post.Channel{ID: "timeline"}, ID: "7", Norm: news}, "", true},
+		{"unrelated", post.Post{Platform: post.Telegram, Channel: post.Channel{ID: "2"}, ID: "11", Norm: arabic.Normalize("انتهت مباراة كرة القدم بفوز الفريق الأول بهدفين")}, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sigs, err := d.Detect(&tc.p, nil)
+			var fx effect.Set
+			sigs, err := d.Detect(&tc.p, nil, &fx)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if (fx.TextSig != nil) != tc.sig {
+				t.Errorf("signature left to index: %v, want %v", fx.TextSig != nil, tc.sig)
 			}
 			if tc.want == "" {
 				if len(sigs) != 0 {

@@ -138,44 +138,58 @@ func (s *Store) LastTextSeq(context.Context) (int64, error) {
 func (s *Store) ProposeCases(_ context.Context, ps []post.CaseProposal) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return store.ProposeEach(book{s}, ps, time.Now().UTC())
+	return store.ProposeSet(book{s}, ps, time.Now().UTC())
 }
 
 // book applies proposals to s; its caller holds s.mu.
 type book struct{ s *Store }
 
-func (b book) InCase(key string) (bool, error) {
-	_, ok := b.s.inCase[key]
-	return ok, nil
+func (b book) InCases(keys []string) (map[string]bool, error) {
+	in := map[string]bool{}
+	for _, k := range keys {
+		if _, ok := b.s.inCase[k]; ok {
+			in[k] = true
+		}
+	}
+	return in, nil
 }
 
-func (b book) OpenCaseOfGroup(group string) (int64, bool, error) {
-	if c, ok := b.s.groups[group]; ok && c.c.Status == post.CaseOpen {
-		return c.c.ID, true, nil
+func (b book) OpenCasesOfGroups(groups []string) (map[string]int64, error) {
+	ids := map[string]int64{}
+	for _, g := range groups {
+		if c, ok := b.s.groups[g]; ok && c.c.Status == post.CaseOpen {
+			ids[g] = c.c.ID
+		}
 	}
-	return 0, false, nil
+	return ids, nil
 }
 
-func (b book) OpenCase(p post.CaseProposal) error {
-	c := &memCase{c: post.Case{
-		ID: int64(len(b.s.cases)) + 1, PostKey: p.PostKey, Label: p.Label, Tier: p.Tier, Entity: p.Entity,
-		Score: p.Score, Status: post.CaseOpen, Reason: p.Reason, Group: p.Group, CreatedAt: p.At, UpdatedAt: p.At,
-	}}
-	b.s.cases = append(b.s.cases, c)
-	if p.Group != "" {
-		b.s.groups[p.Group] = c
+func (b book) OpenCases(ps []post.CaseProposal) (map[string]int64, error) {
+	ids := make(map[string]int64, len(ps))
+	for _, p := range ps {
+		c := &memCase{c: post.Case{
+			ID: int64(len(b.s.cases)) + 1, PostKey: p.PostKey, Label: p.Label, Tier: p.Tier, Entity: p.Entity,
+			Score: p.Score, Status: post.CaseOpen, Reason: p.Reason, Group: p.Group, CreatedAt: p.At, UpdatedAt: p.At,
+		}}
+		b.s.cases = append(b.s.cases, c)
+		if p.Group != "" {
+			b.s.groups[p.Group] = c
+		}
+		ids[p.PostKey] = c.c.ID
 	}
-	return b.JoinCase(c.c.ID, p)
+	return ids, nil
 }
 
-func (b book) JoinCase(id int64, p post.CaseProposal) error {
-	c := b.s.cases[id-1]
-	c.posts = append(c.posts, p.PostKey)
-	c.c.Posts = len(c.posts)
-	if p.At.After(c.c.UpdatedAt) {
-		c.c.UpdatedAt = p.At
+func (b book) JoinCases(ids []int64, ps []post.CaseProposal) error {
+	for i, p := range ps {
+		c := b.s.cases[ids[i]-1]
+		c.posts = append(c.posts, p.PostKey)
+		c.c.Posts = len(c.posts)
+		if p.At.After(c.c.UpdatedAt) {
+			c.c.UpdatedAt = p.At
+		}
+		b.s.inCase[p.PostKey] = c
 	}
-	b.s.inCase[p.PostKey] = c
 	return nil
 }
 

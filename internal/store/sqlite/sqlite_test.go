@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -302,4 +303,39 @@ func TestCollection(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// TestCaseQueriesUseIndexes checks that the set-based case queries look up
+// the batch's keys and groups, rather than walk every open case and probe
+// each: the plan SQLite picked without CROSS JOIN, which made each batch
+// cost as much as the cases already open.
+func TestCaseQueriesUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, q := range []string{inCasesSQL, openCasesOfGroupsSQL, countCasePostsSQL} {
+		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, `[]`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			scan := strings.HasPrefix(step, "SCAN") && !strings.Contains(step, "VIRTUAL TABLE") && step != "SCAN j"
+			if scan || strings.Contains(step, "cases_status") {
+				t.Errorf("plan of %q walks cases or posts: %q", q, plan)
+			}
+		}
+	}
 }

@@ -6,6 +6,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,6 +37,35 @@ func sample(id, text string) post.Post {
 // Run runs the suite against a fresh, empty store made by open.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	ctx := context.Background()
+
+	t.Run("spans kept", func(t *testing.T) {
+		// The stored document leaves out span texts that the normalized
+		// text holds; reading the post puts them back, and a span whose
+		// text is not there keeps its own.
+		s := open(t)
+		p := sample("span", "دولة الخلافة باقية")
+		w := len("دوله")
+		p.Signals = []post.Signal{{Detector: "lexicon", Label: post.Propaganda, Score: 0.9, Explanation: "slogan", Spans: []post.Span{
+			{Start: 0, End: w, Text: p.Norm[:w], Why: "entry"},
+			{Start: w + 1, End: len(p.Norm), Text: "other text", Why: "not the norm"},
+			{Start: 0, End: 0},
+		}}, {Detector: "rules", Label: post.Propaganda, Score: 0.9, Explanation: "rules: slogan"}}
+		want := slices.Clone(p.Signals)
+		want[0].Spans = slices.Clone(p.Signals[0].Spans)
+		if _, err := s.SavePosts(ctx, []post.Post{p}); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(p.Signals, want) {
+			t.Errorf("saving changed the caller's signals: %+v", p.Signals)
+		}
+		got, _, err := s.Post(ctx, p.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Signals, want) {
+			t.Errorf("stored signals %+v, want %+v", got.Signals, want)
+		}
+	})
 
 	t.Run("insert duplicate edit", func(t *testing.T) {
 		s := open(t)
