@@ -51,14 +51,23 @@ func caseParam(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (s *server) handleEvidence(w http.ResponseWriter, r *http.Request) {
+// evidenceCase reads the case number of an evidence route, answering the
+// request itself when it is bad or the server keeps no evidence.
+func (s *server) evidenceCase(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := caseParam(r)
+	if err == nil && s.Evidence == nil {
+		err = fmt.Errorf("evidence: %w", store.ErrNotFound)
+	}
 	if err != nil {
 		s.pageError(w, r, err)
-		return
+		return 0, false
 	}
-	if s.Evidence == nil {
-		s.pageError(w, r, fmt.Errorf("evidence: %w", store.ErrNotFound))
+	return id, true
+}
+
+func (s *server) handleEvidence(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.evidenceCase(w, r)
+	if !ok {
 		return
 	}
 	caps, err := s.Evidence.Captures(id)
@@ -74,13 +83,8 @@ func (s *server) handleEvidence(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) handleEvidenceCapture(w http.ResponseWriter, r *http.Request) {
-	id, err := caseParam(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if s.Evidence == nil {
-		s.pageError(w, r, fmt.Errorf("evidence: %w", store.ErrNotFound))
+	id, ok := s.evidenceCase(w, r)
+	if !ok {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
@@ -92,13 +96,8 @@ func (s *server) handleEvidenceCapture(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) handleEvidenceExport(w http.ResponseWriter, r *http.Request) {
-	id, err := caseParam(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if s.Evidence == nil {
-		s.pageError(w, r, fmt.Errorf("evidence: %w", store.ErrNotFound))
+	id, ok := s.evidenceCase(w, r)
+	if !ok {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
