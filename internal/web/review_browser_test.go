@@ -1,175 +1,149 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
-// press sends a key press to the page as a user's keyboard would.
-func (d *devtools) press(key string) {
-	d.t.Helper()
-	down := map[string]any{"type": "keyDown", "key": key}
-	switch key {
-	case "Enter":
-		down["code"], down["windowsVirtualKeyCode"], down["text"] = "Enter", 13, "\r"
-	default:
-		down["text"] = key
-	}
-	d.call("Input.dispatchKeyEvent", down)
-	d.call("Input.dispatchKeyEvent", map[string]any{"type": "keyUp", "key": key})
-}
-
-// screenshot keeps a full-page screenshot as a test artefact: in
-// RAQIB_SCREENSHOTS when it names a folder, else in raqib-screenshots in
-// the system's temporary folder, which outlives the test.
-func (d *devtools) screenshot(name string) {
-	d.t.Helper()
-	var shot struct {
-		Data []byte `json:"data"`
-	}
-	json.Unmarshal(d.call("Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true}), &shot)
-	if !bytes.HasPrefix(shot.Data, []byte("\x89PNG")) {
-		d.t.Fatalf("no screenshot of %s", name)
-	}
-	dir := os.Getenv("RAQIB_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "raqib-screenshots")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			d.t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, shot.Data, 0o644); err != nil {
-		d.t.Error(err)
-	}
-	d.t.Logf("screenshot: %s", path)
-}
-
-// casePath is the id of the case page the browser shows, 0 elsewhere.
-func (d *devtools) caseOnPage() int64 {
-	d.t.Helper()
-	var id string
-	json.Unmarshal([]byte(d.eval(`(document.getElementById("case") || {dataset: {case: "0"}}).dataset.case`)), &id)
+// caseOnPage is the id of the case page the tab shows, 0 elsewhere.
+func caseOnPage(t *testing.T, ctx context.Context) int64 {
+	t.Helper()
+	id := tabRun(t, ctx, chromedp.Evaluate[string](`(document.getElementById("case") || {dataset: {case: "0"}}).dataset.case`))
 	n, _ := strconv.ParseInt(id, 10, 64)
 	return n
 }
 
-// waitForCase waits until the browser shows a case page other than not.
-func (d *devtools) waitForCase(not int64) int64 {
-	d.t.Helper()
-	d.waitFor(`document.readyState === "complete" && document.getElementById("case") !== null && document.getElementById("case").dataset.case !== "` + strconv.FormatInt(not, 10) + `"`)
-	return d.caseOnPage()
+// waitForCase waits until the tab shows a case page other than not.
+func waitForCase(t *testing.T, ctx context.Context, not int64) int64 {
+	t.Helper()
+	waitUntil(t, ctx, `document.readyState === "complete" && document.getElementById("case") !== null && document.getElementById("case").dataset.case !== "`+strconv.FormatInt(not, 10)+`"`)
+	return caseOnPage(t, ctx)
 }
 
 // TestBrowserReviewLoop works cases end to end in a real browser, in
-// Arabic and in English: opens the queue, picks the first case with j and
-// Enter, confirms it with c, dismisses the next with d and a reason,
-// escalates the next with e (each key going on to the next case of the
-// queue), then dismisses the 200 campaign cases a search finds in one
-// bulk action. Screenshots of the queue, a case and the bulk result are
-// kept when RAQIB_SCREENSHOTS names a folder.
+// Arabic and in English, as an analyst signed in through the login page
+// (a server-side session, and its CSRF token in every form): opens the
+// queue, picks the first case with j and Enter, confirms it with c,
+// dismisses the next with d and a reason, escalates the next with e (each
+// key going on to the next case of the queue), then dismisses the 200
+// campaign cases a search finds in one bulk action. Screenshots of the
+// queue, a case and the bulk result are kept as test artefacts.
 func TestBrowserReviewLoop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
-	for _, tc := range []struct{ lang, acceptLang, dir string }{{"ar", "ar", "rtl"}, {"en", "en-US,en", "ltr"}} {
+	alloc := newChromedp(t)
+	const reviewer = "layla"
+	for _, tc := range []struct{ lang, dir string }{{"ar", "rtl"}, {"en", "ltr"}} {
 		t.Run(tc.lang, func(t *testing.T) {
-			ctx := context.Background()
 			// Three cases are worked one by one; at least 200 of the
 			// campaign's are left for the bulk action.
 			st := reviewStore(t, 203)
-			srv := httptest.NewServer(handlerAs(st, auth.Analyst))
+			addUser(t, st, reviewer, auth.Analyst)
+			srv := httptest.NewServer(New(Options{Store: st, Users: st, Version: "test", Now: func() time.Time { return testNow },
+				Argon2: cheapArgon, Hosts: []string{"127.0.0.1"}}))
 			defer srv.Close()
-			d := openDevtools(t, bin, srv.URL+"/cases", tc.acceptLang)
-			d.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false})
-			d.waitFor(`document.readyState === "complete" && document.querySelectorAll("tr.case-row").length > 0`)
-			if got := d.eval(`document.documentElement.dir`); got != `"`+tc.dir+`"` {
-				t.Errorf("dir = %s", got)
+			ctx := newTab(t, alloc, 3*time.Minute)
+			eval := func(expr string) string {
+				t.Helper()
+				return string(tabRun(t, ctx, chromedp.Evaluate[json.RawMessage](expr)))
 			}
-			d.screenshot("queue-" + tc.lang)
+			key := func(k string) {
+				t.Helper()
+				tabDo(t, ctx, chromedp.KeyEvent(k))
+			}
 
-			d.press("j")
-			d.waitFor(`document.querySelector("tr.case-row.selected") === document.querySelector("tr.case-row")`)
-			d.press("Enter")
-			first := d.waitForCase(0)
-			d.waitFor(`document.querySelector("#form-confirm select[name=label]") !== null`)
-			d.screenshot("case-" + tc.lang)
+			tabDo(t, ctx, openLogin(srv.URL, tc.lang, "/cases"), submitLogin(reviewer, testPassword))
+			waitUntil(t, ctx, `document.readyState === "complete" && location.pathname === "/cases" && document.querySelectorAll("tr.case-row").length > 0`)
+			if got := eval(`[document.documentElement.lang, document.documentElement.dir]`); got != `["`+tc.lang+`","`+tc.dir+`"]` {
+				t.Errorf("lang, dir = %s", got)
+			}
+			screenshot(t, ctx, "queue-"+tc.lang)
 
-			d.press("c")
-			second := d.waitForCase(first)
-			d.press("d")
-			d.waitFor(`document.activeElement === document.querySelector("#form-dismiss select")`)
-			d.eval(`document.querySelector("#form-dismiss select").value = "counter_speech"; true`)
-			d.press("Enter")
-			third := d.waitForCase(second)
-			d.press("e")
-			d.waitForCase(third)
+			key("j")
+			waitUntil(t, ctx, `document.querySelector("tr.case-row.selected") === document.querySelector("tr.case-row")`)
+			key("\r")
+			first := waitForCase(t, ctx, 0)
+			waitUntil(t, ctx, `document.querySelector("#form-confirm select[name=label]") !== null`)
+			screenshot(t, ctx, "case-"+tc.lang)
 
+			key("c")
+			second := waitForCase(t, ctx, first)
+			key("d")
+			waitUntil(t, ctx, `document.activeElement === document.querySelector("#form-dismiss select")`)
+			eval(`document.querySelector("#form-dismiss select").value = "counter_speech"; true`)
+			key("\r")
+			third := waitForCase(t, ctx, second)
+			key("e")
+			waitForCase(t, ctx, third)
+
+			bg := context.Background()
 			for _, want := range []struct {
 				id     int64
 				status post.CaseStatus
 				check  func(post.Case) bool
 			}{
-				{first, post.CaseConfirmed, func(c post.Case) bool { return c.Approval == post.ApprovalPending && c.DecidedBy == "test-analyst" }},
-				{second, post.CaseDismissed, func(c post.Case) bool { return c.Dismissal == post.DismissCounterSpeech }},
+				{first, post.CaseConfirmed, func(c post.Case) bool { return c.Approval == post.ApprovalPending && c.DecidedBy == reviewer }},
+				{second, post.CaseDismissed, func(c post.Case) bool { return c.Dismissal == post.DismissCounterSpeech && c.DecidedBy == reviewer }},
 				{third, post.CaseOpen, func(c post.Case) bool { return c.Escalated }},
 			} {
-				c, err := st.Case(ctx, want.id)
+				c, err := st.Case(bg, want.id)
 				if err != nil || c.Status != want.status || !want.check(c) {
 					t.Errorf("case %d after the review loop: %+v (%v), want %s", want.id, c, err, want.status)
 				}
 			}
 
-			d.eval(`location.href = "/cases/bulk?q=` + url.QueryEscape(campaignWord) + `"; true`)
-			d.waitFor(`document.readyState === "complete" && document.getElementById("bulk-count") !== null`)
-			var count int
-			json.Unmarshal([]byte(d.eval(`+document.getElementById("bulk-count").textContent`)), &count)
+			eval(`location.href = "/cases/bulk?q=` + url.QueryEscape(campaignWord) + `"; true`)
+			waitUntil(t, ctx, `document.readyState === "complete" && document.getElementById("bulk-count") !== null`)
+			count, _ := strconv.Atoi(eval(`+document.getElementById("bulk-count").textContent`))
 			if count < 200 {
 				t.Fatalf("the search found %d open cases, want at least 200", count)
 			}
-			d.eval(`document.querySelector("#bulk-form select[name=dismissal]").value = "duplicate"; document.querySelector("#bulk-form button[value=dismiss]").click(); true`)
-			d.waitFor(`document.readyState === "complete" && document.getElementById("bulk-done") !== null`)
-			var done int
-			json.Unmarshal([]byte(d.eval(`+document.getElementById("bulk-done").textContent`)), &done)
+			eval(`document.querySelector("#bulk-form select[name=dismissal]").value = "duplicate"; document.querySelector("#bulk-form button[value=dismiss]").click(); true`)
+			waitUntil(t, ctx, `document.readyState === "complete" && document.getElementById("bulk-done") !== null`)
+			done, _ := strconv.Atoi(eval(`+document.getElementById("bulk-done").textContent`))
 			// The escalated case waits for a senior: the analyst's bulk
 			// action skips it, and says so.
 			escalated := 0
-			if c, _ := st.Case(ctx, third); isCampaign(c) {
+			if c, _ := st.Case(bg, third); isCampaign(c) {
 				escalated = 1
 			}
 			if done != count-escalated || done < 200 {
 				t.Errorf("bulk dismissed %d of %d (%d escalated)", done, count, escalated)
 			}
-			if escalated == 1 && d.eval(`document.querySelector(".failed a").getAttribute("href")`) != `"/cases/`+strconv.FormatInt(third, 10)+`"` {
+			if escalated == 1 && eval(`document.querySelector(".failed a").getAttribute("href")`) != `"/cases/`+strconv.FormatInt(third, 10)+`"` {
 				t.Error("the refused escalated case is not listed")
 			}
-			d.screenshot("bulk-" + tc.lang)
-			all, err := st.AuditEntries(ctx, store.AuditFilter{Limit: 1000})
+			screenshot(t, ctx, "bulk-"+tc.lang)
+			all, err := st.AuditEntries(bg, store.AuditFilter{Limit: 1000})
 			au, reads := decisionsIn(all)
 			if reads < 3 {
 				t.Errorf("%d reads of cases audited, want one per case page shown", reads)
 			}
-			if err != nil || len(au) != 3+done {
-				t.Errorf("%d audit entries (%v), want one per decision (%d)", len(au), err, 3+done)
+			logins, decided := 0, 0
+			for _, e := range au {
+				switch {
+				case e.Actor != reviewer:
+					t.Errorf("audit entry by %q: %+v", e.Actor, e)
+				case e.Action == "login":
+					logins++
+				case strings.HasPrefix(e.Action, "case."):
+					decided++
+				}
 			}
-			open, err := st.OpenCasesOf(ctx, campaignKeys(203))
+			if err != nil || logins != 1 || decided != 3+done {
+				t.Errorf("%d sign-ins and %d decisions audited (%v), want 1 and one per decision (%d)", logins, decided, err, 3+done)
+			}
+			open, err := st.OpenCasesOf(bg, campaignKeys(203))
 			if err != nil || len(open) != escalated {
 				t.Errorf("open campaign cases left: %v (%v)", open, err)
 			}

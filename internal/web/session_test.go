@@ -62,15 +62,8 @@ func newAuthFixture(t *testing.T) *authFixture {
 	t.Helper()
 	bf := newBankFixture(t)
 	f := &authFixture{st: bf.st, clock: &clock{t: testNow}}
-	ctx := context.Background()
 	for _, role := range auth.Roles {
-		hash, err := auth.HashPassword(testPassword, cheapArgon)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.st.AddUser(ctx, auth.User{Name: string(role), Role: role, PasswordHash: hash, CreatedAt: testNow, Changed: testNow}); err != nil {
-			t.Fatal(err)
-		}
+		addUser(t, f.st, string(role), role)
 	}
 	f.opts = Options{
 		Store: f.st, Banks: f.st, Users: f.st, MediaDir: bf.mediaDir, Version: "test", Now: f.clock.Now, Argon2: cheapArgon,
@@ -80,6 +73,19 @@ func newAuthFixture(t *testing.T) *authFixture {
 	}
 	f.h = New(f.opts)
 	return f
+}
+
+// addUser adds the user name with role and testPassword to st, hashed as
+// `raqib user add` hashes it (at test costs).
+func addUser(t *testing.T, st *sqlite.Store, name string, role auth.Role) {
+	t.Helper()
+	hash, err := auth.HashPassword(testPassword, cheapArgon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddUser(context.Background(), auth.User{Name: name, Role: role, PasswordHash: hash, CreatedAt: testNow, Changed: testNow}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // req sends a request to h as a browser on testHost would, from ip, with
