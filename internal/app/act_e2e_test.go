@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,9 +59,6 @@ func (c *fakeClock) Set(t time.Time) {
 // referral with the intervals below and no jitter), since a removal is
 // timed by the first check that sees it.
 func TestActEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: skipping the end-to-end referral and liveness chain")
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	min := time.Minute
@@ -211,6 +209,18 @@ func TestActEndToEnd(t *testing.T) {
 	reports := map[string]platform.Report{}
 	for _, r := range plat.Reports() {
 		reports[r.URL] = r
+	}
+	var mailed strings.Builder
+	for _, m := range sink.Messages() {
+		mailed.WriteString(m.Body)
+	}
+	for _, r := range rs {
+		// Each referral cites its evidence hash, in the email or the
+		// webhook's payload.
+		if r.Kind == referral.KindEmail && !strings.Contains(mailed.String(), r.EvidenceHash) ||
+			r.Kind == referral.KindWebhook && reports[r.URL].Evidence != r.EvidenceHash {
+			t.Errorf("referral %d (%s) did not carry its evidence hash %s", r.ID, r.Kind, r.EvidenceHash)
+		}
 	}
 	for u, kind := range kinds {
 		if _, ok := reports[u]; !ok {
