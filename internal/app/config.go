@@ -134,6 +134,9 @@ type Config struct {
 	Stderr io.Writer
 	// Getenv reads the environment, where sources' credentials are.
 	Getenv func(string) string
+	// Now is the clock of liveness checks and referral sends, time.Now
+	// when nil: tests set it to step through days of re-checks at once.
+	Now func() time.Time
 	// shareQueue lets other raqib processes on the same data directory use
 	// this one's embedded queue: set by the long-running commands.
 	shareQueue bool

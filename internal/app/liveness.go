@@ -69,7 +69,7 @@ func (s *system) openLiveness() error {
 	}
 	s.metrics.reg.MustRegister(checks)
 	lc.Observe = func(o liveness.Outcome) { checks.WithLabelValues(o.String()).Inc() }
-	lc.Log = s.log
+	lc.Log, lc.Now = s.log, s.cfg.Now
 	lc.Audit = s.store
 	host, _ := os.Hostname()
 	lc.Source = "liveness@" + host

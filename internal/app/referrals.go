@@ -48,7 +48,7 @@ func openReferrals(c *Config, st store.Store, log *slog.Logger, live *liveness.T
 	if err != nil {
 		return nil, err
 	}
-	opts := referral.Options{RequireApproval: c.ReferralApproval, HTTP: client, Owner: senderName(), Log: log}
+	opts := referral.Options{RequireApproval: c.ReferralApproval, HTTP: client, Owner: senderName(), Log: log, Now: c.Now}
 	if live != nil {
 		opts.Online = live
 		opts.OnSent = func(ctx context.Context, s referral.Sent) error {

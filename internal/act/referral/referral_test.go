@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/act/referral/referraltest"
 	"github.com/raqib-project/raqib/internal/audit"
 	"github.com/raqib-project/raqib/internal/demo/platform"
 	"github.com/raqib-project/raqib/internal/fetch"
@@ -407,9 +408,9 @@ func TestEmail(t *testing.T) {
 		{"550 failed", []int{550}, store.ReferralFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sink := startSMTPSink(t, nil, tc.refuse...)
+			sink := referraltest.StartSMTPSink(t, nil, tc.refuse...)
 			e := newEnv(t, platform.Options{}, "", Options{})
-			e.svc = e.service(e.st, configJSON(e.plat.WebhookURL(), "", sink.addr()), "w1", Options{})
+			e.svc = e.service(e.st, configJSON(e.plat.WebhookURL(), "", sink.Addr()), "w1", Options{})
 			c, p := e.confirmed("1", post.X)
 			rs, err := e.svc.FromCase(ctx, c, amina)
 			if err != nil || rs[0].Kind != KindEmail {
@@ -423,7 +424,7 @@ func TestEmail(t *testing.T) {
 			if tc.want != store.ReferralSent {
 				return
 			}
-			msgs := sink.messages()
+			msgs := sink.Messages()
 			if len(msgs) != 1 {
 				t.Fatalf("sink got %d messages", len(msgs))
 			}
@@ -623,14 +624,14 @@ func TestTwoSendersNeverSendTwice(t *testing.T) {
 // is refused for good.
 func TestEmailSTARTTLS(t *testing.T) {
 	ctx := context.Background()
-	sink, ca := startTLSSink(t)
+	sink, ca := referraltest.StartTLSSink(t)
 	t.Setenv("RAQIB_TEST_SMTP_PASSWORD", "pa55-word")
 	cfg := func(server string) string {
 		return `{"reporter": {"name": "unit"}, "targets": [{"name": "x", "platforms": ["x"], "email": {"server": "` + server +
 			`", "from": "unit@example.org", "to": ["abuse@x.example"], "user": "unit", "password_env": "RAQIB_TEST_SMTP_PASSWORD", "ca_file": "` + ca + `"}}]}`
 	}
 	e := newEnv(t, platform.Options{}, "", Options{})
-	e.svc = e.service(e.st, cfg(sink.addr()), "w1", Options{})
+	e.svc = e.service(e.st, cfg(sink.Addr()), "w1", Options{})
 	c, _ := e.confirmed("1", post.X)
 	rs, err := e.svc.FromCase(ctx, c, amina)
 	if err != nil {
@@ -640,7 +641,7 @@ func TestEmailSTARTTLS(t *testing.T) {
 	if r := e.referral(rs[0].ID); r.Status != store.ReferralSent {
 		t.Fatalf("status %s: %s", r.Status, r.LastError)
 	}
-	msgs := sink.messages()
+	msgs := sink.Messages()
 	if len(msgs) != 1 || !msgs[0].TLS || msgs[0].Auth != "unit:pa55-word" {
 		t.Fatalf("sink got %+v; want one message over TLS with the credentials", msgs)
 	}
@@ -651,16 +652,16 @@ func TestEmailSTARTTLS(t *testing.T) {
 		}
 	}
 
-	plain := startSMTPSink(t, nil)
+	plain := referraltest.StartSMTPSink(t, nil)
 	e2 := newEnv(t, platform.Options{}, "", Options{})
-	e2.svc = e2.service(e2.st, cfg(plain.addr()), "w1", Options{})
+	e2.svc = e2.service(e2.st, cfg(plain.Addr()), "w1", Options{})
 	c, _ = e2.confirmed("1", post.X)
 	rs, err = e2.svc.FromCase(ctx, c, amina)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e2.drain()
-	if r := e2.referral(rs[0].ID); r.Status != store.ReferralFailed || !strings.Contains(r.LastError, "STARTTLS") || len(plain.messages()) != 0 {
-		t.Errorf("relay without STARTTLS: %s (%s), %d messages; want failed, nothing sent", r.Status, r.LastError, len(plain.messages()))
+	if r := e2.referral(rs[0].ID); r.Status != store.ReferralFailed || !strings.Contains(r.LastError, "STARTTLS") || len(plain.Messages()) != 0 {
+		t.Errorf("relay without STARTTLS: %s (%s), %d messages; want failed, nothing sent", r.Status, r.LastError, len(plain.Messages()))
 	}
 }

@@ -235,19 +235,9 @@ func (p *Platform) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"bad json"}`, http.StatusBadRequest)
 		return
 	}
-	now := p.opt.Now()
 	var out []ticket
 	for _, ref := range in.Referrals {
-		rep := Report{ID: ref.ID, URL: ref.URL, Evidence: ref.EvidenceHash, At: now, Ticket: fmt.Sprintf("SIM-%d", len(p.reports)+1)}
-		if n := len(p.opt.Delays); n > 0 {
-			if d := p.opt.Delays[len(p.reports)%n]; d >= 0 {
-				rep.RemoveAt = now.Add(d)
-				if old, ok := p.removeAt[ref.URL]; !ok || rep.RemoveAt.Before(old) {
-					p.removeAt[ref.URL] = rep.RemoveAt
-				}
-			}
-		}
-		p.reports = append(p.reports, rep)
+		rep := p.receive(ref.ID, ref.URL, ref.EvidenceHash)
 		out = append(out, ticket{ref.ID, rep.Ticket})
 	}
 	if err := p.save(); err != nil {
@@ -256,6 +246,36 @@ func (p *Platform) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"tickets": out, "message": fmt.Sprintf("received %d reports", len(out))})
+}
+
+// Receive takes a referral that came another way than the webhook, as a
+// platform's trust-and-safety desk takes one from its abuse mailbox: the
+// post at url is removed after the next delay, as a webhook's would be.
+func (p *Platform) Receive(id int64, url, evidence string) (Report, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rep := p.receive(id, url, evidence)
+	if err := p.save(); err != nil {
+		return rep, fmt.Errorf("simulated platform state: %w", err)
+	}
+	return rep, nil
+}
+
+// receive records a referral and schedules its removal; the caller holds
+// mu.
+func (p *Platform) receive(id int64, url, evidence string) Report {
+	now := p.opt.Now()
+	rep := Report{ID: id, URL: url, Evidence: evidence, At: now, Ticket: fmt.Sprintf("SIM-%d", len(p.reports)+1)}
+	if n := len(p.opt.Delays); n > 0 {
+		if d := p.opt.Delays[len(p.reports)%n]; d >= 0 {
+			rep.RemoveAt = now.Add(d)
+			if old, ok := p.removeAt[url]; !ok || rep.RemoveAt.Before(old) {
+				p.removeAt[url] = rep.RemoveAt
+			}
+		}
+	}
+	p.reports = append(p.reports, rep)
+	return rep
 }
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>

@@ -1,4 +1,6 @@
-package referral
+// Package referraltest has the test helpers of referrals: an SMTP sink on
+// 127.0.0.1 that keeps the messages it accepts.
+package referraltest
 
 import (
 	"bufio"
@@ -24,19 +26,20 @@ import (
 	"time"
 )
 
-// smtpSink is a minimal SMTP server on 127.0.0.1 that keeps every message
+// SMTPSink is a minimal SMTP server on 127.0.0.1 that keeps every message
 // it accepts. The first len(refuse) transactions are answered at DATA's
 // end with the codes in refuse (451 to retry, 550 to give up).
-type smtpSink struct {
+type SMTPSink struct {
 	ln     net.Listener
 	tls    *tls.Config // offers STARTTLS and AUTH PLAIN when set
 	mu     sync.Mutex
-	msgs   []sunkMail
+	msgs   []Mail
 	refuse []int
 	tries  int
 }
 
-type sunkMail struct {
+// Mail is one accepted message, its body decoded.
+type Mail struct {
 	From    string
 	To      []string
 	Subject string
@@ -45,13 +48,13 @@ type sunkMail struct {
 	Auth    string // the AUTH PLAIN credentials, "user:password"
 }
 
-func startSMTPSink(t *testing.T, tc *tls.Config, refuse ...int) *smtpSink {
+func StartSMTPSink(t *testing.T, tc *tls.Config, refuse ...int) *SMTPSink {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpSink{ln: ln, tls: tc, refuse: refuse}
+	s := &SMTPSink{ln: ln, tls: tc, refuse: refuse}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -65,9 +68,9 @@ func startSMTPSink(t *testing.T, tc *tls.Config, refuse ...int) *smtpSink {
 	return s
 }
 
-// startTLSSink is a sink that offers STARTTLS with a certificate for
+// StartTLSSink is a sink that offers STARTTLS with a certificate for
 // 127.0.0.1 of a CA it writes to a PEM file, whose path it returns.
-func startTLSSink(t *testing.T) (*smtpSink, string) {
+func StartTLSSink(t *testing.T) (*SMTPSink, string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -85,23 +88,25 @@ func startTLSSink(t *testing.T) (*smtpSink, string) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return startSMTPSink(t, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}), ca
+	return StartSMTPSink(t, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}), ca
 }
 
-func (s *smtpSink) addr() string { return s.ln.Addr().String() }
+// Addr is the sink's host:port.
+func (s *SMTPSink) Addr() string { return s.ln.Addr().String() }
 
-func (s *smtpSink) messages() []sunkMail {
+// Messages returns the messages accepted so far.
+func (s *SMTPSink) Messages() []Mail {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sunkMail(nil), s.msgs...)
+	return append([]Mail(nil), s.msgs...)
 }
 
-func (s *smtpSink) serve(c net.Conn) {
+func (s *SMTPSink) serve(c net.Conn) {
 	defer c.Close()
 	r := bufio.NewReader(c)
 	say := func(f string, a ...any) { fmt.Fprintf(c, f+"\r\n", a...) }
 	say("220 sink ESMTP")
-	var m sunkMail
+	var m Mail
 	secure, auth := false, ""
 	for {
 		line, err := r.ReadString('\n')
@@ -138,7 +143,7 @@ func (s *smtpSink) serve(c net.Conn) {
 			auth = parts[1] + ":" + parts[2]
 			say("235 ok")
 		case "MAIL":
-			m = sunkMail{From: addrOf(line), TLS: secure, Auth: auth}
+			m = Mail{From: addrOf(line), TLS: secure, Auth: auth}
 			say("250 ok")
 		case "RCPT":
 			m.To = append(m.To, addrOf(line))
