@@ -162,7 +162,7 @@ func (k *Keeper) Capture(ctx context.Context, caseID int64, actor, source string
 	}
 	keys = keys[:min(len(keys), maxPosts)]
 	dir := filepath.Join(k.Dir, filepath.FromSlash(m.Capture))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return m, fmt.Errorf("evidence directory: %w", err)
 	}
 	var warc bytes.Buffer
@@ -280,10 +280,17 @@ func (k *Keeper) capturePage(ctx context.Context, url, key string, add func(*Rec
 		ContentType: "application/http; msgtype=response", Block: respBytes}, key)
 }
 
-// seal writes the WARC and the manifest, timestamps the manifest and
-// appends the custody entry. The entry is written last: a capture whose
-// entry is missing is reported by Verify as not in custody.
+// seal writes the WARC and the manifest into a hidden directory beside
+// dir, timestamps the manifest, moves the directory to dir, and appends
+// the custody entry. Readers never see a capture half written; the entry
+// comes last, and a capture whose entry is missing is reported by Verify
+// as not in custody.
 func (k *Keeper) seal(ctx context.Context, dir string, warc []byte, m *Manifest, source string) error {
+	final := dir
+	dir = filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".partial")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("evidence directory: %w", err)
+	}
 	if err := writeFile(filepath.Join(dir, warcFile), warc); err != nil {
 		return err
 	}
@@ -309,6 +316,9 @@ func (k *Keeper) seal(ctx context.Context, dir string, warc []byte, m *Manifest,
 			}
 			c.Timestamp = &ts
 		}
+	}
+	if err := os.Rename(dir, final); err != nil {
+		return fmt.Errorf("evidence directory: %w", err)
 	}
 	after, _ := json.Marshal(c)
 	if _, err := k.Audit.Append(ctx, audit.Entry{Actor: m.Actor, Source: source, Action: ActionCapture, Subject: m.Capture, After: after}); err != nil {

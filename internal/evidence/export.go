@@ -277,6 +277,9 @@ func (k *Keeper) Captures(caseID int64) ([]Manifest, error) {
 	}
 	var out []Manifest
 	for _, e := range es {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // being written
+		}
 		mb, err := os.ReadFile(filepath.Join(dir, e.Name(), manifestFile))
 		if err != nil {
 			return nil, fmt.Errorf("captures of case %d: %w", caseID, err)

@@ -151,7 +151,8 @@ func (k *Keeper) captureDirs() ([]string, error) {
 			return nil, fmt.Errorf("evidence directory: %w", err)
 		}
 		for _, cp := range caps {
-			if cp.IsDir() {
+			// Hidden directories are captures being written.
+			if cp.IsDir() && !strings.HasPrefix(cp.Name(), ".") {
 				out = append(out, c.Name()+"/"+cp.Name())
 			}
 		}
