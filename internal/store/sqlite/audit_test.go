@@ -9,14 +9,7 @@ import (
 )
 
 func TestAudit(t *testing.T) {
-	storetest.RunAudit(t, func(t *testing.T) store.Auditor {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}, tamper)
+	storetest.RunAudit(t, func(t *testing.T) store.Auditor { return openTest(t) }, tamper)
 }
 
 // tamper checks that the triggers refuse stmt, then drops them and runs
@@ -39,14 +32,8 @@ func tamper(t *testing.T, a store.Auditor, stmt string) {
 // raqib processes on one data directory would: BEGIN IMMEDIATE keeps one
 // chain.
 func TestAuditTwoStores(t *testing.T) {
-	dir := t.TempDir()
 	var stores []store.Auditor
-	for range 2 {
-		s, err := Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+	for _, s := range openSameDir(t, 2) {
 		stores = append(stores, s)
 	}
 	storetest.AppendConcurrently(t, stores, 4, 20)

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/store"
@@ -9,27 +8,14 @@ import (
 )
 
 func TestLiveness(t *testing.T) {
-	storetest.RunLiveness(t, func(t *testing.T) store.Liveness {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.RunLiveness(t, func(t *testing.T) store.Liveness { return openTest(t) })
 }
 
 // TestLivenessTwoStores claims through two stores on one file at once, as
 // two raqib processes on one data directory would.
 func TestLivenessTwoStores(t *testing.T) {
-	dir := t.TempDir()
 	var stores []store.Liveness
-	for range 2 {
-		s, err := Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+	for _, s := range openSameDir(t, 2) {
 		stores = append(stores, s)
 	}
 	storetest.ClaimLivenessConcurrently(t, stores, 3, 200)

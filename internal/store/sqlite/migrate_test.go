@@ -64,12 +64,5 @@ func TestMigrateKeys(t *testing.T) {
 }
 
 func TestShared(t *testing.T) {
-	storetest.RunShared(t, func(t *testing.T) storetest.SharedStore {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.RunShared(t, func(t *testing.T) storetest.SharedStore { return openTest(t) })
 }

@@ -15,15 +15,37 @@ import (
 	"github.com/raqib-project/raqib/internal/store/storetest"
 )
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(context.Background(), t.TempDir())
+// openTest opens a store in a new temporary data directory, closed when
+// the test ends.
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openSameDir opens n stores on one data directory, as n raqib processes
+// on it would.
+func openSameDir(t *testing.T, n int) []*Store {
+	t.Helper()
+	dir := t.TempDir()
+	stores := make([]*Store, n)
+	for i := range stores {
+		s, err := Open(context.Background(), dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		return s
-	})
+		stores[i] = s
+	}
+	return stores
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
 }
 
 func TestReopenKeepsData(t *testing.T) {
@@ -49,14 +71,7 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 func TestBanks(t *testing.T) {
-	storetest.RunBanks(t, func(t *testing.T) storetest.BankStore {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.RunBanks(t, func(t *testing.T) storetest.BankStore { return openTest(t) })
 }
 
 // BenchmarkSavePosts measures the store alone: batches of 500 new posts of
@@ -273,36 +288,15 @@ func BenchmarkAddEvents(b *testing.B) {
 }
 
 func TestReviews(t *testing.T) {
-	storetest.RunReviews(t, func(t *testing.T) storetest.ReviewStore {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.RunReviews(t, func(t *testing.T) storetest.ReviewStore { return openTest(t) })
 }
 
 func TestAccounts(t *testing.T) {
-	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return openTest(t) })
 }
 
 func TestCollection(t *testing.T) {
-	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore { return openTest(t) })
 }
 
 // TestCaseQueriesUseIndexes checks that the set-based case queries look up

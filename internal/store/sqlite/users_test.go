@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/store"
@@ -9,12 +8,5 @@ import (
 )
 
 func TestUsers(t *testing.T) {
-	storetest.RunUsers(t, func(t *testing.T) store.Users {
-		s, err := Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	storetest.RunUsers(t, func(t *testing.T) store.Users { return openTest(t) })
 }
