@@ -123,6 +123,17 @@ func TestEmbedded(t *testing.T) {
 	testEndToEnd(t, Config{Dir: t.TempDir()})
 }
 
+// TestWorkStoppedBeforeStart: a server shut down while its workers are
+// still opening the queue stops cleanly (a demo stopped at once did not).
+func TestWorkStoppedBeforeStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s, b := openStoreAndBus(t, context.Background(), Config{Dir: t.TempDir()})
+	cancel()
+	if err := b.Work(ctx, 2, storeHandler(s)); err != nil {
+		t.Fatalf("work stopped before it began: %v, want nil", err)
+	}
+}
+
 func TestExternal(t *testing.T) {
 	testEndToEnd(t, externalConfig(t))
 }

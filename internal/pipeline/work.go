@@ -56,6 +56,15 @@ type Handler func(ctx context.Context, ps []post.Post) (store.Counts, error)
 // after handler returned nil; a failed batch is redelivered, and reported as
 // failed after maxDeliver tries, or at once when the failure is Permanent.
 func (b *Bus) Work(ctx context.Context, n int, handler Handler) error {
+	err := b.work(ctx, n, handler)
+	if ctx.Err() != nil {
+		// Stopped while setting up: a shutdown, not a failure.
+		return nil
+	}
+	return err
+}
+
+func (b *Bus) work(ctx context.Context, n int, handler Handler) error {
 	stream, err := b.js.Stream(ctx, b.postsStream)
 	if err != nil {
 		return fmt.Errorf("open stream: %w", err)
