@@ -43,6 +43,10 @@ type Registry struct {
 	// means 5.
 	Candidates int
 	Now        func() time.Time
+	// Watch, when set, is told of each account that becomes referred,
+	// so that its page is re-checked until the platform removes it (see
+	// PageURL and MarkRemoved).
+	Watch func(ctx context.Context, a store.AccountRecord, at time.Time) error
 
 	mu    sync.Mutex
 	ix    *Index
@@ -129,6 +133,15 @@ func (r *Registry) SetStatus(ctx context.Context, who Actor, c store.StatusChang
 	if c.Status == store.StatusRemoved || c.Status == store.StatusReferred {
 		if _, err := r.ProposeSuccessors(ctx, c.Account, c.At); err != nil {
 			return true, err
+		}
+	}
+	if c.Status == store.StatusReferred && r.Watch != nil {
+		rec, err := r.Store.AccountRecord(ctx, c.Account)
+		if err == nil {
+			err = r.Watch(ctx, rec, c.At)
+		}
+		if err != nil {
+			return true, fmt.Errorf("watch the page of %s: %w", Key(c.Account.Platform, c.Account.ID), err)
 		}
 	}
 	return true, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/account"
+	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/store"
 )
 
@@ -23,7 +24,18 @@ func openRegistry(ctx context.Context, c *Config) (store.Store, *account.Registr
 		st.Close()
 		return nil, nil, account.ErrNoRegistry
 	}
-	return st, &account.Registry{Store: as}, nil
+	reg := &account.Registry{Store: as, Now: c.Now}
+	if ls, ok := st.(store.Liveness); ok {
+		lc, err := c.livenessConfig()
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		// Only registers pages to watch: the serve and worker processes
+		// check them, so this tracker needs no client.
+		watchAccounts(reg, liveness.New(ls, nil, lc))
+	}
+	return st, reg, nil
 }
 
 // runAccounts lists accounts, records analysts' status changes and

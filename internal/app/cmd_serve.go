@@ -81,6 +81,7 @@ func (s *system) webOptions() (web.Options, error) {
 		MetricsOpen:    s.cfg.MetricsOpen,
 		// nil when referrals are off; an untyped nil keeps the pages off.
 		Referrals: s.referrals,
+		Accounts:  s.accounts,
 	}
 	if b, ok := s.store.(store.Banks); ok {
 		opts.Banks = b

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/raqib-project/raqib/internal/account"
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
@@ -73,8 +74,50 @@ func (s *system) openLiveness() error {
 	lc.Audit = s.store
 	host, _ := os.Hostname()
 	lc.Source = "liveness@" + host
+	if as, ok := s.store.(account.Store); ok {
+		s.accounts = &account.Registry{Store: as, Now: s.cfg.Now}
+		lc.Removed = markAccountRemoved(s.accounts)
+	}
 	s.live = liveness.New(ls, client, lc)
+	watchAccounts(s.accounts, s.live)
 	return nil
+}
+
+// watchAccounts has live re-check the page of every account marked
+// referred, timed from the referral, beside the referred posts.
+func watchAccounts(reg *account.Registry, live *liveness.Tracker) {
+	if reg == nil {
+		return
+	}
+	reg.Watch = func(ctx context.Context, a store.AccountRecord, at time.Time) error {
+		u := account.PageURL(a.Account)
+		if u == "" {
+			return nil // no public page: its removal is only seen in what it posts
+		}
+		return live.Track(ctx, liveness.Item{URL: u, Platform: a.Platform, Account: account.Key(a.Platform, a.ID),
+			Channel: liveness.None, ReferredAt: at})
+	}
+}
+
+// markAccountRemoved is the liveness hook that marks an account removed
+// when the removal of its page is confirmed, with the checks as evidence.
+func markAccountRemoved(reg *account.Registry) func(context.Context, liveness.Tracked) error {
+	return func(ctx context.Context, it liveness.Tracked) error {
+		if it.Account == "" {
+			return nil
+		}
+		p, id, ok := account.SplitKey(it.Account)
+		if !ok {
+			return fmt.Errorf("liveness item %d: account %q is not platform/id", it.ID, it.Account)
+		}
+		evidence := fmt.Sprintf("%s gone since %s, removal confirmed %s after %d checks", it.URL,
+			it.GoneSince.UTC().Format(time.RFC3339), it.ConfirmedAt.UTC().Format(time.RFC3339), it.Checks)
+		if n := len(it.History); n > 0 {
+			last := it.History[n-1]
+			evidence += fmt.Sprintf(" (last: %s, HTTP %d)", last.Outcome, last.Status)
+		}
+		return reg.MarkRemoved(ctx, store.AccountRef{Platform: p, ID: id}, evidence)
+	}
 }
 
 // observeBatch counts a committed batch, records the sources its flagged

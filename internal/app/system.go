@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raqib-project/raqib/internal/account"
 	"github.com/raqib-project/raqib/internal/act/alert"
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/act/referral"
@@ -35,6 +36,8 @@ type system struct {
 	worker  *worker.Worker
 	metrics *metrics
 	live    *liveness.Tracker // nil when the store keeps no liveness items
+	// accounts is nil when the store keeps no account registry.
+	accounts *account.Registry
 	// referrals is nil when --referrals is empty.
 	referrals *referral.Service
 	// evidence captures confirmed cases; set by serve.

@@ -19,7 +19,7 @@ type Liveness = liveness.Store
 // due index and the lease arithmetic compare plain integers.
 const (
 	// LivenessItem are the columns of a liveness.Item, in insert order.
-	LivenessItem = `url, platform, post_key, case_id, referral_id, channel, label, tier, referred_at`
+	LivenessItem = `url, platform, post_key, case_id, referral_id, channel, label, tier, referred_at, account`
 	// LivenessColumns are what ScanTracked reads, history last.
 	LivenessColumns = `id, ` + LivenessItem + `, state, checks, streak, gone_since, removed_at, confirmed_at, returned_at, last_check, next_check, lease, history`
 	// LivenessRecord is the SET list of RecordChecks with numbered
@@ -31,7 +31,7 @@ const (
 
 // ItemArgs are the LivenessItem values of it.
 func ItemArgs(it liveness.Item) []any {
-	return []any{it.URL, string(it.Platform), it.PostKey, it.CaseID, it.ReferralID, string(it.Channel), string(it.Label), int(it.Tier), millis(it.ReferredAt)}
+	return []any{it.URL, string(it.Platform), it.PostKey, it.CaseID, it.ReferralID, string(it.Channel), string(it.Label), int(it.Tier), millis(it.ReferredAt), it.Account}
 }
 
 // TrackedRecordArgs are the values of LivenessRecord for t.
@@ -75,7 +75,7 @@ func ScanTracked(scan func(dest ...any) error) (liveness.Tracked, error) {
 		last, next                              int64
 		hist                                    []byte
 	)
-	if err := scan(&t.ID, &t.URL, &platform, &t.PostKey, &t.CaseID, &t.ReferralID, &channel, &label, &tier, &referred,
+	if err := scan(&t.ID, &t.URL, &platform, &t.PostKey, &t.CaseID, &t.ReferralID, &channel, &label, &tier, &referred, &t.Account,
 		&state, &t.Checks, &t.Streak, &gone, &removed, &confirmed, &ret, &last, &next, &t.Lease, &hist); err != nil {
 		return t, fmt.Errorf("read tracked item: %w", err)
 	}

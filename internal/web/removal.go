@@ -43,6 +43,7 @@ var removalMessages = map[string][2]string{
 	"removal.dim.channel":     {"قناة الإحالة", "Channel"},
 	"removal.dim.label":       {"التصنيف", "Label"},
 	"removal.dim.tier":        {"الدرجة", "Tier"},
+	"removal.dim.accounts":    {"صفحات الحسابات المحالة", "Referred accounts' pages"},
 	"removal.channel.email":   {"بريد إلكتروني", "e-mail"},
 	"removal.channel.webhook": {"واجهة آلية", "webhook"},
 	"removal.channel.bundle":  {"ملف نماذج", "form bundle"},

@@ -60,6 +60,10 @@ type Item struct {
 	Channel    Channel       `json:"channel"`
 	Label      post.Label    `json:"label,omitempty"`
 	Tier       post.Tier     `json:"tier,omitempty"`
+	// Account is set when the URL is an account's page rather than a
+	// post's: the account's key (platform:id), whose removal the
+	// Removed hook reports to the account registry.
+	Account string `json:"account,omitempty"`
 	// ReferredAt is when time-to-removal starts: the referral's send time,
 	// or when the post was collected for an item without a referral.
 	ReferredAt time.Time `json:"referred_at"`

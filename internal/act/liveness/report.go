@@ -101,6 +101,12 @@ func Compute(items iter.Seq2[Tracked, error], f Filter, at time.Time) (Report, e
 			return Report{}, err
 		}
 		o := observe(&t, at)
+		if t.Account != "" {
+			// An account's page: how fast platforms remove accounts is a
+			// figure of its own, kept out of the figures about posts.
+			groups[key{"object", "account"}] = append(groups[key{"object", "account"}], o)
+			continue
+		}
 		groups[key{"channel", string(t.Channel)}] = append(groups[key{"channel", string(t.Channel)}], o)
 		if t.Channel == None {
 			// Watched without a referral: the baseline row of the channel
@@ -122,7 +128,7 @@ func Compute(items iter.Seq2[Tracked, error], f Filter, at time.Time) (Report, e
 	return r, nil
 }
 
-var dims = []string{"platform", "channel", "label", "tier"}
+var dims = []string{"platform", "channel", "label", "tier", "object"}
 
 func dimOrder(d string) int { return slices.Index(dims, d) }
 

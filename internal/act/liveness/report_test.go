@@ -26,6 +26,7 @@ type ref struct {
 	referredAt   time.Duration // after t0
 	confirmAfter time.Duration // after the removal; 5 min when zero
 	returned     bool
+	account      bool // an account's page rather than a post
 }
 
 func tracked(rs []ref) iter.Seq2[Tracked, error] {
@@ -35,6 +36,9 @@ func tracked(rs []ref) iter.Seq2[Tracked, error] {
 				Channel: Email, Label: post.Propaganda, Tier: post.TierOfficial, ReferredAt: t0.Add(r.referredAt)}, State: Online}
 			if t.Platform == "" {
 				t.Platform = post.Telegram
+			}
+			if r.account {
+				t.Account, t.Label, t.Tier = "telegram/a"+string(rune('a'+i)), "", 0
 			}
 			if r.removedAfter != never {
 				t.State, t.RemovedAt = Removed, t.ReferredAt.Add(r.removedAfter)
@@ -120,6 +124,28 @@ func TestRemovalFigures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAccountsApart: accounts' pages get a row of their own and stay out
+// of every figure about referred posts.
+func TestAccountsApart(t *testing.T) {
+	r, err := Compute(tracked([]ref{{removedAfter: time.Hour}, {removedAfter: 2 * time.Hour, account: true}, {removedAfter: never, account: true}}),
+		Filter{}, t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Overall.Items != 1 {
+		t.Errorf("overall counts %d items, want the 1 post", r.Overall.Items)
+	}
+	acc := r.ByDimension("object")
+	if len(acc) != 1 || acc[0].Value != "account" || acc[0].Items != 2 || acc[0].Removed != 1 {
+		t.Errorf("account rows %+v, want one row of 2 accounts, 1 removed", acc)
+	}
+	for _, g := range r.Groups {
+		if g.Dimension != "object" && g.Items != 1 {
+			t.Errorf("row %s=%s counts %d items: accounts leaked into the posts' figures", g.Dimension, g.Value, g.Items)
+		}
 	}
 }
 

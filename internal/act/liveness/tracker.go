@@ -61,6 +61,10 @@ type Config struct {
 	Now     func() time.Time // time.Now when nil
 	Rand    func() float64   // uniform in [0,1); math/rand/v2 when nil
 	Observe func(Outcome)    // told of every check (metrics); may be nil
+	// Removed, when set, is told of each item whose removal was just
+	// confirmed, after the result is stored: an account's page gone
+	// marks the account removed.
+	Removed func(ctx context.Context, it Tracked) error
 	Log     *slog.Logger
 }
 
@@ -289,7 +293,24 @@ func (t *Tracker) CheckDue(ctx context.Context) (int, error) {
 	if _, err := t.store.RecordChecks(context.WithoutCancel(ctx), items); err != nil {
 		return len(items), err
 	}
-	return len(items), t.audit(context.WithoutCancel(ctx), before, items)
+	return len(items), errors.Join(t.audit(context.WithoutCancel(ctx), before, items), t.removed(context.WithoutCancel(ctx), before, items))
+}
+
+// removed tells the Removed hook of the items whose removal was confirmed
+// by this batch.
+func (t *Tracker) removed(ctx context.Context, before []State, items []Tracked) error {
+	if t.cfg.Removed == nil {
+		return nil
+	}
+	var errs []error
+	for i := range items {
+		if items[i].State == Removed && before[i] != Removed {
+			if err := t.cfg.Removed(ctx, items[i]); err != nil {
+				errs = append(errs, fmt.Errorf("removal of %s: %w", items[i].URL, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // audit records the items of a batch that were confirmed removed or came

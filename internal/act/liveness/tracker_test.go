@@ -346,3 +346,42 @@ func TestTrackPosts(t *testing.T) {
 		t.Errorf("tracked %+v, want channel none, the post's key and label, timed from its collection", got.Item)
 	}
 }
+
+// TestRemovedHook: the hook hears of a removal once, when it is confirmed,
+// and never of content still online.
+func TestRemovedHook(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/gone" {
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	st := openStore(t, t.TempDir())
+	clk := &clock{t: t0}
+	var heard []string
+	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Jitter: 0, Confirm: 2, ConfirmAfter: time.Minute,
+		Removed: func(_ context.Context, it liveness.Tracked) error {
+			heard = append(heard, it.URL+" "+it.Account)
+			return nil
+		}})
+	items := []liveness.Item{
+		{URL: srv.URL + "/gone", Platform: post.Web, Account: "web:gone", Channel: liveness.None},
+		{URL: srv.URL + "/here", Platform: post.Web, Channel: liveness.None},
+	}
+	if _, err := tr.TrackAll(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{0, 1, 1} {
+		clk.Set(t0.Add(time.Duration(i+1) * 24 * time.Hour))
+		if _, err := tr.CheckDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(heard) != want {
+			t.Fatalf("after check %d the hook heard %q, want %d removal(s)", i+1, heard, want)
+		}
+	}
+	if heard[0] != srv.URL+"/gone web:gone" {
+		t.Errorf("hook heard %q, want the gone page with its account", heard[0])
+	}
+}

@@ -22,7 +22,7 @@ func (s *Store) Track(ctx context.Context, items []liveness.Item, next time.Time
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, it := range items {
-			b.Queue(`INSERT INTO liveness (`+store.LivenessItem+`, state, next_check) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+			b.Queue(`INSERT INTO liveness (`+store.LivenessItem+`, state, next_check) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
 				ON CONFLICT (url) DO NOTHING`, append(store.ItemArgs(it), string(liveness.Online), next.UnixMilli())...).
 				Exec(func(ct pgconn.CommandTag) error {
 					if ct.RowsAffected() > 0 {
@@ -32,7 +32,7 @@ func (s *Store) Track(ctx context.Context, items []liveness.Item, next time.Time
 				})
 			if it.Channel != liveness.None {
 				// A referral replaces a watch without one; the URL stays first.
-				b.Queue(`UPDATE liveness SET (`+store.LivenessItem+`) = ($1,$2,$3,$4,$5,$6,$7,$8,$9) WHERE url = $1 AND channel = 'none'`,
+				b.Queue(`UPDATE liveness SET (`+store.LivenessItem+`) = ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) WHERE url = $1 AND channel = 'none'`,
 					store.ItemArgs(it)...)
 			}
 		}

@@ -555,6 +555,8 @@ var migrations = []string{
 		post_key text NOT NULL,
 		PRIMARY KEY (id, post_key)
 	);`,
+	// The account whose page a liveness item watches (see liveness.Item).
+	`ALTER TABLE liveness ADD COLUMN account text NOT NULL DEFAULT '';`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

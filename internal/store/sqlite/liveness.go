@@ -14,7 +14,7 @@ import (
 
 var _ store.Liveness = (*Store)(nil)
 
-var insertLiveness = &multiRow{head: `INSERT INTO liveness(` + store.LivenessItem + `, state, next_check) VALUES `, tail: ` ON CONFLICT(url) DO NOTHING`, cols: 11}
+var insertLiveness = &multiRow{head: `INSERT INTO liveness(` + store.LivenessItem + `, state, next_check) VALUES `, tail: ` ON CONFLICT(url) DO NOTHING`, cols: 12}
 
 // Track implements store.Liveness. Items are inserted insertChunk rows a
 // statement; only when some were tracked already are the referrals among
@@ -45,7 +45,7 @@ func (s *Store) Track(ctx context.Context, items []liveness.Item, next time.Time
 				continue
 			}
 			// A referral replaces a watch without one; the URL stays first.
-			_, err := s.exec(ctx, `UPDATE liveness SET (`+store.LivenessItem+`) = (?,?,?,?,?,?,?,?,?) WHERE url = ?1 AND channel = 'none'`,
+			_, err := s.exec(ctx, `UPDATE liveness SET (`+store.LivenessItem+`) = (?,?,?,?,?,?,?,?,?,?) WHERE url = ?1 AND channel = 'none'`,
 				store.ItemArgs(it)...)
 			if err != nil {
 				return fmt.Errorf("track %s: %w", it.URL, err)

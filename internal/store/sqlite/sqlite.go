@@ -548,6 +548,8 @@ var migrations = []string{
 		post_key TEXT NOT NULL,
 		PRIMARY KEY (id, post_key)
 	) WITHOUT ROWID;`,
+	// The account whose page a liveness item watches (see liveness.Item).
+	`ALTER TABLE liveness ADD COLUMN account TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.

@@ -55,6 +55,19 @@ func RunLiveness(t *testing.T, open func(t *testing.T) store.Liveness) {
 		}
 	})
 
+	t.Run("an account's page keeps its account", func(t *testing.T) {
+		s := open(t)
+		acct := liveness.Item{URL: "https://x.com/example_supporter", Platform: post.X, Account: "x:1234",
+			Channel: liveness.None, ReferredAt: liveT0}
+		if _, err := s.Track(ctx, []liveness.Item{acct}, liveT0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.TrackedURL(ctx, acct.URL)
+		if err != nil || got.Item != acct {
+			t.Errorf("account item read back as %+v, %v; want %+v", got.Item, err, acct)
+		}
+	})
+
 	t.Run("claim due, lease, record", func(t *testing.T) {
 		s := open(t)
 		var items []liveness.Item
