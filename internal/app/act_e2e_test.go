@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/act/referral/referraltest"
@@ -185,6 +187,9 @@ func TestActEndToEnd(t *testing.T) {
 	if len(rs) != len(ps) {
 		t.Fatalf("%d referrals, want one per post (%d)", len(rs), len(ps))
 	}
+	if sent := counterTotal(t, s.metrics.reg, "raqib_referral_sends_total", "outcome", "sent"); sent != float64(len(ps)) {
+		t.Errorf("raqib_referral_sends_total{outcome=sent} = %v, want %d", sent, len(ps))
+	}
 	ids := map[string]int64{}
 	for _, r := range rs {
 		if r.Status != store.ReferralSent || r.Kind != kinds[r.URL] || r.CreatedBy != senior.User {
@@ -326,4 +331,28 @@ func TestActEndToEnd(t *testing.T) {
 			t.Errorf("case %d evidence package: %+v, %v, %v", k.ID, rep, err, rep.Err())
 		}
 	}
+}
+
+// counterTotal sums the counter name of reg over the series whose label
+// has the value given.
+func counterTotal(t *testing.T, reg prometheus.Gatherer, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					sum += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sum
 }

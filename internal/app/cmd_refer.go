@@ -26,7 +26,7 @@ func openReferralCLI(ctx context.Context, c *Config) (*referralCLI, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := openReferrals(c, st, c.logger(), nil)
+	svc, err := openReferrals(c, st, c.logger(), nil, nil)
 	if err == nil && svc == nil {
 		err = errNoReferrals
 	}

@@ -130,7 +130,7 @@ func TestReferralHook(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(`{"reporter": {"name": "unit"}, "targets": [{"name": "telegram", "platforms": ["telegram"], "bundle": {}}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := openReferrals(&Config{Referrals: cfg}, st, nil, nil)
+	svc, err := openReferrals(&Config{Referrals: cfg}, st, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

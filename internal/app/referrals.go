@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/post"
@@ -32,7 +34,7 @@ var errNoReferrals = errors.New("referrals are off: --referrals (RAQIB_REFERRALS
 // nil when --referrals is empty. With a liveness tracker, every sent
 // referral's URL is watched from its send time, and re-reports ask the
 // tracker whether the content is still online.
-func openReferrals(c *Config, st store.Store, log *slog.Logger, live *liveness.Tracker) (*referral.Service, error) {
+func openReferrals(c *Config, st store.Store, log *slog.Logger, live *liveness.Tracker, reg prometheus.Registerer) (*referral.Service, error) {
 	if c.Referrals == "" {
 		return nil, nil
 	}
@@ -54,6 +56,16 @@ func openReferrals(c *Config, st store.Store, log *slog.Logger, live *liveness.T
 		opts.OnSent = func(ctx context.Context, s referral.Sent) error {
 			return live.Track(ctx, liveness.Item{URL: s.URL, Platform: s.Platform, PostKey: s.PostKey, CaseID: s.CaseID,
 				ReferralID: s.ReferralID, Channel: liveness.Channel(s.Kind), Label: s.Label, Tier: s.Tier, ReferredAt: s.At})
+		}
+	}
+	if reg != nil {
+		sends := prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "raqib_referral_sends_total",
+			Help: "Referral send attempts by target, channel and outcome: queued (to be retried), sent, manual (a bundle to submit by hand) or failed.",
+		}, []string{"target", "channel", "outcome"})
+		reg.MustRegister(sends)
+		opts.Observe = func(target, channel string, o store.ReferralStatus) {
+			sends.WithLabelValues(target, channel, string(o)).Inc()
 		}
 	}
 	return referral.New(rst, cfg, opts)

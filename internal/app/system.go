@@ -66,7 +66,7 @@ func openSystem(ctx context.Context, c *Config) (*system, error) {
 		return nil, fmt.Errorf("open queue: %w", err)
 	}
 	s.metrics.watchStore(s.store)
-	if s.referrals, err = openReferrals(c, s.store, s.log, s.live); err != nil {
+	if s.referrals, err = openReferrals(c, s.store, s.log, s.live, s.metrics.reg); err != nil {
 		s.close()
 		return nil, err
 	}

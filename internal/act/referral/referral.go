@@ -88,6 +88,9 @@ type Options struct {
 	Online Liveness
 	// OnSent is called after every successful send; its error is logged.
 	OnSent func(ctx context.Context, s Sent) error
+	// Observe, when set, is told the outcome of every send attempt
+	// (metrics): queued again, sent, manual or failed.
+	Observe func(target, channel string, outcome store.ReferralStatus)
 	// Owner names this sender in leases and audit entries; unique among
 	// the processes that share a store.
 	Owner string

@@ -302,7 +302,9 @@ func TestRetries(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			e := newEnv(t, platform.Options{Fail: 2, FailStatus: tc.status, RetryAfter: tc.retryAfter}, "", Options{Backoff: time.Minute})
+			var seen []string
+			observe := func(target, channel string, o store.ReferralStatus) { seen = append(seen, target+" "+channel+" "+string(o)) }
+			e := newEnv(t, platform.Options{Fail: 2, FailStatus: tc.status, RetryAfter: tc.retryAfter}, "", Options{Backoff: time.Minute, Observe: observe})
 			c, _ := e.confirmed("1", post.Telegram)
 			rs, err := e.svc.FromCase(ctx, c, amina)
 			if err != nil {
@@ -338,6 +340,9 @@ func TestRetries(t *testing.T) {
 			}
 			if got := e.auditOf("referral.send"); len(got) != 3 {
 				t.Errorf("audited %d sends, want every attempt: 3", len(got))
+			}
+			if want := "[telegram webhook queued telegram webhook queued telegram webhook sent]"; fmt.Sprint(seen) != want {
+				t.Errorf("observed %v, want %s", seen, want)
 			}
 		})
 	}

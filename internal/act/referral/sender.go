@@ -74,6 +74,9 @@ func (s *Service) finish(ctx context.Context, r store.Referral, res result, send
 		o.Status, o.Error = store.ReferralFailed, sendErr.Error()
 	}
 	done, err := s.st.FinishReferral(ctx, s.opt.Owner, r.ID, o)
+	if s.opt.Observe != nil {
+		s.opt.Observe(r.Target, r.Kind, o.Status)
+	}
 	after := map[string]any{"status": o.Status, "case": r.CaseID, "target": r.Target, "channel": r.Kind, "attempt": attempt,
 		"requested_by": r.CreatedBy}
 	for k, v := range map[string]string{"ticket": o.Ticket, "error": o.Error, "message_id": res.ref, "approved_by": r.ApprovedBy} {
