@@ -279,7 +279,7 @@ func (c *Config) settings() []setting {
 		{"login-window", "15m", "failed sign-ins are counted over this window; at a limit, sign-in is locked until they age out", dur(&c.LoginWindow), "", ""},
 		{"login-user-failures", "5", "failed sign-ins of one user name within --login-window that lock it", num(&c.LoginUserFailures), "", ""},
 		{"login-ip-failures", "20", "failed sign-ins from one address within --login-window that lock it", num(&c.LoginIPFailures), "", ""},
-		{"role", "analyst", "role of a new user or token: analyst, senior, admin, auditor", str(&c.Role), "", ""},
+		{"role", "analyst", "role of a new user or token: analyst, senior, admin, auditor, monitor", str(&c.Role), "", ""},
 		{"fetch-allow", "", "addresses (CIDR or IP) fetched although not public, e.g. an intranet service; by default every loopback, private, link-local and metadata address is refused; comma-separated", list(&c.FetchAllow), "", ""},
 		{"user-agent", fetch.DefaultUserAgent, "User-Agent of every outbound request", str(&c.UserAgent), "", ""},
 		{"fetch-proxy", "", "HTTP(S) proxy `URL` for every outbound request; empty connects directly", str(&c.FetchProxy), "", ""},

@@ -27,17 +27,19 @@ type Role string
 
 // The roles of a unit: analysts work cases, seniors also approve what
 // leaves the unit, admins run the system, auditors only read (including
-// the audit trail).
+// the audit trail). Monitor is for a scraper's token: it reads the
+// metrics and nothing else, so Prometheus never holds an admin's power.
 const (
 	Analyst Role = "analyst"
 	Senior  Role = "senior"
 	Admin   Role = "admin"
 	Auditor Role = "auditor"
+	Monitor Role = "monitor"
 )
 
 // Roles lists every role, least to most powerful among the working roles;
-// the auditor reads beside them.
-var Roles = []Role{Analyst, Senior, Admin, Auditor}
+// the auditor and the monitor read beside them.
+var Roles = []Role{Analyst, Senior, Admin, Auditor, Monitor}
 
 // ParseRole returns the role named s.
 func ParseRole(s string) (Role, error) {
@@ -84,6 +86,7 @@ var grants = map[Role][]Permission{
 	Senior:  {Read, Decide, Approve},
 	Admin:   {Read, Decide, Approve, ManageBanks, ManageSources, ManageUsers, ReadAudit, Ingest, Metrics},
 	Auditor: {Read, ReadAudit},
+	Monitor: {Metrics},
 }
 
 // Can reports whether role r has permission p. Every role can do what is

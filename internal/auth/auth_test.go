@@ -16,6 +16,7 @@ func TestRoles(t *testing.T) {
 		{Senior, []Permission{Read, Decide, Approve}, []Permission{ManageBanks, ManageSources, ManageUsers, ReadAudit}},
 		{Admin, []Permission{Read, ManageBanks, ManageSources, ManageUsers, ReadAudit, Metrics}, nil},
 		{Auditor, []Permission{Read, ReadAudit}, []Permission{Decide, Approve, ManageBanks, ManageUsers, Ingest}},
+		{Monitor, []Permission{Metrics}, []Permission{Read, Decide, Approve, ManageUsers, ReadAudit, Ingest}},
 		{Role("root"), []Permission{Open}, []Permission{Read}},
 	}
 	for _, tt := range tests {

@@ -46,4 +46,5 @@ var authMessages = map[string][2]string{
 	"role.senior":     {"محلل أول", "Senior analyst"},
 	"role.admin":      {"مشرف النظام", "Administrator"},
 	"role.auditor":    {"مدقق", "Auditor"},
+	"role.monitor":    {"مراقبة الأداء (المقاييس فقط)", "Monitor (metrics only)"},
 }

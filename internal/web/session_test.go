@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -725,6 +726,23 @@ func TestAuditPageFindsTampering(t *testing.T) {
 	for _, target := range []string{"/audit?lang=en&verify=full", "/audit?lang=en"} {
 		if body := view(target); !strings.Contains(body, "Chain broken") || !strings.Contains(body, "audit entry 1: hash mismatch") {
 			t.Fatalf("%s after tampering:\n%s", target, body)
+		}
+	}
+}
+
+// TestMonitorToken: a scrape token of the monitor role reads /metrics and
+// nothing else.
+func TestMonitorToken(t *testing.T) {
+	f := newAuthFixture(t)
+	f.opts.Metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "raqib_posts 0\n") })
+	h := New(f.opts)
+	secret, hash := auth.NewSecret(auth.TokenPrefix)
+	if err := f.st.AddToken(context.Background(), auth.Token{Name: "prometheus", Role: auth.Monitor, Hash: hash, CreatedAt: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]int{"/metrics": http.StatusOK, "/api/posts": http.StatusForbidden, "/audit": http.StatusForbidden} {
+		if rec := req(t, h, "GET", target, "192.0.2.1", nil, nil, "Authorization", "Bearer "+secret); rec.Code != want {
+			t.Errorf("monitor token GET %s = %d, want %d", target, rec.Code, want)
 		}
 	}
 }

@@ -303,7 +303,9 @@ func TestRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			var seen []string
-			observe := func(target, channel string, o store.ReferralStatus) { seen = append(seen, target+" "+channel+" "+string(o)) }
+			observe := func(target, channel string, o store.ReferralStatus) {
+				seen = append(seen, target+" "+channel+" "+string(o))
+			}
 			e := newEnv(t, platform.Options{Fail: 2, FailStatus: tc.status, RetryAfter: tc.retryAfter}, "", Options{Backoff: time.Minute, Observe: observe})
 			c, _ := e.confirmed("1", post.Telegram)
 			rs, err := e.svc.FromCase(ctx, c, amina)
