@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"net/http"
@@ -123,9 +125,30 @@ func TestCaptureVerifyExport(t *testing.T) {
 	if rep.Captures != 1 || rep.Records != len(m.Records) || rep.Timestamps != 1 || rep.AuditEntries != 1 {
 		t.Fatalf("report %+v", rep)
 	}
+	// Entries of a case whose number starts the same, and of other
+	// actions on this case, stay out of its custody.
+	for _, e := range []audit.Entry{
+		{Actor: "amina", Action: ActionCapture, Subject: fmt.Sprintf("case-%d0/20260301T090000Z", f.caseID)},
+		{Actor: "amina", Action: "post.read", Subject: fmt.Sprintf("case-%d/", f.caseID)},
+	} {
+		if _, err := f.st.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var pkg bytes.Buffer
 	if err := f.keeper.Export(ctx, f.caseID, &pkg, "amina", "cli"); err != nil {
 		t.Fatal(err)
+	}
+	var cust Custody
+	if zr, err := zip.NewReader(bytes.NewReader(pkg.Bytes()), int64(pkg.Len())); err != nil {
+		t.Fatal(err)
+	} else if cf, err := zr.Open(custodyFile); err != nil {
+		t.Fatal(err)
+	} else if err := json.NewDecoder(cf).Decode(&cust); err != nil {
+		t.Fatal(err)
+	}
+	if len(cust.Entries) != 1 || cust.Entries[0].Action != ActionCapture || cust.HeadSeq != 3 {
+		t.Errorf("custody holds %d entries, head %d; want the one capture, head 3", len(cust.Entries), cust.HeadSeq)
 	}
 	prep, err := VerifyPackage(bytes.NewReader(pkg.Bytes()), int64(pkg.Len()), f.keeper.TSA.Roots)
 	if err != nil || prep.Err() != nil || prep.Files != 1 || prep.Timestamps != 1 {
@@ -140,8 +163,8 @@ func TestCaptureVerifyExport(t *testing.T) {
 		}
 	}
 	entries, _ := f.st.AuditEntries(ctx, store.AuditFilter{})
-	if len(entries) != 2 || entries[1].Action != ActionExport {
-		t.Fatalf("audit entries %+v, want capture then export", entries)
+	if len(entries) != 4 || entries[3].Action != ActionExport {
+		t.Fatalf("audit entries %+v, want capture, the two others, then export", entries)
 	}
 
 	t.Run("flipped byte in the package", func(t *testing.T) {

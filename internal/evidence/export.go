@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/raqib-project/raqib/internal/audit"
+	"github.com/raqib-project/raqib/internal/store"
 )
 
 // Names inside an exported package.
@@ -48,14 +49,29 @@ func (k *Keeper) Export(ctx context.Context, caseID int64, w io.Writer, actor, s
 	prefix := fmt.Sprintf("case-%d/", caseID)
 	cust := Custody{Case: caseID, Exported: k.now()}
 	var manifests []Manifest
-	for e, err := range k.Audit.AuditLog(ctx) {
+	head, err := k.Audit.AuditEntries(ctx, store.AuditFilter{Last: true, Limit: 1})
+	if err != nil {
+		return fmt.Errorf("read audit trail head: %w", err)
+	}
+	if len(head) == 1 {
+		cust.HeadSeq, cust.HeadHash = head[0].Seq, head[0].Hash
+	}
+	// Only the case's capture entries up to the head, by an indexed query:
+	// the trail also holds every read of every post.
+	for f := (store.AuditFilter{Action: ActionCapture, Subject: prefix, Limit: 500}); f.After < cust.HeadSeq; {
+		es, err := k.Audit.AuditEntries(ctx, f)
 		if err != nil {
-			return fmt.Errorf("read audit trail: %w", err)
+			return fmt.Errorf("read custody entries: %w", err)
 		}
-		cust.HeadSeq, cust.HeadHash = e.Seq, e.Hash
-		if e.Action == ActionCapture && strings.HasPrefix(e.Subject, prefix) {
-			cust.Entries = append(cust.Entries, e)
+		for _, e := range es {
+			if e.Seq <= cust.HeadSeq {
+				cust.Entries = append(cust.Entries, e)
+			}
 		}
+		if len(es) < f.Limit {
+			break
+		}
+		f.After = es[len(es)-1].Seq
 	}
 	zw := zip.NewWriter(w)
 	for _, e := range cust.Entries {

@@ -11,10 +11,17 @@ import (
 
 // AuditFilter selects audit entries. Zero fields do not filter.
 type AuditFilter struct {
-	Actor string
-	Since time.Time // entries at or after
-	After int64     // entries with a greater Seq
-	Limit int       // default 100
+	Actor  string
+	Action string
+	// Subject selects the entries whose subject starts with it, such as
+	// the captures of one case ("case-7/").
+	Subject string
+	Since   time.Time // entries at or after
+	After   int64     // entries with a greater Seq
+	Limit   int       // default 100
+	// Last lists the newest matching entries instead of the oldest,
+	// still in Seq order: Limit 1 reads the trail's head.
+	Last bool
 }
 
 // Auditor keeps the audit trail (see package audit). Appends are

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,14 +58,23 @@ func (s *Store) AuditEntries(ctx context.Context, f store.AuditFilter) ([]audit.
 	if !f.Since.IsZero() {
 		since = &f.Since
 	}
+	order := "seq"
+	if f.Last {
+		order = "seq DESC"
+	}
 	rows, err := s.pool.Query(ctx, `SELECT `+auditColumns+` FROM audit
 		WHERE seq > $1 AND ($2 = '' OR actor = $2) AND ($3::timestamptz IS NULL OR at >= $3)
-		ORDER BY seq LIMIT $4`, f.After, f.Actor, since, store.ListLimit(f.Limit))
+			AND ($5 = '' OR action = $5) AND ($6 = '' OR left(subject, length($6)) = $6)
+		ORDER BY `+order+` LIMIT $4`, f.After, f.Actor, since, store.ListLimit(f.Limit), f.Action, f.Subject)
 	if err != nil {
 		return nil, fmt.Errorf("list audit entries: %w", err)
 	}
 	defer rows.Close()
-	return store.ScanAudits(rows)
+	es, err := store.ScanAudits(rows)
+	if f.Last {
+		slices.Reverse(es)
+	}
+	return es, err
 }
 
 // AuditLog implements store.Auditor. pgx reads the rows as they arrive,

@@ -557,6 +557,9 @@ var migrations = []string{
 	);`,
 	// The account whose page a liveness item watches (see liveness.Item).
 	`ALTER TABLE liveness ADD COLUMN account text NOT NULL DEFAULT '';`,
+	// A case's evidence captures are found among a few actions' entries,
+	// not by reading the whole trail.
+	`CREATE INDEX audit_action ON audit (action, seq);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/audit"
@@ -53,15 +54,29 @@ func (s *Store) AuditEntries(ctx context.Context, f store.AuditFilter) ([]audit.
 	if f.Actor != "" {
 		q, args = q+` AND actor = ?`, append(args, f.Actor)
 	}
+	if f.Action != "" {
+		q, args = q+` AND action = ?`, append(args, f.Action)
+	}
+	if f.Subject != "" {
+		q, args = q+` AND substr(subject, 1, length(?)) = ?`, append(args, f.Subject, f.Subject)
+	}
 	if !f.Since.IsZero() {
 		q, args = q+` AND at >= ?`, append(args, f.Since.UnixMicro())
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY seq LIMIT ?`, append(args, store.ListLimit(f.Limit))...)
+	order := ` ORDER BY seq`
+	if f.Last {
+		order = ` ORDER BY seq DESC`
+	}
+	rows, err := s.db.QueryContext(ctx, q+order+` LIMIT ?`, append(args, store.ListLimit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit entries: %w", err)
 	}
 	defer rows.Close()
-	return store.ScanAudits(rows)
+	es, err := store.ScanAudits(rows)
+	if f.Last {
+		slices.Reverse(es)
+	}
+	return es, err
 }
 
 // AuditLog implements store.Auditor.

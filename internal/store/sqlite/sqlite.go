@@ -550,6 +550,9 @@ var migrations = []string{
 	) WITHOUT ROWID;`,
 	// The account whose page a liveness item watches (see liveness.Item).
 	`ALTER TABLE liveness ADD COLUMN account TEXT NOT NULL DEFAULT '';`,
+	// A case's evidence captures are found among a few actions' entries,
+	// not by reading the whole trail.
+	`CREATE INDEX audit_action ON audit(action, seq);`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.

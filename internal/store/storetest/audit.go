@@ -90,6 +90,13 @@ func RunAudit(t *testing.T, open func(t *testing.T) store.Auditor, tamper Tamper
 			{"limit", store.AuditFilter{Limit: 2}, []int64{1, 2}},
 			{"actor since", store.AuditFilter{Actor: "amina", Since: at.Add(time.Minute)}, []int64{3}},
 			{"nobody", store.AuditFilter{Actor: "nobody"}, nil},
+			{"action", store.AuditFilter{Action: "bank.disable"}, []int64{2}},
+			{"subject prefix", store.AuditFilter{Subject: "tele"}, []int64{3}},
+			{"subject exactly", store.AuditFilter{Subject: "own"}, []int64{1, 2}},
+			{"subject longer than any", store.AuditFilter{Subject: "telegram:abcd"}, nil},
+			{"actor action", store.AuditFilter{Actor: "amina", Action: "ingest.run"}, []int64{3}},
+			{"last", store.AuditFilter{Last: true, Limit: 2}, []int64{2, 3}},
+			{"last of actor", store.AuditFilter{Actor: "amina", Last: true, Limit: 1}, []int64{3}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				es, err := s.AuditEntries(ctx, tc.f)
