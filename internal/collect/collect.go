@@ -94,6 +94,16 @@ func NewSource(kind, location string, o Options) (post.Source, error) {
 			return bad("want a public channel: NAME, @NAME, t.me/NAME or https://t.me/s/NAME")
 		}
 		location, platform = "https://t.me/s/"+name, post.Telegram
+	case XAPI:
+		if name, ok := strings.CutPrefix(location, "@"); ok {
+			if !xHandle.MatchString(name) {
+				return bad("want an X handle: @NAME of 1 to 15 letters, digits or _")
+			}
+			location = "https://api.x.com/2/users/by/username/" + name
+		}
+		if err := checkURL(&location); err != nil {
+			return bad(err.Error())
+		}
 	case Webhook:
 		if o.TokenEnv == "" {
 			return bad("a webhook needs --token-env naming the variable that holds its HMAC secret")
@@ -102,15 +112,9 @@ func NewSource(kind, location string, o Options) (post.Source, error) {
 			return bad("a webhook is named by a word (its URL becomes /hooks/ID)")
 		}
 	default:
-		u, err := url.Parse(location)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return bad("want an http(s) URL")
+		if err := checkURL(&location); err != nil {
+			return bad(err.Error())
 		}
-		if u.User != nil {
-			return bad("credentials do not belong in the URL: use --token-env")
-		}
-		u.Fragment = ""
-		location = u.String()
 	}
 	switch kind {
 	case RocketChat:
@@ -135,6 +139,24 @@ func NewSource(kind, location string, o Options) (post.Source, error) {
 		ID: post.SourceID(kind, location), Format: kind, Platform: platform, Location: location,
 		Watch: &post.Watch{Kind: kind, Every: o.Every, TokenEnv: o.TokenEnv, Selector: o.Selector, AddedBy: o.AddedBy, AddedAt: o.Now.UTC()},
 	}, nil
+}
+
+// xHandle is an X username.
+var xHandle = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+
+// checkURL checks that *location is an http(s) URL without credentials
+// and drops its fragment.
+func checkURL(location *string) error {
+	u, err := url.Parse(*location)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an http(s) URL")
+	}
+	if u.User != nil {
+		return errors.New("credentials do not belong in the URL: use --token-env")
+	}
+	u.Fragment = ""
+	*location = u.String()
+	return nil
 }
 
 // TelegramChannel returns the channel name of a public channel written as

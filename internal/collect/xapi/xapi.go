@@ -1,6 +1,7 @@
 // Package xapi watches X through the API v2: recent search
 // (/2/tweets/search/recent?query=...) and user timelines
-// (/2/users/ID/tweets), with a bearer token, since_id cursors and the
+// (/2/users/ID/tweets, or /2/users/by/username/NAME, whose id each poll
+// looks up first), with a bearer token, since_id cursors and the
 // includes expansion, so that authors, media and referenced tweets come
 // with each page. Pages are decoded by the X importer (source/xapi). X's
 // x-rate-limit-* headers are honoured by collect.Env.Fetch.
@@ -25,7 +26,10 @@ import (
 // gapPages bounds the pages read back to since_id, as in telegramweb.
 const gapPages = 50
 
-var timeline = regexp.MustCompile(`/2/users/[0-9]+/tweets$`)
+var (
+	timeline = regexp.MustCompile(`/2/users/[0-9]+/tweets$`)
+	byName   = regexp.MustCompile(`/2/users/by/username/[A-Za-z0-9_]{1,15}$`)
+)
 
 // fields asks for everything the importer reads.
 var fields = url.Values{
@@ -61,13 +65,20 @@ func (Connector) Poll(ctx context.Context, env collect.Env, src post.Source) (co
 			return collect.Batch{}, fmt.Errorf("%w: %s: a search needs ?query=", collect.ErrBadSource, src.Location)
 		}
 		tokenParam = "next_token"
-	case timeline.MatchString(u.Path):
+	case timeline.MatchString(u.Path), byName.MatchString(u.Path):
 	default:
-		return collect.Batch{}, fmt.Errorf("%w: %s: want /2/tweets/search/recent?query=... or /2/users/ID/tweets", collect.ErrBadSource, src.Location)
+		return collect.Batch{}, fmt.Errorf("%w: %s: want /2/tweets/search/recent?query=..., /2/users/ID/tweets or /2/users/by/username/NAME", collect.ErrBadSource, src.Location)
 	}
 	bearer, err := env.Token(src)
 	if err != nil {
 		return collect.Batch{}, err
+	}
+	if byName.MatchString(u.Path) {
+		// Looked up at every poll, so that a handle given to another
+		// account is followed as the analyst asked: by its name.
+		if u, err = userTimeline(ctx, env, u, bearer); err != nil {
+			return collect.Batch{}, err
+		}
 	}
 	cursor := src.Watch.Cursor
 	limit := env.Pages()
@@ -129,6 +140,43 @@ func (Connector) Poll(ctx context.Context, env collect.Env, src post.Source) (co
 	}
 	b.Cursor = newest
 	return b, nil
+}
+
+// userTimeline looks the user of a /2/users/by/username/NAME URL up and
+// returns the URL of its timeline. A suspended or unknown user is an
+// error naming the handle, which the source's health shows.
+func userTimeline(ctx context.Context, env collect.Env, u *url.URL, bearer string) (*url.URL, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("x api %s: %w", u.Path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := env.Fetch(req)
+	if err != nil {
+		return nil, err
+	}
+	var user struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+		Errors []struct {
+			Detail string `json:"detail"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(resp.Body, &user); err != nil {
+		return nil, fmt.Errorf("x api %s: %w: %w", u.Path, source.ErrFormat, err)
+	}
+	name := u.Path[strings.LastIndexByte(u.Path, '/')+1:]
+	if user.Data.ID == "" || strings.Trim(user.Data.ID, "0123456789") != "" {
+		detail := "no user id in the answer"
+		if len(user.Errors) > 0 {
+			detail = user.Errors[0].Detail
+		}
+		return nil, fmt.Errorf("x api: user @%s: %s", name, detail)
+	}
+	t := *u
+	t.Path = strings.TrimSuffix(u.Path, "by/username/"+name) + user.Data.ID + "/tweets"
+	return &t, nil
 }
 
 func ids(ps []post.Post) []string {
