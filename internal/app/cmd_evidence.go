@@ -18,7 +18,7 @@ import (
 )
 
 // evidenceSettings are the settings of every command that keeps evidence.
-var evidenceSettings = append([]string{"tsa-url", "tsa-cert", "evidence-retention", "evidence-max-posts"}, fetchSettings...)
+var evidenceSettings = append([]string{"tsa-url", "tsa-cert", "evidence-retention", "evidence-max-posts", "evidence-max-requisites"}, fetchSettings...)
 
 // runEvidence captures, verifies, exports and prunes case evidence.
 func runEvidence(ctx context.Context, c *Config) error {
@@ -116,7 +116,7 @@ func (c *Config) keeper(st store.Store, roots *x509.CertPool) (*evidence.Keeper,
 	}
 	k := &evidence.Keeper{
 		Dir: filepath.Join(c.Data, "evidence"), MediaDir: filepath.Join(c.Data, "media"),
-		Posts: st, Audit: st, Fetch: fc, MaxPosts: c.EvidenceMaxPosts, Version: Version,
+		Posts: st, Audit: st, Fetch: fc, MaxPosts: c.EvidenceMaxPosts, MaxRequisites: c.EvidenceMaxReqs, Version: Version,
 	}
 	if c.TSAURL != "" {
 		k.TSA = &evidence.TSA{URL: c.TSAURL, Fetch: fc, Roots: roots}

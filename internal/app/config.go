@@ -74,6 +74,7 @@ type Config struct {
 	TSACert           string
 	EvidenceRetention time.Duration
 	EvidenceMaxPosts  int
+	EvidenceMaxReqs   int
 	Package           string
 
 	// Liveness re-checks (serve, worker) and the removal report (report).
@@ -289,6 +290,7 @@ func (c *Config) settings() []setting {
 		{"tsa-cert", "", "PEM `FILE` of the time-stamping authority's certificates to trust when verifying timestamps", str(&c.TSACert), "", ""},
 		{"evidence-retention", "4380h", "how long evidence is kept before evidence prune deletes it (TCO asks six months)", dur(&c.EvidenceRetention), "", ""},
 		{"evidence-max-posts", "200", "most posts of one case an evidence capture keeps", num(&c.EvidenceMaxPosts), "", ""},
+		{"evidence-max-requisites", "32", "most page requisites (images, style sheets, scripts) kept with each live page an evidence capture fetches", num(&c.EvidenceMaxReqs), "", ""},
 		{"liveness-intervals", "5m,15m,30m,1h,2h,4h,8h,12h,24h", "waits between re-checks of a referred URL: the n-th wait after n checks, the last repeating (dense in the first hours, sparse later); comma-separated", list(&c.LivenessIntervals), "", ""},
 		{"liveness-confirm", "2", "consecutive checks that must find content gone (or withheld) to confirm its removal", num(&c.LivenessConfirm), "", ""},
 		{"liveness-confirm-after", "5m", "wait before re-checking content first seen gone", dur(&c.LivenessConfirmAfter), "", ""},

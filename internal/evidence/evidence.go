@@ -16,12 +16,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/raqib-project/raqib/internal/audit"
 	"github.com/raqib-project/raqib/internal/fetch"
@@ -120,6 +126,9 @@ type Keeper struct {
 	// TSA timestamps each manifest; nil leaves manifests unstamped.
 	TSA      *TSA
 	MaxPosts int
+	// MaxRequisites bounds the page requisites kept per live page; 0
+	// means DefaultMaxRequisites.
+	MaxRequisites int
 	Version  string // raqib's version, written into each WARC
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -243,41 +252,120 @@ func (k *Keeper) capturePost(ctx context.Context, p *post.Post, add func(*Record
 		}
 	}
 	if p.URL != "" && k.Fetch != nil {
-		if err := k.capturePage(ctx, p.URL, key, add); err != nil {
+		if err := k.capturePage(ctx, p.URL, key, add, m); err != nil {
 			m.Problems = append(m.Problems, fmt.Sprintf("page of %s: %v", key, err))
 		}
 	}
 	return nil
 }
 
-// capturePage fetches url through the SSRF-safe client and keeps the
-// request and the response as web archives do.
-func (k *Keeper) capturePage(ctx context.Context, url, key string, add func(*Record, string) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
+// capturePage keeps the post's live page and, when it is HTML, its page
+// requisites (images, the preview image, style sheets, scripts), so that
+// the page can be shown as it was; a requisite that fails is a problem of
+// the manifest, not of the capture.
+func (k *Keeper) capturePage(ctx context.Context, pageURL, key string, add func(*Record, string) error, m *Manifest) error {
+	body, final, isHTML, err := k.archive(ctx, pageURL, key, add)
+	if err != nil || !isHTML {
 		return err
+	}
+	for _, u := range requisites(body, final, k.maxRequisites()) {
+		if _, _, _, err := k.archive(ctx, u, key, add); err != nil {
+			m.Problems = append(m.Problems, fmt.Sprintf("page requisite %s of %s: %v", u, key, err))
+		}
+	}
+	return nil
+}
+
+// DefaultMaxRequisites bounds the requisites kept per page: a post's page
+// has a few images and style sheets; a page with hundreds is not a post.
+const DefaultMaxRequisites = 32
+
+func (k *Keeper) maxRequisites() int {
+	if k.MaxRequisites <= 0 {
+		return DefaultMaxRequisites
+	}
+	return k.MaxRequisites
+}
+
+// archive fetches u through the SSRF-safe client and keeps the request
+// and the response as web archives do. It returns the body, the URL the
+// redirects ended at, and whether the body is HTML.
+func (k *Keeper) archive(ctx context.Context, u, key string, add func(*Record, string) error) ([]byte, *url.URL, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	at := k.now()
 	resp, err := k.Fetch.Do(req)
 	if err != nil {
-		return err
+		return nil, nil, false, err
 	}
 	defer resp.Body.Close()
-	// DumpResponse reads the body through the fetcher's size cap.
+	// Read through the fetcher's size cap, then dumped from memory.
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
 	respBytes, err := httputil.DumpResponse(resp, true)
 	if err != nil {
-		return err
+		return nil, nil, false, err
 	}
 	reqBytes, err := httputil.DumpRequestOut(req, false)
 	if err != nil {
-		return err
+		return nil, nil, false, err
 	}
-	reqRec := &Record{Type: WARCRequest, TargetURI: url, Date: at, ContentType: "application/http; msgtype=request", Block: reqBytes}
+	reqRec := &Record{Type: WARCRequest, TargetURI: u, Date: at, ContentType: "application/http; msgtype=request", Block: reqBytes}
 	if err := add(reqRec, key); err != nil {
-		return err
+		return nil, nil, false, err
 	}
-	return add(&Record{Type: WARCResponse, TargetURI: url, Date: at, ConcurrentTo: reqRec.ID,
+	err = add(&Record{Type: WARCResponse, TargetURI: u, Date: at, ConcurrentTo: reqRec.ID,
 		ContentType: "application/http; msgtype=response", Block: respBytes}, key)
+	final := req.URL
+	if resp.Request != nil && resp.Request.URL != nil {
+		final = resp.Request.URL
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return body, final, resp.StatusCode == http.StatusOK && mt == "text/html", err
+}
+
+// requisites lists the http(s) URLs of up to limit resources the HTML page
+// at base needs to be shown, resolved against base, each once.
+func requisites(page []byte, base *url.URL, limit int) []string {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, sel := range []struct{ css, attr string }{
+		{`meta[property="og:image"]`, "content"}, {`meta[name="twitter:image"]`, "content"},
+		{"img", "src"}, {"video", "poster"}, {"source", "src"},
+		{`link[rel~="stylesheet"]`, "href"}, {`link[rel~="icon"]`, "href"}, {"script", "src"},
+	} {
+		doc.Find(sel.css).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			v, ok := s.Attr(sel.attr)
+			if !ok {
+				return true
+			}
+			ref, err := url.Parse(strings.TrimSpace(v))
+			if err != nil {
+				return true
+			}
+			u := base.ResolveReference(ref)
+			u.Fragment = ""
+			if (u.Scheme != "http" && u.Scheme != "https") || seen[u.String()] {
+				return true
+			}
+			seen[u.String()] = true
+			out = append(out, u.String())
+			return len(out) < limit
+		})
+		if len(out) >= limit {
+			break
+		}
+	}
+	return out
 }
 
 // seal writes the WARC and the manifest into a hidden directory beside
