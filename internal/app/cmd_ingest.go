@@ -253,6 +253,10 @@ func runWorker(ctx context.Context, c *Config) error {
 	if s.bus.Embedded() {
 		s.log.Info("worker runs the embedded queue of its data directory: `raqib ingest` there hands its batches to it")
 	}
+	// Before the workers start: they hand it every committed batch.
+	if err := s.fetchAvatars(ctx); err != nil {
+		return err
+	}
 	if _, err := s.startCollector(ctx); err != nil {
 		return err
 	}

@@ -153,6 +153,11 @@ func (s *system) serve(ctx context.Context, ready func(url string)) error {
 		opts.Collection = c
 	}
 	srv.Handler = web.New(opts)
+	// Before the workers start: they hand it every committed batch.
+	if err := s.fetchAvatars(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- s.work(ctx) }()
 	go s.checkLiveness(ctx)

@@ -20,7 +20,7 @@ import (
 
 // collectSettings are the settings of the processes that poll sources.
 // (serve has the fetch settings through the evidence settings).
-var collectSettings = []string{"collect", "collect-parallel", "collect-pages"}
+var collectSettings = []string{"collect", "collect-parallel", "collect-pages", "fetch-avatars"}
 
 // leaseTTL is how long a source stays with a collector that stopped
 // renewing its lease (it died) before another takes it over.

@@ -84,6 +84,7 @@ type Config struct {
 	LivenessJitter       int
 	LivenessConcurrency  int
 	LivenessTrackPosts   bool
+	FetchAvatars         bool
 	ReportFrom           string
 	ReportTo             string
 	ReportFormat         string
@@ -296,6 +297,7 @@ func (c *Config) settings() []setting {
 		{"liveness-confirm-after", "5m", "wait before re-checking content first seen gone", dur(&c.LivenessConfirmAfter), "", ""},
 		{"liveness-jitter", "10", "each wait between checks is scaled by a random factor within this many percent, so that items referred together are not checked together", num(&c.LivenessJitter), "", ""},
 		{"liveness-concurrency", "8", "liveness checks run at once in this process", num(&c.LivenessConcurrency), "", ""},
+		{"fetch-avatars", "false", "fetch the profile pictures that collected posts name (X, Telegram channels) and keep their PDQ hash for successor linking; off, raqib contacts no platform's image servers for it", boolean(&c.FetchAvatars), "", ""},
 		{"liveness-track-posts", "false", "also watch every violating post that has a URL (channel none: the baseline referred items are compared with)", boolean(&c.LivenessTrackPosts), "", ""},
 		{"from", "", "report on items referred at or after this time: RFC 3339, a date or a duration back from now (720h)", str(&c.ReportFrom), "RAQIB_REPORT_FROM", ""},
 		{"to", "", "report on items referred before this time (same forms as --from); empty: up to now", str(&c.ReportTo), "RAQIB_REPORT_TO", ""},

@@ -126,12 +126,30 @@ func markAccountRemoved(reg *account.Registry) func(context.Context, liveness.Tr
 func (s *system) observeBatch(ps []post.Post, c store.Counts, took time.Duration) {
 	s.metrics.observeBatch(ps, c, took)
 	s.discover(ps)
+	if s.avatars != nil {
+		s.avatars.Observe(ps)
+	}
 	if s.live == nil {
 		return
 	}
 	if _, err := s.live.TrackPosts(context.Background(), ps); err != nil {
 		s.log.Error("watch violating posts", "err", err)
 	}
+}
+
+// fetchAvatars hashes the profile pictures of committed posts until ctx
+// ends, when --fetch-avatars asks for it.
+func (s *system) fetchAvatars(ctx context.Context) error {
+	if !s.cfg.FetchAvatars || s.accounts == nil {
+		return nil
+	}
+	client, err := s.cfg.fetcher()
+	if err != nil {
+		return err
+	}
+	s.avatars = &account.Avatars{Fetch: client, Store: s.accounts.Store, Log: s.log}
+	go s.avatars.Run(ctx, 2)
+	return nil
 }
 
 // checkLiveness re-checks due URLs until ctx ends; every serve and worker

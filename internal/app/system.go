@@ -38,6 +38,8 @@ type system struct {
 	live    *liveness.Tracker // nil when the store keeps no liveness items
 	// accounts is nil when the store keeps no account registry.
 	accounts *account.Registry
+	// avatars is nil unless --fetch-avatars.
+	avatars *account.Avatars
 	// referrals is nil when --referrals is empty.
 	referrals *referral.Service
 	// evidence captures confirmed cases; set by serve.

@@ -50,6 +50,9 @@ type Account struct {
 	Followers   int64     `json:"followers,omitempty"`
 	Verified    bool      `json:"verified,omitempty"`
 	Withheld    []string  `json:"withheld,omitempty"` // country codes where the platform withholds it
+	// AvatarURL is where the platform serves the profile picture; with
+	// --fetch-avatars it is fetched and its PDQ hash kept in the registry.
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 // Channel is the room, group, chat, channel or feed a post was published in.

@@ -54,6 +54,8 @@ func Parse(r io.Reader, channel, name string) (Page, error) {
 	if pg.Title == "" {
 		pg.Title, _ = doc.Find(`meta[property="og:title"]`).Attr("content")
 	}
+	// The channel's picture: what its posts' author (the channel) shows.
+	photo, _ := doc.Find(".tgme_channel_info_header .tgme_page_photo_image img").First().Attr("src")
 	msgs := doc.Find(".tgme_widget_message[data-post]")
 	if msgs.Length() == 0 && doc.Find(".tgme_channel_history, .tgme_channel_info").Length() == 0 {
 		return Page{}, fmt.Errorf("%s: %w: no Telegram channel preview on the page", name, source.ErrFormat)
@@ -66,6 +68,9 @@ func Parse(r io.Reader, channel, name string) (Page, error) {
 		if why != "" {
 			pg.Rejected = append(pg.Rejected, source.Rejection{File: name, Reason: fmt.Sprintf("message %d: %s", i+1, why)})
 			return
+		}
+		if p.Author.Handle == channel {
+			p.Author.AvatarURL = photo
 		}
 		pg.Posts = append(pg.Posts, p)
 	})

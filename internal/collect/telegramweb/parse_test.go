@@ -21,6 +21,9 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if a := pg.Posts[0].Author; a.AvatarURL != "https://cdn.example.invalid/file/channel_photo.jpg" {
+		t.Errorf("author %+v: want the channel's picture as its avatar", a)
+	}
 	if pg.Title != "قناة الاختبار المختلقة" || pg.Before != 120 {
 		t.Errorf("title %q before %d", pg.Title, pg.Before)
 	}

@@ -36,7 +36,7 @@ var fields = url.Values{
 	"max_results":  {"100"},
 	"expansions":   {"author_id,attachments.media_keys,referenced_tweets.id,referenced_tweets.id.author_id"},
 	"tweet.fields": {"created_at,lang,entities,referenced_tweets,attachments,edit_history_tweet_ids,withheld,conversation_id,in_reply_to_user_id,public_metrics"},
-	"user.fields":  {"username,name,created_at,description,public_metrics,verified,withheld"},
+	"user.fields":  {"username,name,created_at,description,public_metrics,verified,withheld,profile_image_url"},
 	"media.fields": {"url,preview_image_url,type,width,height,variants"},
 }
 

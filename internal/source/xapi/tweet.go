@@ -70,7 +70,8 @@ type user struct {
 	PublicMetrics struct {
 		Followers int64 `json:"followers_count"`
 	} `json:"public_metrics"`
-	Withheld withheld `json:"withheld"`
+	Withheld        withheld `json:"withheld"`
+	ProfileImageURL string   `json:"profile_image_url"`
 }
 
 type media struct {
@@ -110,6 +111,7 @@ func (u user) account() post.Account {
 		Followers:   u.PublicMetrics.Followers,
 		Verified:    u.Verified,
 		Withheld:    u.Withheld.CountryCodes,
+		AvatarURL:   u.ProfileImageURL,
 	}
 }
 

@@ -93,7 +93,8 @@ func TestSharedDataFields(t *testing.T) {
 		if !slices.Equal(latest.EditIDs, []string{"1576994746135764992"}) || len(first.EditIDs) != 0 {
 			t.Errorf("edit ids: latest %v, first %v", latest.EditIDs, first.EditIDs)
 		}
-		if latest.Lang != "und" || latest.Author.Handle != "wongmjane" || !latest.Author.Verified || latest.Author.Followers != 138097 {
+		if latest.Lang != "und" || latest.Author.Handle != "wongmjane" || !latest.Author.Verified || latest.Author.Followers != 138097 ||
+			latest.Author.AvatarURL != "https://pbs.twimg.com/profile_images/1537723907557720064/yZVHXu3C_normal.jpg" {
 			t.Errorf("latest: lang %q author %+v", latest.Lang, latest.Author)
 		}
 		if latest.URL != "https://x.com/wongmjane/status/1576994789110992896" {
