@@ -69,27 +69,8 @@ func extract(norm []byte, seed uint32, s *Scratch) {
 		// A word: collect rune offsets for the character n-grams; runeOff
 		// holds one more entry than runes so that runeOff[n] ends rune n-1.
 		start := i
-		nr := 0
-		for i < len(norm) {
-			r, size = rune(norm[i]), 1
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRune(norm[i:])
-			}
-			if !isWordRune(r) {
-				break
-			}
-			if nr <= maxWordRunes {
-				s.runeOff[nr] = int32(i)
-				nr++
-			}
-			i += size
-		}
-		end := i
-		if nr <= maxWordRunes {
-			s.runeOff[nr] = int32(end)
-		} else {
-			nr = maxWordRunes
-		}
+		end, nr := scanWord(norm, i, &s.runeOff)
+		i = end
 		ns := uint32(0)
 		if quoted {
 			ns = quotedShift
@@ -118,6 +99,37 @@ func extract(norm []byte, seed uint32, s *Scratch) {
 			}
 		}
 	}
+}
+
+// scanWord returns the end of the word that starts at i and its number of
+// runes, at most maxWordRunes, and writes their offsets to off. Arabic
+// letters, two bytes each and most of the text, are decoded and classified
+// without a call.
+func scanWord(norm []byte, i int, off *[maxWordRunes + 1]int32) (end, nr int) {
+	for i < len(norm) {
+		r, size := rune(norm[i]), 1
+		switch {
+		case r < utf8.RuneSelf:
+		case r >= 0xc2 && r < 0xe0 && i+1 < len(norm) && norm[i+1]&0xc0 == 0x80:
+			r, size = (r&0x1f)<<6|rune(norm[i+1]&0x3f), 2
+		default:
+			r, size = utf8.DecodeRune(norm[i:])
+		}
+		if (r < 0x0621 || r > 0x064a) && !isWordRune(r) {
+			break
+		}
+		if nr <= maxWordRunes {
+			off[nr] = int32(i)
+			nr++
+		}
+		i += size
+	}
+	if nr <= maxWordRunes {
+		off[nr] = int32(i)
+	} else {
+		nr = maxWordRunes
+	}
+	return i, nr
 }
 
 // quoteToggle returns the quotation state after the rune r. Straight quotes
