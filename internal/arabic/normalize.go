@@ -70,6 +70,13 @@ func appendNormalize(dst []byte, s string, inTag bool) []byte {
 			n.emitASCII(c)
 			continue
 		}
+		if c >= 0xc2 && c < 0xe0 && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
+			// A two-byte rune, as every Arabic letter is, decoded without a
+			// call; presentation forms take three bytes.
+			n.emitFolded(rune(c&0x1f)<<6 | rune(s[i+1]&0x3f))
+			i += 2
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		if r == utf8.RuneError && size == 1 {
@@ -226,6 +233,11 @@ func (n *normalizer) word(r rune, letter bool) {
 	n.flushSpace()
 	n.prev = prevWord
 	n.afterLetter = letter
+	if 0x80 <= r && r < 0x800 {
+		// Arabic letters: two bytes, written without a call.
+		n.dst = append(n.dst, 0xc0|byte(r>>6), 0x80|byte(r&0x3f))
+		return
+	}
 	n.dst = utf8.AppendRune(n.dst, r)
 }
 

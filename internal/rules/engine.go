@@ -102,7 +102,12 @@ func (c *Context) Count(key string) int {
 
 // AuthorFlagged returns how many of the author's posts in the last
 // CounterWindow were violating, this one not included.
-func (c *Context) AuthorFlagged() int { return c.Count(FlaggedKey(c.Post)) }
+func (c *Context) AuthorFlagged() int {
+	if c.tally == nil {
+		return 0 // without building the key
+	}
+	return c.tally.Count(FlaggedKey(c.Post))
+}
 
 // AddLabel records that the post carries label at tier, attributed to
 // entity (may be empty), because of reason.

@@ -144,3 +144,23 @@ func TestStackExplains(t *testing.T) {
 		})
 	}
 }
+
+func TestHasWords(t *testing.T) {
+	for _, tt := range []struct {
+		norm string
+		n    int
+		want bool
+	}{
+		{"", 1, false},
+		{"", 0, true},
+		{"واحد", 1, true},
+		{"a b c", 4, false},
+		{"a b c d", 4, true},
+		{"  a \n b\tc\rd  ", 4, true},
+		{"a  b   c ", 4, false},
+	} {
+		if got := hasWords(tt.norm, tt.n); got != tt.want {
+			t.Errorf("hasWords(%q, %d) = %v, want %v", tt.norm, tt.n, got, tt.want)
+		}
+	}
+}
