@@ -67,7 +67,8 @@ func (m *Model) signal(norm []byte, score float32, top []spanWeight) post.Signal
 	}
 	type cut struct{ start, end, text, textEnd, why, whyEnd int }
 	cuts := make([]cut, 0, explainTop)
-	b := make([]byte, 0, 64+56*len(top))
+	var buf [64 + 56*explainTop]byte // on the stack: only all is kept
+	b := buf[:0]
 	b = append(b, "classifier score "...)
 	b = strconv.AppendFloat(b, float64(score), 'f', 2, 32)
 	b = append(b, " (threshold "...)
