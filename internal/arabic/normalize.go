@@ -73,8 +73,15 @@ func appendNormalize(dst []byte, s string, inTag bool) []byte {
 		if c >= 0xc2 && c < 0xe0 && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
 			// A two-byte rune, as every Arabic letter is, decoded without a
 			// call; presentation forms take three bytes.
-			n.emitFolded(rune(c&0x1f)<<6 | rune(s[i+1]&0x3f))
+			r := rune(c&0x1f)<<6 | rune(s[i+1]&0x3f)
 			i += 2
+			if 0x0600 <= r && r <= 0x06ff {
+				if f := arabicFoldLetter[r-0x0600]; f != 0 {
+					n.word(f, true) // most runes of a post, without emitFolded's tests
+					continue
+				}
+			}
+			n.emitFolded(r)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -142,7 +149,7 @@ func (n *normalizer) emitFolded(r rune) {
 	if 0x0600 <= r && r <= 0x06ff {
 		switch f := arabicFold[r-0x0600]; {
 		case f == 0:
-		case f >= 0x0600 && arabicLetter[f-0x0600]:
+		case arabicFoldLetter[r-0x0600] != 0:
 			n.word(f, true) // the common case, spared emit's class tests
 		default:
 			n.emit(f)
@@ -324,6 +331,17 @@ var arabicLetter = func() (t [256]bool) {
 	for i := range t {
 		r := rune(0x0600 + i)
 		t[i] = r != 0x0640 && unicode.IsLetter(r)
+	}
+	return t
+}()
+
+// arabicFoldLetter maps each rune of the Arabic block to its folded form
+// when that is an Arabic letter, else to 0.
+var arabicFoldLetter = func() (t [256]rune) {
+	for i, f := range arabicFold {
+		if f >= 0x0600 && f <= 0x06ff && arabicLetter[f-0x0600] {
+			t[i] = f
+		}
 	}
 	return t
 }()
