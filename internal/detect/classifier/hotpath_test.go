@@ -2,8 +2,11 @@ package classifier
 
 import (
 	"bufio"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/arabic"
@@ -45,6 +48,30 @@ func TestFamiliarCountedWhileScoring(t *testing.T) {
 		f.Close()
 		if err := sc.Err(); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestAppendFixed2 compares appendFixed2 with strconv on float32 values of
+// every magnitude (random bit patterns), on exact ties of the second
+// decimal, which round half to even, and on the special values.
+func TestAppendFixed2(t *testing.T) {
+	vals := []float32{0, float32(math.Copysign(0, -1)), 0.125, 0.375, -0.125, 0.005, 0.015, 1.005, 0.995, 0.999, -0.001,
+		2.5e-3, 99.995, 1 << 24, 1e15, 1e30, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.MaxFloat32,
+		math.SmallestNonzeroFloat32}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		vals = append(vals, math.Float32frombits(rng.Uint32()))
+	}
+	for k := -100000; k <= 100000; k++ {
+		// Every multiple of 1/800: ties at .xx5 where exact, and the
+		// scores and weights explanations print.
+		vals = append(vals, float32(k)/800)
+	}
+	for _, v := range vals {
+		want := strconv.AppendFloat(nil, float64(v), 'f', 2, 32)
+		if got := appendFixed2(nil, v); string(got) != string(want) {
+			t.Fatalf("appendFixed2(%v) = %s, want %s", v, got, want)
 		}
 	}
 }
