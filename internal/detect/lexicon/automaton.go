@@ -14,10 +14,10 @@ import (
 // hundred distinct runes, and every rune that no term contains shares class
 // 0, so a row has a few dozen entries.
 //
-// delta holds each node's row at the node's offset node*classes, and
-// stores the offset of the next node rather than its number, so a step is
-// one load and one add. Column 0 of a row is free for the node's output:
-// class 0 always leads back to the root, which scan does without the table.
+// Rows hold node numbers, in 16 bits when the nodes fit (any lexicon of a
+// few thousand terms), which halves the table the scan walks. Column 0 of a
+// row is free for the node's output: class 0 always leads back to the root,
+// which scan does without the table.
 type automaton struct {
 	// narrow is the class of each rune below 0x800 (one or two bytes of
 	// UTF-8: ASCII, Arabic, Latin and Greek letters); wide those of the
@@ -25,10 +25,13 @@ type automaton struct {
 	narrow  [0x800]int32
 	wide    map[rune]int32
 	classes int32
-	delta   []int32 // delta[off+class]: offset of the next node; delta[off]: first(node)
-	dict    []int32 // by node: nearest node on the failure chain that has output, 0 if none
-	outOff  []int32 // patterns ending at node n: outs[outOff[n]:outOff[n+1]]
-	outs    []int32
+	// small or big holds the rows: [n*classes+class] is the next node,
+	// [n*classes] the first node from n on with output, 0 if none.
+	small  []uint16
+	big    []int32
+	dict   []int32 // by node: nearest node on the failure chain that has output, 0 if none
+	outOff []int32 // patterns ending at node n: outs[outOff[n]:outOff[n+1]]
+	outs   []int32
 }
 
 type buildNode struct {
@@ -113,9 +116,9 @@ func buildAutomaton(patterns [][]byte) *automaton {
 	// they are built, offsets once all are.
 	fail := make([]int32, len(nodes))
 	a.dict = make([]int32, len(nodes))
-	a.delta = make([]int32, int(k)*len(nodes))
+	delta := make([]int32, int(k)*len(nodes))
 	for _, e := range nodes[0].edges {
-		a.delta[e.label] = e.target
+		delta[e.label] = e.target
 	}
 	order := make([]int32, 0, len(nodes))
 	for _, e := range nodes[0].edges {
@@ -124,7 +127,7 @@ func buildAutomaton(patterns [][]byte) *automaton {
 	for qi := 0; qi < len(order); qi++ {
 		u := order[qi]
 		f := fail[u]
-		row, frow := a.delta[u*k:(u+1)*k], a.delta[f*k:(f+1)*k]
+		row, frow := delta[u*k:(u+1)*k], delta[f*k:(f+1)*k]
 		copy(row, frow)
 		for _, e := range nodes[u].edges {
 			v := e.target
@@ -143,16 +146,20 @@ func buildAutomaton(patterns [][]byte) *automaton {
 		}
 	}
 	for n := range nodes {
-		row := a.delta[int32(n)*k : int32(n+1)*k]
-		for c := 1; c < len(row); c++ {
-			row[c] *= k
-		}
 		// Where a scan's reports start: n itself if it has output.
 		if len(nodes[n].outs) > 0 {
-			row[0] = int32(n)
+			delta[int32(n)*k] = int32(n)
 		} else {
-			row[0] = a.dict[n]
+			delta[int32(n)*k] = a.dict[n]
 		}
+	}
+	if len(nodes) > 1<<16 {
+		a.big = delta
+		return a
+	}
+	a.small = make([]uint16, len(delta))
+	for i, v := range delta {
+		a.small[i] = uint16(v)
 	}
 	return a
 }
@@ -170,7 +177,16 @@ func (a *automaton) class(r rune) int32 {
 // never starts inside a valid rune, so the byte offsets of the matches are
 // those a byte-wise search finds.
 func (a *automaton) scan(text []byte, fn func(pattern int32, end int)) {
-	s := int32(0) // offset of the current node
+	if a.small != nil {
+		scanRows(a, a.small, text, fn)
+	} else {
+		scanRows(a, a.big, text, fn)
+	}
+}
+
+// scanRows is scan over the rows in delta, one of a's tables.
+func scanRows[T uint16 | int32](a *automaton, delta []T, text []byte, fn func(pattern int32, end int)) {
+	s, k := int32(0), a.classes // s: the current node
 	for i := 0; i < len(text); {
 		var c int32
 		if b := text[i]; b < utf8.RuneSelf {
@@ -190,8 +206,8 @@ func (a *automaton) scan(text []byte, fn func(pattern int32, end int)) {
 			s = 0
 			continue
 		}
-		s = a.delta[s+c]
-		for o := a.delta[s]; o != 0; o = a.dict[o] {
+		s = int32(delta[s*k+c])
+		for o := int32(delta[s*k]); o != 0; o = a.dict[o] {
 			for _, p := range a.outs[a.outOff[o]:a.outOff[o+1]] {
 				fn(p, i)
 			}

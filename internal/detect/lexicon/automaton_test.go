@@ -71,3 +71,41 @@ func TestAutomatonAgainstNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestAutomatonBigTable checks an automaton whose nodes do not fit the
+// 16-bit table against the brute-force search: texts are made of pieces of
+// the patterns, so that deep nodes are reached and matches found.
+func TestAutomatonBigTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds an automaton of 80,000 nodes")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	letters := []rune("abcdefghijklmnopqrstابتثجحخدذرزسشصضطظعغف")
+	var patterns [][]byte
+	for range 7000 {
+		var p []rune
+		for range 12 {
+			p = append(p, letters[rng.IntN(len(letters))])
+		}
+		patterns = append(patterns, []byte(string(p)))
+	}
+	a := buildAutomaton(patterns)
+	if a.big == nil {
+		t.Fatalf("%d nodes in the 16-bit table", len(a.dict))
+	}
+	for range 3 {
+		var text []byte
+		for range 20 {
+			p := []rune(string(patterns[rng.IntN(len(patterns))]))
+			text = append(text, string(p[:1+rng.IntN(len(p))])...)
+		}
+		text = append(text, patterns[rng.IntN(len(patterns))]...)
+		var got []occurrence
+		a.scan(text, func(p int32, end int) { got = append(got, occurrence{p, end}) })
+		want := naiveScan(patterns, text)
+		sortOcc(got)
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("text %q: got %v, want %v", text, got, want)
+		}
+	}
+}
