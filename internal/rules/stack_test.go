@@ -1,8 +1,8 @@
 package rules
 
 import (
-	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/cputime"
@@ -53,7 +53,8 @@ func BenchmarkStack(b *testing.B) {
 }
 
 // devPosts returns the tweets of the Alfifi development set as posts, each
-// with its line in the file as ID; it skips tb without the shared data.
+// with its line in the file as ID, digits as X's ids are; it skips tb
+// without the shared data.
 func devPosts(tb testing.TB) []post.Post {
 	path := shareddata.Need(tb, "alfifi-dev", "alfifi_dev.csv")
 	exs, err := classifier.Load(classifier.DataFile{Path: path, Format: classifier.FormatAlfifi}, nil)
@@ -62,7 +63,8 @@ func devPosts(tb testing.TB) []post.Post {
 	}
 	posts := make([]post.Post, len(exs))
 	for i, e := range exs {
-		posts[i] = post.Post{Platform: post.X, ID: filepath.Base(e.Where), Kind: post.Message, Text: e.Text}
+		line := e.Where[strings.LastIndexByte(e.Where, ':')+1:]
+		posts[i] = post.Post{Platform: post.X, ID: line, Kind: post.Message, Text: e.Text}
 	}
 	return posts
 }
