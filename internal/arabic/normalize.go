@@ -77,7 +77,15 @@ func appendNormalize(dst []byte, s string, inTag bool) []byte {
 			i += 2
 			if 0x0600 <= r && r <= 0x06ff {
 				if f := arabicFoldLetter[r-0x0600]; f != 0 {
-					n.word(f, true) // most runes of a post, without emitFolded's tests
+					// Most runes of a post, without emitFolded's tests;
+					// inside a word, where word would change nothing but
+					// the text and afterLetter, without a call.
+					if n.prev == prevWord && !n.pendingSpace {
+						n.afterLetter = true
+						n.dst = append(n.dst, 0xc0|byte(f>>6), 0x80|byte(f&0x3f))
+						continue
+					}
+					n.word(f, true)
 					continue
 				}
 			}
