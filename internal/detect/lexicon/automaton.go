@@ -9,8 +9,8 @@ import (
 // transition table: a scan takes one table lookup per rune, without
 // following failure links. Stepping by rune rather than by byte halves the
 // steps over Arabic text, two bytes a letter in UTF-8, and halves the nodes
-// of Arabic terms, so the table stays in the caches the classifier's
-// weights share. Runes are mapped to classes first: a lexicon uses under a
+// of Arabic terms, so less of the table competes for the caches with the
+// classifier's weights. Runes are mapped to classes first: a lexicon uses under a
 // hundred distinct runes, and every rune that no term contains shares class
 // 0, so a row has a few dozen entries.
 //
