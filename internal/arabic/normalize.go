@@ -70,6 +70,28 @@ func appendNormalize(dst []byte, s string, inTag bool) []byte {
 			n.emitASCII(c)
 			continue
 		}
+		if c >= 0xc2 && c < 0xe0 && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
+			// A two-byte rune, as every Arabic letter is, decoded without a
+			// call; presentation forms take three bytes.
+			r := rune(c&0x1f)<<6 | rune(s[i+1]&0x3f)
+			i += 2
+			if 0x0600 <= r && r <= 0x06ff {
+				if f := arabicFoldLetter[r-0x0600]; f != 0 {
+					// Most runes of a post, without emitFolded's tests;
+					// inside a word, where word would change nothing but
+					// the text and afterLetter, without a call.
+					if n.prev == prevWord && !n.pendingSpace {
+						n.afterLetter = true
+						n.dst = append(n.dst, 0xc0|byte(f>>6), 0x80|byte(f&0x3f))
+						continue
+					}
+					n.word(f, true)
+					continue
+				}
+			}
+			n.emitFolded(r)
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		if r == utf8.RuneError && size == 1 {
@@ -135,7 +157,7 @@ func (n *normalizer) emitFolded(r rune) {
 	if 0x0600 <= r && r <= 0x06ff {
 		switch f := arabicFold[r-0x0600]; {
 		case f == 0:
-		case f >= 0x0600 && arabicLetter[f-0x0600]:
+		case arabicFoldLetter[r-0x0600] != 0:
 			n.word(f, true) // the common case, spared emit's class tests
 		default:
 			n.emit(f)
@@ -226,6 +248,11 @@ func (n *normalizer) word(r rune, letter bool) {
 	n.flushSpace()
 	n.prev = prevWord
 	n.afterLetter = letter
+	if 0x80 <= r && r < 0x800 {
+		// Arabic letters: two bytes, written without a call.
+		n.dst = append(n.dst, 0xc0|byte(r>>6), 0x80|byte(r&0x3f))
+		return
+	}
 	n.dst = utf8.AppendRune(n.dst, r)
 }
 
@@ -312,6 +339,17 @@ var arabicLetter = func() (t [256]bool) {
 	for i := range t {
 		r := rune(0x0600 + i)
 		t[i] = r != 0x0640 && unicode.IsLetter(r)
+	}
+	return t
+}()
+
+// arabicFoldLetter maps each rune of the Arabic block to its folded form
+// when that is an Arabic letter, else to 0.
+var arabicFoldLetter = func() (t [256]rune) {
+	for i, f := range arabicFold {
+		if f >= 0x0600 && f <= 0x06ff && arabicLetter[f-0x0600] {
+			t[i] = f
+		}
 	}
 	return t
 }()

@@ -187,7 +187,7 @@ const minFamiliar = 0.5
 // post: it has enough words, and lexicon evidence of the group's voice or
 // mostly n-grams the model knows.
 func classifierAlone(c *Context, p *post.Post) bool {
-	if words(p.Norm) < minClassifierWords {
+	if !hasWords(p.Norm, minClassifierWords) {
 		return false
 	}
 	if stance(c)+c.Sum(lexicon.ClaimFormula) >= minEvidence {
@@ -230,17 +230,18 @@ func ClassifierRule(c *Context, p *post.Post) error {
 // classifier's abstain band.
 const AbstainCase = "classifier: unsure, review"
 
-// words counts the words of a normalized text without allocating.
-func words(norm string) int {
-	n, in := 0, false
-	for i := 0; i < len(norm); i++ {
+// hasWords reports whether a normalized text has at least n words, reading
+// it only as far as the nth.
+func hasWords(norm string, n int) bool {
+	in := false
+	for i := 0; i < len(norm) && n > 0; i++ {
 		sp := norm[i] == ' ' || norm[i] == '\n' || norm[i] == '\t' || norm[i] == '\r'
 		if !sp && !in {
-			n++
+			n--
 		}
 		in = !sp
 	}
-	return n
+	return n <= 0
 }
 
 // support reports evidence besides a cue that the post speaks for the

@@ -102,7 +102,12 @@ func (c *Context) Count(key string) int {
 
 // AuthorFlagged returns how many of the author's posts in the last
 // CounterWindow were violating, this one not included.
-func (c *Context) AuthorFlagged() int { return c.Count(FlaggedKey(c.Post)) }
+func (c *Context) AuthorFlagged() int {
+	if c.tally == nil {
+		return 0 // without building the key
+	}
+	return c.tally.Count(FlaggedKey(c.Post))
+}
 
 // AddLabel records that the post carries label at tier, attributed to
 // entity (may be empty), because of reason.
@@ -262,7 +267,7 @@ func decide(c *Context) effect.Set {
 			Tier:        d.Tier,
 			Entity:      d.Entity,
 			Score:       d.Score,
-			Explanation: "rules: " + strings.Join(d.Reasons, "; "),
+			Explanation: joinReasons("rules: ", d.Reasons),
 		})
 	}
 
@@ -306,7 +311,8 @@ func proposal(c *Context, d *post.Decision) (post.CaseProposal, bool) {
 		return cmp.Or(strings.Compare(a.reason, b.reason), strings.Compare(a.group, b.group))
 	})
 	reqs := slices.Compact(c.cases)
-	reasons := make([]string, 0, len(reqs))
+	var buf [8]string // on the stack for the few reasons of a post
+	reasons := buf[:0]
 	group := ""
 	for _, r := range reqs {
 		if len(reasons) == 0 || reasons[len(reasons)-1] != r.reason {
@@ -324,4 +330,26 @@ func proposal(c *Context, d *post.Decision) (post.CaseProposal, bool) {
 		PostKey: p.Key(), Label: d.Label, Tier: d.Tier, Entity: d.Entity, Score: d.Score,
 		Reason: strings.Join(reasons, "; "), Group: group, At: c.Now,
 	}, true
+}
+
+// joinReasons is prefix + strings.Join(reasons, "; ") in one allocation
+// instead of two.
+func joinReasons(prefix string, reasons []string) string {
+	n := len(prefix)
+	for i, r := range reasons {
+		if i > 0 {
+			n += len("; ")
+		}
+		n += len(r)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(prefix)
+	for i, r := range reasons {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(r)
+	}
+	return b.String()
 }

@@ -96,16 +96,20 @@ func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 		p.Signals, p.Decision = nil, post.Decision{Label: post.Unrelated}
 		return effect.Set{}
 	}
+	sc := s.pool.Get().(*stackScratch)
+	defer s.pool.Put(sc)
 	if p.Norm == "" {
 		text := p.Text
 		if p.Title != "" {
 			text = p.Title + "\n" + p.Text
 		}
-		p.Norm = arabic.Normalize(text)
+		// Normalized into the scratch buffer, which the detectors read, and
+		// copied once into the post.
+		sc.norm = arabic.AppendNormalize(sc.norm[:0], text)
+		p.Norm = string(sc.norm)
+	} else {
+		sc.norm = append(sc.norm[:0], p.Norm...)
 	}
-	sc := s.pool.Get().(*stackScratch)
-	defer s.pool.Put(sc)
-	sc.norm = append(sc.norm[:0], p.Norm...)
 	sc.hits = sc.hits[:0]
 	s.lex.Lexicon().Match(sc.norm, func(h lexicon.Hit) { sc.hits = append(sc.hits, h) })
 	lexicon.MarkRejected(sc.norm, sc.hits)

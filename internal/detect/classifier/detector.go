@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"math"
 	"strconv"
 	"sync"
 
@@ -67,11 +68,12 @@ func (m *Model) signal(norm []byte, score float32, top []spanWeight) post.Signal
 	}
 	type cut struct{ start, end, text, textEnd, why, whyEnd int }
 	cuts := make([]cut, 0, explainTop)
-	b := make([]byte, 0, 64+56*len(top))
+	var buf [64 + 56*explainTop]byte // on the stack: only all is kept
+	b := buf[:0]
 	b = append(b, "classifier score "...)
-	b = strconv.AppendFloat(b, float64(score), 'f', 2, 32)
+	b = appendFixed2(b, score)
 	b = append(b, " (threshold "...)
-	b = strconv.AppendFloat(b, float64(m.Threshold), 'f', 2, 32)
+	b = appendFixed2(b, m.Threshold)
 	b = append(b, "); strongest features: "...)
 	for i, c := range top {
 		if i > 0 {
@@ -86,7 +88,7 @@ func (m *Model) signal(norm []byte, score float32, top []spanWeight) post.Signal
 			cuts = append(cuts, cut{start: int(c.start), end: int(c.end), text: t, textEnd: len(b)})
 		}
 		b = append(b, " ("...)
-		b = strconv.AppendFloat(b, float64(c.weight), 'f', 2, 32)
+		b = appendFixed2(b, c.weight)
 		b = append(b, ')')
 	}
 	explanation := len(b)
@@ -97,7 +99,7 @@ func (m *Model) signal(norm []byte, score float32, top []spanWeight) post.Signal
 		}
 		cuts[j].why = len(b)
 		b = append(b, "n-gram weight "...)
-		b = strconv.AppendFloat(b, float64(c.weight), 'f', 2, 32)
+		b = appendFixed2(b, c.weight)
 		cuts[j].whyEnd = len(b)
 		j++
 	}
@@ -110,4 +112,21 @@ func (m *Model) signal(norm []byte, score float32, top []spanWeight) post.Signal
 		}
 	}
 	return sig
+}
+
+// appendFixed2 appends x as strconv.AppendFloat(b, float64(x), 'f', 2, 32)
+// does, in a tenth of the time: an explanation writes a dozen numbers.
+// x*100 is exact in float64 (24 significant bits times 7), so rounding it
+// half to even, as strconv rounds the exact decimal, gives the same digits.
+func appendFixed2(b []byte, x float32) []byte {
+	y := float64(x) * 100
+	if math.IsNaN(y) || math.Abs(y) >= 1<<53 {
+		return strconv.AppendFloat(b, float64(x), 'f', 2, 32)
+	}
+	if math.Signbit(y) {
+		b = append(b, '-')
+	}
+	q := uint64(math.Abs(math.RoundToEven(y)))
+	b = strconv.AppendUint(b, q/100, 10)
+	return append(b, '.', byte('0'+q%100/10), byte('0'+q%10))
 }

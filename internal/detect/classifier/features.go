@@ -38,7 +38,9 @@ type feature struct {
 // allocates only when s.feats has to grow, which stops after the first few
 // posts of a worker.
 func extract(norm []byte, seed uint32, s *Scratch) {
-	s.feats = s.feats[:0]
+	// A local slice, stored back once: appends through s would write the
+	// slice header to memory every time.
+	feats := s.feats[:0]
 	s.quoted, s.bar = false, false
 	var (
 		prevHash  uint32
@@ -69,55 +71,73 @@ func extract(norm []byte, seed uint32, s *Scratch) {
 		// A word: collect rune offsets for the character n-grams; runeOff
 		// holds one more entry than runes so that runeOff[n] ends rune n-1.
 		start := i
-		nr := 0
-		for i < len(norm) {
-			r, size = rune(norm[i]), 1
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRune(norm[i:])
-			}
-			if !isWordRune(r) {
-				break
-			}
-			if nr <= maxWordRunes {
-				s.runeOff[nr] = int32(i)
-				nr++
-			}
-			i += size
-		}
-		end := i
-		if nr <= maxWordRunes {
-			s.runeOff[nr] = int32(end)
-		} else {
-			nr = maxWordRunes
-		}
+		end, nr := scanWord(norm, i, &s.runeOff)
+		i = end
 		ns := uint32(0)
 		if quoted {
 			ns = quotedShift
 			s.quoted = true
 		}
 		wh := hashBytes(seed^(kindWord|ns), norm[start:end])
-		s.feats = append(s.feats, feature{wh, int32(start), int32(end)})
+		feats = append(feats, feature{wh, int32(start), int32(end)})
 		if havePrev {
 			bh := mix(seed^(kindBigram|ns), prevHash, wh)
-			s.feats = append(s.feats, feature{bh, int32(prevStart), int32(end)})
+			feats = append(feats, feature{bh, int32(prevStart), int32(end)})
 		}
 		prevHash, prevStart, havePrev = wh, start, true
 		for a := 0; a+minCharN <= nr; a++ {
 			h := uint32(fnvOffset32) ^ (seed ^ (kindChar | ns))
 			for n := 1; n <= maxCharN && a+n <= nr; n++ {
-				e := int(s.runeOff[a+n])
-				for _, c := range norm[int(s.runeOff[a+n-1]):e] {
-					h ^= uint32(c)
-					h *= fnvPrime32
+				if r := norm[s.runeOff[a+n-1]:s.runeOff[a+n]]; len(r) == 2 {
+					// An Arabic letter, unrolled.
+					h = (h ^ uint32(r[0])) * fnvPrime32
+					h = (h ^ uint32(r[1])) * fnvPrime32
+				} else {
+					for _, c := range r {
+						h ^= uint32(c)
+						h *= fnvPrime32
+					}
 				}
 				if n >= minCharN {
 					// Attributed to the whole word: an analyst reads words,
 					// not the n-grams inside them.
-					s.feats = append(s.feats, feature{h, int32(start), int32(end)})
+					feats = append(feats, feature{h, int32(start), int32(end)})
 				}
 			}
 		}
 	}
+	s.feats = feats
+}
+
+// scanWord returns the end of the word that starts at i and its number of
+// runes, at most maxWordRunes, and writes their offsets to off. Arabic
+// letters, two bytes each and most of the text, are decoded and classified
+// without a call.
+func scanWord(norm []byte, i int, off *[maxWordRunes + 1]int32) (end, nr int) {
+	for i < len(norm) {
+		r, size := rune(norm[i]), 1
+		switch {
+		case r < utf8.RuneSelf:
+		case r >= 0xc2 && r < 0xe0 && i+1 < len(norm) && norm[i+1]&0xc0 == 0x80:
+			r, size = (r&0x1f)<<6|rune(norm[i+1]&0x3f), 2
+		default:
+			r, size = utf8.DecodeRune(norm[i:])
+		}
+		if (r < 0x0621 || r > 0x064a) && !isWordRune(r) {
+			break
+		}
+		if nr <= maxWordRunes {
+			off[nr] = int32(i)
+			nr++
+		}
+		i += size
+	}
+	if nr <= maxWordRunes {
+		off[nr] = int32(i)
+	} else {
+		nr = maxWordRunes
+	}
+	return i, nr
 }
 
 // quoteToggle returns the quotation state after the rune r. Straight quotes

@@ -94,14 +94,7 @@ func (m *Model) Familiar(s *Scratch) float32 {
 	if len(s.feats) == 0 {
 		return 0
 	}
-	mask := m.Buckets - 1
-	n := 0
-	for _, f := range s.feats {
-		if w := m.W[f.hash&mask]; w >= m.known || -w >= m.known {
-			n++
-		}
-	}
-	return float32(n) / float32(len(s.feats))
+	return float32(s.familiar) / float32(len(s.feats))
 }
 
 // Scratch holds the per-goroutine buffers of Score. The zero value is
@@ -111,8 +104,11 @@ type Scratch struct {
 	feats   []feature
 	dense   []float32
 	spans   []spanWeight
-	quoted  bool
-	bar     bool
+	// familiar counts the features whose weight reaches known, found
+	// while scoring: the weights are at hand then (see Familiar).
+	familiar int
+	quoted   bool
+	bar      bool
 }
 
 // SetDense registers the dense feature function and the names of the
@@ -157,12 +153,18 @@ func (m *Model) logit(norm []byte, dense []float32, s *Scratch) float32 {
 	extract(norm, m.Seed, s)
 	m.denseFeatures(norm, dense, s)
 	z := m.Bias
+	s.familiar = 0
 	if len(s.feats) > 0 {
 		mask := m.Buckets - 1
 		var sum float32
+		familiar, known, weights := 0, m.known, m.W
 		for _, f := range s.feats {
-			sum += m.W[f.hash&mask]
+			w := weights[f.hash&mask]
+			sum += w
+			// |w| >= known, without a branch to mispredict.
+			familiar += b2i(math.Float32frombits(math.Float32bits(w)&^(1<<31)) >= known)
 		}
+		s.familiar = familiar
 		z += sum * featScale(len(s.feats))
 	}
 	for i, v := range s.dense {
@@ -195,6 +197,13 @@ func (m *Model) denseFeatures(norm []byte, given []float32, s *Scratch) {
 // higher just for having more n-grams.
 func featScale(n int) float32 {
 	return float32(1 / math.Sqrt(float64(n)))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func b2f(b bool) float32 {

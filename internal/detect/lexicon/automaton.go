@@ -1,22 +1,37 @@
 package lexicon
 
-import "sort"
+import (
+	"sort"
+	"unicode/utf8"
+)
 
-// automaton is an Aho-Corasick automaton over bytes, compiled to a complete
-// transition table: a scan takes one table lookup per byte, without
-// following failure links. Bytes are mapped to classes first: a lexicon of
-// Arabic and English terms uses under a hundred distinct bytes (in UTF-8
-// Arabic every other byte is a lead byte 0xD8 or 0xD9), and every byte that
-// no term contains shares class 0, so a row has a few dozen entries instead
-// of 256 and thousands of terms fit in a few megabytes.
+// automaton is an Aho-Corasick automaton over runes, compiled to a complete
+// transition table: a scan takes one table lookup per rune, without
+// following failure links. Stepping by rune rather than by byte halves the
+// steps over Arabic text, two bytes a letter in UTF-8, and halves the nodes
+// of Arabic terms, so less of the table competes for the caches with the
+// classifier's weights. Runes are mapped to classes first: a lexicon uses under a
+// hundred distinct runes, and every rune that no term contains shares class
+// 0, so a row has a few dozen entries.
+//
+// Rows hold node numbers, in 16 bits when the nodes fit (any lexicon of a
+// few thousand terms), which halves the table the scan walks. Column 0 of a
+// row is free for the node's output: class 0 always leads back to the root,
+// which scan does without the table.
 type automaton struct {
-	class   [256]uint8 // byte -> class; 0 for bytes in no pattern
-	classes int32      // row length: distinct pattern bytes + 1
-	delta   []int32    // delta[n*classes+class]: next node
-	dict    []int32    // nearest node on the failure chain that has output, 0 if none
-	first   []int32    // node n itself if it has output, else dict[n]: where a scan's reports start
-	outOff  []int32    // patterns ending at node n: outs[outOff[n]:outOff[n+1]]
-	outs    []int32
+	// narrow is the class of each rune below 0x800 (one or two bytes of
+	// UTF-8: ASCII, Arabic, Latin and Greek letters); wide those of the
+	// longer runes that occur in patterns, nil when none does.
+	narrow  [0x800]int32
+	wide    map[rune]int32
+	classes int32
+	// small or big holds the rows: [n*classes+class] is the next node,
+	// [n*classes] the first node from n on with output, 0 if none.
+	small  []uint16
+	big    []int32
+	dict   []int32 // by node: nearest node on the failure chain that has output, 0 if none
+	outOff []int32 // patterns ending at node n: outs[outOff[n]:outOff[n+1]]
+	outs   []int32
 }
 
 type buildNode struct {
@@ -25,11 +40,11 @@ type buildNode struct {
 }
 
 type buildEdge struct {
-	label  byte
+	label  int32 // class
 	target int32
 }
 
-func (n *buildNode) child(c byte) int32 {
+func (n *buildNode) child(c int32) int32 {
 	i := sort.Search(len(n.edges), func(i int) bool { return n.edges[i].label >= c })
 	if i < len(n.edges) && n.edges[i].label == c {
 		return n.edges[i].target
@@ -37,13 +52,41 @@ func (n *buildNode) child(c byte) int32 {
 	return -1
 }
 
-// buildAutomaton compiles the patterns; pattern i is reported as i.
+// buildAutomaton compiles the patterns, which must be valid UTF-8 (as
+// arabic.Normalize output always is); pattern i is reported as i.
 func buildAutomaton(patterns [][]byte) *automaton {
 	a := &automaton{}
+	// One class per rune that occurs in a pattern, in rune order.
+	used := map[rune]bool{}
+	for _, p := range patterns {
+		for _, r := range string(p) {
+			used[r] = true
+		}
+	}
+	runes := make([]rune, 0, len(used))
+	for r := range used {
+		runes = append(runes, r)
+	}
+	sort.Slice(runes, func(i, j int) bool { return runes[i] < runes[j] })
+	for i, r := range runes {
+		c := int32(i + 1) // class 0 stands for every unused rune
+		if r < int32(len(a.narrow)) {
+			a.narrow[r] = c
+			continue
+		}
+		if a.wide == nil {
+			a.wide = map[rune]int32{}
+		}
+		a.wide[r] = c
+	}
+	k := int32(len(runes) + 1)
+	a.classes = k
+
 	nodes := []buildNode{{}}
 	for pi, p := range patterns {
 		cur := int32(0)
-		for _, c := range p {
+		for _, r := range string(p) {
+			c := a.class(r)
 			next := nodes[cur].child(c)
 			if next < 0 {
 				next = int32(len(nodes))
@@ -60,23 +103,6 @@ func buildAutomaton(patterns [][]byte) *automaton {
 		nodes[cur].outs = append(nodes[cur].outs, int32(pi))
 	}
 
-	// One class per byte that occurs in a pattern, in byte order.
-	var used [256]bool
-	for _, p := range patterns {
-		for _, c := range p {
-			used[c] = true
-		}
-	}
-	byClass := []byte{0} // class 0 stands for every unused byte
-	for c, u := range used {
-		if u {
-			a.class[c] = uint8(len(byClass))
-			byClass = append(byClass, byte(c))
-		}
-	}
-	k := int32(len(byClass))
-	a.classes = k
-
 	a.outOff = make([]int32, len(nodes)+1)
 	for i := range nodes {
 		a.outOff[i] = int32(len(a.outs))
@@ -86,12 +112,13 @@ func buildAutomaton(patterns [][]byte) *automaton {
 
 	// Breadth-first: a node's failure target is shallower, so its row and
 	// dictionary link are final when the node needs them. The root's
-	// missing edges stay at the root (0).
+	// missing edges stay at the root (0). Rows hold node numbers while
+	// they are built, offsets once all are.
 	fail := make([]int32, len(nodes))
 	a.dict = make([]int32, len(nodes))
-	a.delta = make([]int32, int(k)*len(nodes))
+	delta := make([]int32, int(k)*len(nodes))
 	for _, e := range nodes[0].edges {
-		a.delta[int32(a.class[e.label])] = e.target
+		delta[e.label] = e.target
 	}
 	order := make([]int32, 0, len(nodes))
 	for _, e := range nodes[0].edges {
@@ -100,14 +127,13 @@ func buildAutomaton(patterns [][]byte) *automaton {
 	for qi := 0; qi < len(order); qi++ {
 		u := order[qi]
 		f := fail[u]
-		row, frow := a.delta[u*k:(u+1)*k], a.delta[f*k:(f+1)*k]
+		row, frow := delta[u*k:(u+1)*k], delta[f*k:(f+1)*k]
 		copy(row, frow)
 		for _, e := range nodes[u].edges {
 			v := e.target
-			cl := a.class[e.label]
 			// The failure target of v is where u's failure target goes on
-			// the same byte (frow is complete).
-			if t := frow[cl]; t != v {
+			// the same rune (frow is complete).
+			if t := frow[e.label]; t != v {
 				fail[v] = t
 			}
 			if ff := fail[v]; len(nodes[ff].outs) > 0 {
@@ -115,30 +141,75 @@ func buildAutomaton(patterns [][]byte) *automaton {
 			} else {
 				a.dict[v] = a.dict[ff]
 			}
-			row[cl] = v
+			row[e.label] = v
 			order = append(order, v)
 		}
 	}
-	a.first = make([]int32, len(nodes))
 	for n := range nodes {
+		// Where a scan's reports start: n itself if it has output.
 		if len(nodes[n].outs) > 0 {
-			a.first[n] = int32(n)
+			delta[int32(n)*k] = int32(n)
 		} else {
-			a.first[n] = a.dict[n]
+			delta[int32(n)*k] = a.dict[n]
 		}
+	}
+	if len(nodes) > 1<<16 {
+		a.big = delta
+		return a
+	}
+	a.small = make([]uint16, len(delta))
+	for i, v := range delta {
+		a.small[i] = uint16(v)
 	}
 	return a
 }
 
+// class returns the class of r.
+func (a *automaton) class(r rune) int32 {
+	if r >= 0 && r < int32(len(a.narrow)) {
+		return a.narrow[r]
+	}
+	return a.wide[r]
+}
+
 // scan calls fn(pattern, end) for every occurrence of every pattern in text,
-// in order of end offset.
+// in order of end offset. Text need not be valid UTF-8: a valid pattern
+// never starts inside a valid rune, so the byte offsets of the matches are
+// those a byte-wise search finds.
 func (a *automaton) scan(text []byte, fn func(pattern int32, end int)) {
-	s, k := int32(0), a.classes
-	for i, c := range text {
-		s = a.delta[s*k+int32(a.class[c])]
-		for o := a.first[s]; o != 0; o = a.dict[o] {
+	if a.small != nil {
+		scanRows(a, a.small, text, fn)
+	} else {
+		scanRows(a, a.big, text, fn)
+	}
+}
+
+// scanRows is scan over the rows in delta, one of a's tables.
+func scanRows[T uint16 | int32](a *automaton, delta []T, text []byte, fn func(pattern int32, end int)) {
+	s, k := int32(0), a.classes // s: the current node
+	for i := 0; i < len(text); {
+		var c int32
+		if b := text[i]; b < utf8.RuneSelf {
+			c = a.narrow[b]
+			i++
+		} else if b >= 0xc2 && b < 0xe0 && i+1 < len(text) && text[i+1]&0xc0 == 0x80 {
+			c = a.narrow[rune(b&0x1f)<<6|rune(text[i+1]&0x3f)]
+			i += 2
+		} else {
+			r, size := utf8.DecodeRune(text[i:])
+			i += size
+			if a.wide != nil && size > 1 {
+				c = a.wide[r]
+			}
+		}
+		if c == 0 {
+			s = 0
+			continue
+		}
+		s = int32(delta[s*k+c])
+		for o := int32(delta[s*k]); o != 0; o = a.dict[o] {
 			for _, p := range a.outs[a.outOff[o]:a.outOff[o+1]] {
-				fn(p, i+1)
+				fn(p, i)
 			}
 		}
 	}
