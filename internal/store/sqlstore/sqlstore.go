@@ -1,0 +1,101 @@
+// Package sqlstore holds the queries that the SQL stores, store/sqlite and
+// store/postgres, run alike: their text is written once, with $1-style
+// placeholders (PostgreSQL's, which SQLite takes as well), and each store
+// supplies a DB that runs it and a Dialect for what the two databases keep
+// differently (times, text, constraint errors). Sub-interfaces whose SQL
+// differs in more than that stay in each store.
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// DB runs statements: a store's connections, or one of its transactions.
+// QueryRow's Scan returns store.ErrNotFound when there is no row.
+type DB interface {
+	// Exec runs a statement and says how many rows it changed.
+	Exec(ctx context.Context, q string, args ...any) (int64, error)
+	QueryRow(ctx context.Context, q string, args ...any) Row
+	// Query runs q and calls fn with its rows, which it closes after.
+	Query(ctx context.Context, q string, args []any, fn func(store.Rows) error) error
+	// Tx runs fn in one write transaction, committed when fn returns nil.
+	Tx(ctx context.Context, fn func(DB) error) error
+}
+
+// Row is one row of QueryRow.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// Dialect is what the two databases keep differently.
+type Dialect struct {
+	// Time encodes a time for a column that is never unset: Unix
+	// milliseconds in SQLite, the time itself in PostgreSQL.
+	Time func(time.Time) any
+	// OptTime encodes a time that the zero time leaves unset: 0 in SQLite,
+	// NULL in PostgreSQL.
+	OptTime func(time.Time) any
+	// Unset is the test that a time column is unset, after its name.
+	Unset string
+	// Text makes a descriptive string storable: PostgreSQL's text refuses
+	// NUL and invalid UTF-8.
+	Text func(string) any
+	// Storable reports whether a key can be stored as it is; one that
+	// cannot is never found.
+	Storable func(string) bool
+	// Unique reports whether err is a unique-constraint violation.
+	Unique func(error) bool
+	// Bytewise follows a text column in ORDER BY to order it by bytes, as
+	// SQLite does by default.
+	Bytewise string
+	// SessionUser names the sessions table's user column: user is a
+	// reserved word in PostgreSQL.
+	SessionUser string
+}
+
+// Store implements the sub-interfaces of store.Store whose SQL both
+// stores share, on db.
+type Store struct {
+	db DB
+	d  Dialect
+}
+
+// New returns the shared queries on db in dialect d.
+func New(db DB, d Dialect) Store {
+	return Store{db: db, d: d}
+}
+
+// list runs q and reads every row with scan.
+func list[T any](ctx context.Context, db DB, what, q string, args []any, scan func(func(...any) error) (T, error)) ([]T, error) {
+	var out []T
+	err := db.Query(ctx, q, args, func(rows store.Rows) error {
+		for rows.Next() {
+			v, err := scan(rows.Scan)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// changed turns a statement that changed no row into store.ErrNotFound,
+// naming what.
+func changed(n int64, err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
