@@ -13,7 +13,10 @@ import (
 )
 
 // The sub-interfaces sqlstore implements for both stores.
-var _ store.Users = (*Store)(nil)
+var (
+	_ store.Users      = (*Store)(nil)
+	_ store.Collection = (*Store)(nil)
+)
 
 // dialect is how PostgreSQL keeps what sqlstore's queries read and write.
 var dialect = sqlstore.Dialect{
@@ -24,6 +27,8 @@ var dialect = sqlstore.Dialect{
 	Storable:    storable,
 	Unique:      uniqueViolation,
 	Bytewise:    ` COLLATE "C"`,
+	Greatest:    "greatest",
+	Least:       "least",
 	SessionUser: "username",
 }
 

@@ -12,7 +12,10 @@ import (
 )
 
 // The sub-interfaces sqlstore implements for both stores.
-var _ store.Users = (*Store)(nil)
+var (
+	_ store.Users      = (*Store)(nil)
+	_ store.Collection = (*Store)(nil)
+)
 
 // dialect is how SQLite keeps what sqlstore's queries read and write.
 var dialect = sqlstore.Dialect{
@@ -22,6 +25,8 @@ var dialect = sqlstore.Dialect{
 	Text:        func(s string) any { return s },
 	Storable:    func(string) bool { return true },
 	Unique:      uniqueViolation,
+	Greatest:    "MAX",
+	Least:       "MIN",
 	SessionUser: "user",
 }
 
@@ -38,7 +43,11 @@ type sqlDB struct{ s *Store }
 func (d sqlDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	d.s.mu.Lock()
 	defer d.s.mu.Unlock()
-	return rowsAffected(d.s.db.ExecContext(ctx, q, args...))
+	n, err := rowsAffected(d.s.db.ExecContext(ctx, q, args...))
+	if err == nil {
+		d.s.ckpt.committed()
+	}
+	return n, err
 }
 
 func (d sqlDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {

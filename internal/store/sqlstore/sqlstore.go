@@ -49,6 +49,9 @@ type Dialect struct {
 	Storable func(string) bool
 	// Unique reports whether err is a unique-constraint violation.
 	Unique func(error) bool
+	// Greatest and Least name the functions that take the greater and
+	// the lesser of two values.
+	Greatest, Least string
 	// Bytewise follows a text column in ORDER BY to order it by bytes, as
 	// SQLite does by default.
 	Bytewise string
