@@ -15,6 +15,7 @@ import (
 var (
 	_ store.Users      = (*Store)(nil)
 	_ store.Collection = (*Store)(nil)
+	_ store.Auditor    = (*Store)(nil)
 )
 
 // dialect is how SQLite keeps what sqlstore's queries read and write.
@@ -28,6 +29,10 @@ var dialect = sqlstore.Dialect{
 	Greatest:    "MAX",
 	Least:       "MIN",
 	SessionUser: "user",
+	// Append's transaction begins IMMEDIATE (see the connection string),
+	// taking SQLite's one write lock before it reads the last entry, so
+	// that appends of other processes on the same file wait.
+	Audit: sqlstore.AuditDialect{At: "at", Time: func(t time.Time) any { return t.UnixMicro() }},
 }
 
 // uniqueViolation reports whether err is SQLite's UNIQUE or PRIMARY KEY

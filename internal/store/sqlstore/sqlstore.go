@@ -55,6 +55,8 @@ type Dialect struct {
 	// Bytewise follows a text column in ORDER BY to order it by bytes, as
 	// SQLite does by default.
 	Bytewise string
+	// Audit is how the audit trail is kept.
+	Audit AuditDialect
 	// SessionUser names the sessions table's user column: user is a
 	// reserved word in PostgreSQL.
 	SessionUser string
