@@ -31,6 +31,7 @@ var dialect = sqlstore.Dialect{
 	Greatest:    "greatest",
 	Least:       "least",
 	SessionUser: "username",
+	SkipLocked:  ` FOR UPDATE SKIP LOCKED`,
 	Audit: sqlstore.AuditDialect{
 		// at is kept as timestamptz, microseconds like audit.Seal's times,
 		// and read back as Unix microseconds, exactly, through numeric.

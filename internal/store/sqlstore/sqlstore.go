@@ -55,6 +55,9 @@ type Dialect struct {
 	// Bytewise follows a text column in ORDER BY to order it by bytes, as
 	// SQLite does by default.
 	Bytewise string
+	// SkipLocked ends the subquery of the rows a claim takes: where
+	// writers run at once, it skips rows another claim has locked.
+	SkipLocked string
 	// Audit is how the audit trail is kept.
 	Audit AuditDialect
 	// SessionUser names the sessions table's user column: user is a
