@@ -24,6 +24,7 @@ var dialect = sqlstore.Dialect{
 	Time:        func(t time.Time) any { return t },
 	OptTime:     timestamp,
 	Unset:       ` IS NULL`,
+	Set:         ` IS NOT NULL`,
 	Text:        func(s string) any { return text(s) },
 	Storable:    storable,
 	Unique:      uniqueViolation,
@@ -31,6 +32,7 @@ var dialect = sqlstore.Dialect{
 	Greatest:    "greatest",
 	Least:       "least",
 	SessionUser: "username",
+	ForUpdate:   ` FOR UPDATE`,
 	SkipLocked:  ` FOR UPDATE SKIP LOCKED`,
 	Audit: sqlstore.AuditDialect{
 		// at is kept as timestamptz, microseconds like audit.Seal's times,

@@ -23,12 +23,17 @@ var dialect = sqlstore.Dialect{
 	Time:        func(t time.Time) any { return unixMilli(t) },
 	OptTime:     func(t time.Time) any { return unixMilli(t) },
 	Unset:       ` = 0`,
+	Set:         ` > 0`,
 	Text:        func(s string) any { return s },
 	Storable:    func(string) bool { return true },
 	Unique:      uniqueViolation,
 	Greatest:    "MAX",
 	Least:       "MIN",
 	SessionUser: "user",
+	// Without statistics the planner takes cases_status and sorts every
+	// open case: 250 ms at 50,000 of them, against 40 µs through the
+	// index that is in queue order.
+	QueueIndex: " INDEXED BY cases_open_prio",
 	// Append's transaction begins IMMEDIATE (see the connection string),
 	// taking SQLite's one write lock before it reads the last entry, so
 	// that appends of other processes on the same file wait.

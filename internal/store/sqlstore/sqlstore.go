@@ -39,8 +39,10 @@ type Dialect struct {
 	// OptTime encodes a time that the zero time leaves unset: 0 in SQLite,
 	// NULL in PostgreSQL.
 	OptTime func(time.Time) any
-	// Unset is the test that a time column is unset, after its name.
-	Unset string
+	// Unset and Set are the tests that a time column is unset or set,
+	// after its name; Set is the condition of the partial indexes of
+	// times.
+	Unset, Set string
 	// Text makes a descriptive string storable: PostgreSQL's text refuses
 	// NUL and invalid UTF-8.
 	Text func(string) any
@@ -55,6 +57,12 @@ type Dialect struct {
 	// Bytewise follows a text column in ORDER BY to order it by bytes, as
 	// SQLite does by default.
 	Bytewise string
+	// ForUpdate ends a SELECT of rows a transaction is about to change:
+	// where writers run at once, it locks them until the transaction ends.
+	ForUpdate string
+	// QueueIndex follows the cases table in the query of every open case
+	// where the planner would not take the index in queue order.
+	QueueIndex string
 	// SkipLocked ends the subquery of the rows a claim takes: where
 	// writers run at once, it skips rows another claim has locked.
 	SkipLocked string
