@@ -17,6 +17,7 @@ var (
 	_ store.Users      = (*Store)(nil)
 	_ store.Collection = (*Store)(nil)
 	_ store.Auditor    = (*Store)(nil)
+	_ store.Referrals  = (*Store)(nil)
 )
 
 // dialect is how PostgreSQL keeps what sqlstore's queries read and write.
@@ -32,18 +33,22 @@ var dialect = sqlstore.Dialect{
 	Greatest:    "greatest",
 	Least:       "least",
 	SessionUser: "username",
+	ForShare:    ` FOR SHARE`,
 	ForUpdate:   ` FOR UPDATE`,
+	RowOrder:    "id",
 	SkipLocked:  ` FOR UPDATE SKIP LOCKED`,
 	Audit: sqlstore.AuditDialect{
 		// at is kept as timestamptz, microseconds like audit.Seal's times,
 		// and read back as Unix microseconds, exactly, through numeric.
 		At:   "(extract(epoch FROM at) * 1000000)::bigint",
 		Time: func(t time.Time) any { return t },
-		// A transaction-scoped advisory lock, keyed on the schema, serializes
-		// appends of every process and worker on the database; each
-		// statement of a READ COMMITTED transaction sees what committed
-		// before it, so the append after it reads its entry.
-		Lock: `SELECT pg_advisory_xact_lock(hashtextextended('raqib audit ' || current_schema(), 0))`,
+	},
+	// A transaction-scoped advisory lock, keyed on the schema, serializes
+	// what it names across every process and worker on the database; each
+	// statement of a READ COMMITTED transaction sees what committed
+	// before it, so the audit append after one reads its entry.
+	Serialize: func(what string) string {
+		return `SELECT pg_advisory_xact_lock(hashtextextended('raqib ` + what + ` ' || current_schema(), 0))`
 	},
 }
 

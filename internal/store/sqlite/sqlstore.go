@@ -16,6 +16,7 @@ var (
 	_ store.Users      = (*Store)(nil)
 	_ store.Collection = (*Store)(nil)
 	_ store.Auditor    = (*Store)(nil)
+	_ store.Referrals  = (*Store)(nil)
 )
 
 // dialect is how SQLite keeps what sqlstore's queries read and write.
@@ -30,6 +31,7 @@ var dialect = sqlstore.Dialect{
 	Greatest:    "MAX",
 	Least:       "MIN",
 	SessionUser: "user",
+	RowOrder:    "rowid",
 	// Without statistics the planner takes cases_status and sorts every
 	// open case: 250 ms at 50,000 of them, against 40 µs through the
 	// index that is in queue order.

@@ -21,10 +21,6 @@ type AuditDialect struct {
 	At string
 	// Time encodes an entry's time, kept to the microsecond.
 	Time func(time.Time) any
-	// Lock, when set, is run first in Append's transaction to serialize
-	// appends of every process; a store whose transactions serialize
-	// writers already leaves it empty.
-	Lock string
 }
 
 func (s Store) auditColumns() string { return store.AuditColumns(s.d.Audit.At) }
@@ -34,10 +30,8 @@ func (s Store) auditColumns() string { return store.AuditColumns(s.d.Audit.At) }
 // entry and the chain never forks.
 func (s Store) Append(ctx context.Context, e audit.Entry) (audit.Entry, error) {
 	err := s.db.Tx(ctx, func(tx DB) error {
-		if s.d.Audit.Lock != "" {
-			if _, err := tx.Exec(ctx, s.d.Audit.Lock); err != nil {
-				return fmt.Errorf("lock: %w", err)
-			}
+		if err := s.serialize(ctx, tx, "audit"); err != nil {
+			return err
 		}
 		var prev audit.Entry
 		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&prev.Seq, &prev.Hash)

@@ -57,6 +57,14 @@ type Dialect struct {
 	// Bytewise follows a text column in ORDER BY to order it by bytes, as
 	// SQLite does by default.
 	Bytewise string
+	// Serialize, when set, returns the statement that a transaction runs
+	// first so that no other transaction runs what (one name per kind)
+	// until it ends; a store whose transactions serialize writers
+	// already leaves it nil.
+	Serialize func(what string) string
+	// ForShare ends a SELECT of a row that must not change until the
+	// transaction ends.
+	ForShare string
 	// ForUpdate ends a SELECT of rows a transaction is about to change:
 	// where writers run at once, it locks them until the transaction ends.
 	ForUpdate string
@@ -66,6 +74,9 @@ type Dialect struct {
 	// SkipLocked ends the subquery of the rows a claim takes: where
 	// writers run at once, it skips rows another claim has locked.
 	SkipLocked string
+	// RowOrder names the column that orders the rows of a table without a
+	// key of its own as they were inserted.
+	RowOrder string
 	// Audit is how the audit trail is kept.
 	Audit AuditDialect
 	// SessionUser names the sessions table's user column: user is a
@@ -83,6 +94,17 @@ type Store struct {
 // New returns the shared queries on db in dialect d.
 func New(db DB, d Dialect) Store {
 	return Store{db: db, d: d}
+}
+
+// serialize runs the dialect's Serialize statement for what in tx.
+func (s Store) serialize(ctx context.Context, tx DB, what string) error {
+	if s.d.Serialize == nil {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, s.d.Serialize(what)); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	return nil
 }
 
 // list runs q and reads every row with scan.
