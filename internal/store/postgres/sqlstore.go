@@ -12,14 +12,6 @@ import (
 	"github.com/raqib-project/raqib/internal/store/sqlstore"
 )
 
-// The sub-interfaces sqlstore implements for both stores.
-var (
-	_ store.Users      = (*Store)(nil)
-	_ store.Collection = (*Store)(nil)
-	_ store.Auditor    = (*Store)(nil)
-	_ store.Referrals  = (*Store)(nil)
-)
-
 // dialect is how PostgreSQL keeps what sqlstore's queries read and write.
 var dialect = sqlstore.Dialect{
 	Time:        func(t time.Time) any { return t },
