@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,13 +173,7 @@ func TestSuccessorDecisionAndStatus(t *testing.T) {
 // left, the SVG charts drawn, nothing refused by the CSP, and screenshots
 // (kept when RAQIB_SCREENSHOTS names a folder).
 func TestAccountBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	f := newAccountFixture(t)
 	srv := httptest.NewServer(f.h(auth.Analyst))
 	defer srv.Close()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -23,13 +22,7 @@ import (
 // picks the source up without a restart, and its items appear on the posts
 // page.
 func TestBrowserAddFeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const item = "خبر مختلق من موجز أضيف من الواجهة"
