@@ -2,8 +2,8 @@
 // store/postgres, run alike: their text is written once, with $1-style
 // placeholders (PostgreSQL's, which SQLite takes as well), and each store
 // supplies a DB that runs it and a Dialect for what the two databases keep
-// differently (times, text, constraint errors). Sub-interfaces whose SQL
-// differs in more than that stay in each store.
+// differently (times, text, locks, names, constraint errors). Sub-interfaces
+// whose SQL differs in more than that stay in each store.
 package sqlstore
 
 import (
