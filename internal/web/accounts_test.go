@@ -32,11 +32,7 @@ type accountFixture struct {
 func newAccountFixture(t testing.TB) accountFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(t)
 	mk := func(id, author, handle, name string, at time.Time, violating bool, text string, links ...string) post.Post {
 		p := post.Post{Platform: post.Telegram, ID: id, Kind: post.Message,
 			Channel: post.Channel{Platform: post.Telegram, ID: "room", Name: "غرفة النقاش"},

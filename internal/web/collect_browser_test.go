@@ -14,7 +14,6 @@ import (
 	"github.com/raqib-project/raqib/internal/collect"
 	"github.com/raqib-project/raqib/internal/collect/feed"
 	"github.com/raqib-project/raqib/internal/fetch"
-	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
 // TestBrowserAddFeed adds a feed on the sources page of a real browser: the
@@ -32,11 +31,7 @@ func TestBrowserAddFeed(t *testing.T) {
 	}))
 	defer feedSrv.Close()
 
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	c := collect.New(collect.Config{
 		Store:      st,
 		Connectors: collect.Connectors{collect.Feed: feed.Connector{}},
