@@ -2,49 +2,14 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
-
-// Post implements store.Store.
-func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
-	var (
-		id       int64
-		doc, raw []byte
-	)
-	if !storable(key) {
-		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
-	}
-	err := s.pool.QueryRow(ctx, `SELECT id, doc, raw FROM posts WHERE key = $1`, key).Scan(&id, &doc, &raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
-	}
-	if err != nil {
-		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
-	}
-	p, err := store.DecodeDoc(doc, raw)
-	if err != nil {
-		return p, nil, err
-	}
-	rows, err := s.pool.Query(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_id = $1 ORDER BY version`, id)
-	if err != nil {
-		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
-	}
-	defer rows.Close()
-	vs, err := store.ScanVersions(rows)
-	if err != nil {
-		return p, nil, fmt.Errorf("post %q: %w", key, err)
-	}
-	return p, vs, nil
-}
 
 // tsQuery turns what a user typed into a tsquery in which every word must
 // occur. Lexemes are quoted, and words has left no quote, backslash or

@@ -28,6 +28,7 @@ var dialect = sqlstore.Dialect{
 	ForShare:    ` FOR SHARE`,
 	ForUpdate:   ` FOR UPDATE`,
 	RowOrder:    "id",
+	PostRow:     "id",
 	SkipLocked:  ` FOR UPDATE SKIP LOCKED`,
 	Audit: sqlstore.AuditDialect{
 		// at is kept as timestamptz, microseconds like audit.Seal's times,

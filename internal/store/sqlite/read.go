@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -13,35 +11,6 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
-
-// Post implements store.Store.
-func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
-	var (
-		rowid    int64
-		doc, raw []byte
-	)
-	err := s.db.QueryRowContext(ctx, `SELECT rowid, doc, raw FROM posts WHERE key = ?`, key).Scan(&rowid, &doc, &raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
-	}
-	if err != nil {
-		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
-	}
-	p, err := store.DecodeDoc(doc, raw)
-	if err != nil {
-		return p, nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_rowid = ? ORDER BY version`, rowid)
-	if err != nil {
-		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
-	}
-	defer rows.Close()
-	vs, err := store.ScanVersions(rows)
-	if err != nil {
-		return p, nil, fmt.Errorf("post %q: %w", key, err)
-	}
-	return p, vs, nil
-}
 
 // ftsQuery turns what a user typed and the author filter into an FTS5
 // query: every word must occur in the text, each quoted so that FTS5

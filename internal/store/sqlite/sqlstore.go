@@ -24,6 +24,7 @@ var dialect = sqlstore.Dialect{
 	Least:       "MIN",
 	SessionUser: "user",
 	RowOrder:    "rowid",
+	PostRow:     "rowid",
 	// Without statistics the planner takes cases_status and sorts every
 	// open case: 250 ms at 50,000 of them, against 40 µs through the
 	// index that is in queue order.

@@ -2,11 +2,44 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
+
+// Post implements store.Store.
+func (s Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
+	var (
+		id       int64
+		doc, raw []byte
+	)
+	if !s.d.Storable(key) {
+		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
+	}
+	err := s.db.QueryRow(ctx, `SELECT `+s.d.PostRow+`, doc, raw FROM posts WHERE key = $1`, key).Scan(&id, &doc, &raw)
+	if errors.Is(err, store.ErrNotFound) {
+		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
+	}
+	p, err := store.DecodeDoc(doc, raw)
+	if err != nil {
+		return p, nil, err
+	}
+	var vs []store.Version
+	err = s.db.Query(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_`+s.d.PostRow+` = $1 ORDER BY version`, []any{id},
+		func(rows store.Rows) (err error) {
+			vs, err = store.ScanVersions(rows)
+			return err
+		})
+	if err != nil {
+		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
+	}
+	return p, vs, nil
+}
 
 // Cases implements store.Store.
 func (s Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {

@@ -74,6 +74,9 @@ type Dialect struct {
 	// SkipLocked ends the subquery of the rows a claim takes: where
 	// writers run at once, it skips rows another claim has locked.
 	SkipLocked string
+	// PostRow names the posts table's row id, which post_versions refers
+	// to as post_ and that name.
+	PostRow string
 	// RowOrder names the column that orders the rows of a table without a
 	// key of its own as they were inserted.
 	RowOrder string
