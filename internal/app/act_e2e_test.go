@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,26 +24,8 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/review"
 	"github.com/raqib-project/raqib/internal/store"
+	"github.com/raqib-project/raqib/internal/testclock"
 )
-
-// fakeClock is a settable clock shared by the referral sender, the
-// liveness tracker and the simulated platform.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // TestActEndToEnd is issue 10's chain on one embedded store: hand-made
 // propaganda posted on a simulated platform is detected by the real stack
@@ -65,7 +46,7 @@ func TestActEndToEnd(t *testing.T) {
 	defer cancel()
 	min := time.Minute
 	delays := []time.Duration{5 * min, 20 * min, 50 * min, 50 * min, 110 * min, 470 * min}
-	clk := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := testclock.New(time.Now().UTC().Truncate(time.Second))
 	plat, err := platform.Start(platform.Options{Delays: delays, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

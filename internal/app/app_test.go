@@ -129,6 +129,25 @@ func TestFlagValueNames(t *testing.T) {
 	}
 }
 
+// waitShared waits until the serve run with srv, whose result served
+// carries, has migrated the store and shares its queue, and returns the
+// share file; it fails the test if serve stops first.
+func waitShared(t *testing.T, srv *Config, served <-chan error) string {
+	t.Helper()
+	share := filepath.Join(srv.Data, "nats", "share.json")
+	for {
+		if _, err := os.Stat(share); err == nil {
+			break
+		}
+		select {
+		case err := <-served:
+			t.Fatalf("serve stopped: %v\n%s", err, srv.Stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return share
+}
+
 func testConfig(t *testing.T, args ...string) *Config {
 	t.Helper()
 	var out bytes.Buffer

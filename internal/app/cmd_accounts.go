@@ -2,10 +2,8 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/account"
@@ -67,7 +65,7 @@ func runAccounts(ctx context.Context, c *Config) error {
 		if err != nil {
 			return err
 		}
-		return printRows(c, as, "PLATFORM\tID\tHANDLE\tSTATUS\tLAST SEEN", func(a store.AccountRecord) string {
+		return printList(c, as, "PLATFORM\tID\tHANDLE\tSTATUS\tLAST SEEN", func(a store.AccountRecord) string {
 			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.Platform, a.ID, a.Handle, a.Status, a.LastSeen.Format(time.RFC3339))
 		})
 	case "status":
@@ -107,7 +105,7 @@ func runAccounts(ctx context.Context, c *Config) error {
 		if err != nil {
 			return err
 		}
-		return printRows(c, ls, "ID\tFROM\tTO\tSCORE\tEVIDENCE", func(l store.SuccessorLink) string {
+		return printList(c, ls, "ID\tFROM\tTO\tSCORE\tEVIDENCE", func(l store.SuccessorLink) string {
 			return fmt.Sprintf("%d\t%s\t%s\t%.2f\t%s", l.ID, account.Key(l.From.Platform, l.From.ID), account.Key(l.To.Platform, l.To.ID), l.Score, l.Evidence)
 		})
 	case "sweep":
@@ -133,25 +131,6 @@ func runAccounts(ctx context.Context, c *Config) error {
 		return err
 	}
 	return fmt.Errorf("%w: accounts: unknown subcommand %q", ErrUsage, c.Args[0])
-}
-
-// printRows prints rows as a table, or one JSON object a line with --json.
-func printRows[T any](c *Config, rows []T, header string, line func(T) string) error {
-	if c.JSON {
-		enc := json.NewEncoder(c.Stdout)
-		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, header)
-	for _, r := range rows {
-		fmt.Fprintln(tw, line(r))
-	}
-	return tw.Flush()
 }
 
 // runGraph exports the account graph for Gephi.

@@ -7,8 +7,6 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -62,18 +60,7 @@ func TestCollectIntoServe(t *testing.T) {
 			t.Errorf("serve: %v\n%s", err, srv.Stderr)
 		}
 	}()
-	// Wait until serve has migrated the store and shares its queue.
-	share := filepath.Join(srv.Data, "nats", "share.json")
-	for {
-		if _, err := os.Stat(share); err == nil {
-			break
-		}
-		select {
-		case err := <-served:
-			t.Fatalf("serve stopped: %v\n%s", err, srv.Stderr)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	waitShared(t, srv, served)
 	cli := func(args ...string) string {
 		t.Helper()
 		c := testConfig(t, append([]string{"source"}, append(args, "--fetch-allow", "127.0.0.1")...)...)

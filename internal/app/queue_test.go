@@ -208,17 +208,7 @@ func TestIngestIntoServe(t *testing.T) {
 	serveCtx, stopServe := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- Run(serveCtx, "serve", srv) }()
-	share := filepath.Join(srv.Data, "nats", "share.json")
-	for {
-		if _, err := os.Stat(share); err == nil {
-			break
-		}
-		select {
-		case err := <-served:
-			t.Fatalf("serve stopped: %v\n%s", err, srv.Stderr)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	share := waitShared(t, srv, served)
 	fi, err := os.Stat(share)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("share file: %v, mode %v, want 0600", err, fi.Mode())

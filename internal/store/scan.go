@@ -69,6 +69,10 @@ func ScanSources(rows Rows) ([]post.Source, error) {
 // PostgreSQL. Times come out in UTC.
 type timeScanner struct{ t *time.Time }
 
+// ScanTime is a Scan destination that reads a time column into t as
+// either store keeps it.
+func ScanTime(t *time.Time) any { return &timeScanner{t} }
+
 // Scan implements sql.Scanner, which pgx honours too.
 func (s *timeScanner) Scan(src any) error {
 	switch v := src.(type) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -301,9 +300,9 @@ func (s *server) handleSuccessorDecision(w http.ResponseWriter, r *http.Request)
 		s.pageError(w, r, errNoAccounts)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "link")
 	if err != nil {
-		s.pageError(w, r, fmt.Errorf("%w link id %q: want a number", errBadParam, r.PathValue("id")))
+		s.pageError(w, r, err)
 		return
 	}
 	var confirm bool

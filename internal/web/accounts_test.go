@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,11 +32,7 @@ type accountFixture struct {
 func newAccountFixture(t testing.TB) accountFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(t)
 	mk := func(id, author, handle, name string, at time.Time, violating bool, text string, links ...string) post.Post {
 		p := post.Post{Platform: post.Telegram, ID: id, Kind: post.Message,
 			Channel: post.Channel{Platform: post.Telegram, ID: "room", Name: "غرفة النقاش"},
@@ -174,13 +169,7 @@ func TestSuccessorDecisionAndStatus(t *testing.T) {
 // left, the SVG charts drawn, nothing refused by the CSP, and screenshots
 // (kept when RAQIB_SCREENSHOTS names a folder).
 func TestAccountBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	f := newAccountFixture(t)
 	srv := httptest.NewServer(f.h(auth.Analyst))
 	defer srv.Close()

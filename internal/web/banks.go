@@ -331,9 +331,9 @@ func (s *server) handleEntryToggle(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "entry")
 	if err != nil {
-		s.pageError(w, r, fmt.Errorf("%w entry id %q: want a number", errBadParam, r.PathValue("id")))
+		s.pageError(w, r, err)
 		return
 	}
 	set, err := s.loadBanks(r.Context())
@@ -443,9 +443,9 @@ func (s *server) apiBankEnabled(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) apiEntryEnabled(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "entry")
 	if err != nil {
-		s.apiError(w, fmt.Errorf("%w entry id %q: want a number", errBadParam, r.PathValue("id")))
+		s.apiError(w, err)
 		return
 	}
 	on, err := readEnabled(r.Body)

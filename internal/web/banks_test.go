@@ -99,11 +99,7 @@ func readTestdata(t testing.TB, name string) []byte {
 func newBankFixture(t testing.TB) *bankFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(t)
 	f := &bankFixture{st: st, mediaDir: t.TempDir()}
 	f.postImage = readTestdata(t, "match_post.png")
 	f.postSHA = keepImage(t, f.mediaDir, f.postImage)

@@ -11,7 +11,6 @@ import (
 	"github.com/raqib-project/raqib/internal/hashbank"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/signaltype"
-	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
 const (
@@ -150,11 +149,7 @@ func balanced(s string) bool {
 // reorder the rest of the page.
 func TestBidiIsolated(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	p := bidiPost()
 	if _, err := st.SavePosts(ctx, []post.Post{p}); err != nil {
 		t.Fatal(err)

@@ -43,13 +43,7 @@ func chromium(t *testing.T, bin, url string, flags ...string) (stdout, log strin
 // Arabic text, the highlight marks, htmx loading under the strict CSP, and
 // a screenshot to look at (kept when RAQIB_SCREENSHOTS names a folder).
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	var (
 		mu     sync.Mutex
 		served = map[string]int{}
@@ -193,6 +187,20 @@ func (d *devtools) waitFor(expr string) {
 	}
 }
 
+// browser returns the Chromium to run a browser test with; the test is
+// skipped in -short mode or when there is none.
+func browser(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
+	}
+	return bin
+}
+
 // openDevtools starts headless Chromium driven over a pipe, opens url in a
 // tab and attaches to it; the browser is closed when the test ends.
 func openDevtools(t *testing.T, bin, url, acceptLang string) *devtools {
@@ -244,13 +252,7 @@ func openDevtools(t *testing.T, bin, url, acceptLang string) *devtools {
 // TestBrowserSearchAsYouType types into the search box of a real browser and
 // checks that htmx replaced the results in place and pushed the URL.
 func TestBrowserSearchAsYouType(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	srv := httptest.NewServer(newTestHandler(t))
 	defer srv.Close()
 	d := openDevtools(t, bin, srv.URL+"/", "ar")
@@ -281,13 +283,7 @@ func TestBrowserSearchAsYouType(t *testing.T) {
 // reveals one of them only. A screenshot of the panel is kept when
 // RAQIB_SCREENSHOTS names a folder.
 func TestBrowserMatchPanel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	f := newBankFixture(t)
 	srv := httptest.NewServer(f.h)
 	defer srv.Close()
@@ -332,13 +328,7 @@ func TestBrowserMatchPanel(t *testing.T) {
 // htmx posts the form (same-origin, so the CSRF check lets it through),
 // swaps the row in place, and the store has the change.
 func TestBrowserBankToggle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	f := newBankFixture(t)
 	srv := httptest.NewServer(f.h)
 	defer srv.Close()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/raqib-project/raqib/internal/collect"
 	"github.com/raqib-project/raqib/internal/collect/feed"
 	"github.com/raqib-project/raqib/internal/fetch"
-	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
 // TestBrowserAddFeed adds a feed on the sources page of a real browser: the
@@ -23,13 +21,7 @@ import (
 // picks the source up without a restart, and its items appear on the posts
 // page.
 func TestBrowserAddFeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it (apt-get install chromium) to run the browser test")
-	}
+	bin := browser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const item = "خبر مختلق من موجز أضيف من الواجهة"
@@ -39,11 +31,7 @@ func TestBrowserAddFeed(t *testing.T) {
 	}))
 	defer feedSrv.Close()
 
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	c := collect.New(collect.Config{
 		Store:      st,
 		Connectors: collect.Connectors{collect.Feed: feed.Connector{}},

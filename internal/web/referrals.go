@@ -147,11 +147,12 @@ func (s *server) referralError(w http.ResponseWriter, r *http.Request, err error
 	s.render(w, "error", "base", status, errorPage{page: p, Status: status, Message: err.Error()})
 }
 
-// pathID reads the id of the request's path, of a case or referral.
+// pathID reads the number that is the id of the request's path, of what
+// (a case, referral, link or bank entry).
 func pathID(r *http.Request, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s id %q", errBadParam, what, r.PathValue("id"))
+		return 0, fmt.Errorf("%w: %s id %q: want a number", errBadParam, what, r.PathValue("id"))
 	}
 	return id, nil
 }

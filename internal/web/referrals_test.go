@@ -31,11 +31,7 @@ func referralServer(t *testing.T, approval bool) (*sqlite.Store, *referral.Servi
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { plat.Close() })
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(t)
 	var ids [2]int64
 	for i := range ids {
 		ids[i], _ = storetest.OpenCase(t, st, fmt.Sprint(i+1))

@@ -11,7 +11,6 @@ import (
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/auth"
 	"github.com/raqib-project/raqib/internal/post"
-	"github.com/raqib-project/raqib/internal/store/sqlite"
 )
 
 // removalHandler serves a store with three referred items: an X post
@@ -20,11 +19,7 @@ import (
 func removalHandler(t *testing.T) http.Handler {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(t)
 	at := testNow.Add(-48 * time.Hour)
 	items := []liveness.Item{
 		{URL: "https://x.com/a/status/1", Platform: post.X, Channel: liveness.Email, Label: post.Propaganda, Tier: post.TierOfficial, ReferredAt: at},

@@ -222,14 +222,24 @@ func (p casePage) Violating() []post.Label {
 	return out
 }
 
-func (s *server) handleCase(w http.ResponseWriter, r *http.Request) {
+// pageCaseID reads the case id of a review page's path; without a review
+// service or a number it answers with the error page and false.
+func (s *server) pageCaseID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	if s.Review == nil {
 		s.pageError(w, r, errNoReviews)
-		return
+		return 0, false
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "case")
 	if err != nil {
-		s.pageError(w, r, fmt.Errorf("%w: case %q: want a number", errBadParam, r.PathValue("id")))
+		s.pageError(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *server) handleCase(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pageCaseID(w, r)
+	if !ok {
 		return
 	}
 	v := r.URL.Query()
@@ -358,13 +368,8 @@ func actionOf(kind string, f url.Values) (review.Action, error) {
 // decision to the next case of the queue the analyst works, otherwise back
 // to the case.
 func (s *server) handleAction(w http.ResponseWriter, r *http.Request) {
-	if s.Review == nil {
-		s.pageError(w, r, errNoReviews)
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.pageError(w, r, fmt.Errorf("%w: case %q: want a number", errBadParam, r.PathValue("id")))
+	id, ok := s.pageCaseID(w, r)
+	if !ok {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -615,9 +620,9 @@ func (s *server) apiCase(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, errNoReviews)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "case")
 	if err != nil {
-		s.apiError(w, fmt.Errorf("%w: case %q: want a number", errBadParam, r.PathValue("id")))
+		s.apiError(w, err)
 		return
 	}
 	off, err := offsetOf(r.URL.Query(), "offset")
@@ -714,9 +719,9 @@ func (s *server) apiAction(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, errNoReviews)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "case")
 	if err != nil {
-		s.reviewAPIError(w, fmt.Errorf("%w: case %q: want a number", errBadParam, r.PathValue("id")))
+		s.reviewAPIError(w, err)
 		return
 	}
 	var a review.Action

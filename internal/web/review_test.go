@@ -29,11 +29,7 @@ const campaignWord = "حملةتجريبية"
 func reviewStore(t testing.TB, n int) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(t)
 	ps := loadFixtures(t)
 	for i := range n {
 		text := fmt.Sprintf("%s منشور رقم %d من حملة دعائية", campaignWord, i)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/raqib-project/raqib/internal/auth"
+	"github.com/raqib-project/raqib/internal/testclock"
 )
 
 // BenchmarkAuthenticate measures what signing in costs every request: the
@@ -42,7 +43,7 @@ type benchAuth struct {
 
 func newBenchAuth(b *testing.B) benchAuth {
 	bf := newBankFixture(b)
-	f := &authFixture{st: bf.st, clock: &clock{t: testNow}}
+	f := &authFixture{st: bf.st, clock: testclock.New(testNow)}
 	hash, _ := auth.HashPassword(testPassword, cheapArgon)
 	ctx := context.Background()
 	if err := f.st.AddUser(ctx, auth.User{Name: "analyst", Role: auth.Analyst, PasswordHash: hash, CreatedAt: testNow, Changed: testNow}); err != nil {

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
+	"github.com/raqib-project/raqib/internal/testclock"
 )
 
 const (
@@ -32,29 +32,11 @@ const (
 // cheapArgon keeps the tests fast; hashes carry their parameters.
 var cheapArgon = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
 
-// clock is a settable clock shared by a test and its handlers.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // authFixture serves the bank fixture through the real session and token
 // path, with one user of every role, named after it.
 type authFixture struct {
 	st    *sqlite.Store
-	clock *clock
+	clock *testclock.Clock
 	opts  Options
 	h     http.Handler
 }
@@ -62,7 +44,7 @@ type authFixture struct {
 func newAuthFixture(t *testing.T) *authFixture {
 	t.Helper()
 	bf := newBankFixture(t)
-	f := &authFixture{st: bf.st, clock: &clock{t: testNow}}
+	f := &authFixture{st: bf.st, clock: testclock.New(testNow)}
 	for _, role := range auth.Roles {
 		addUser(t, f.st, string(role), role)
 	}
@@ -693,7 +675,7 @@ func TestAuditPageFindsTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := &clock{t: testNow}
+	c := testclock.New(testNow)
 	h := New(Options{Store: st, Authenticate: as(auth.Auditor), Now: c.Now})
 	view := func(target string) string {
 		t.Helper()

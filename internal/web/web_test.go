@@ -78,16 +78,24 @@ func loadFixtures(t testing.TB) []post.Post {
 	return ps
 }
 
+// tempStore opens an empty store in a temporary directory, closed when
+// the test ends.
+func tempStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // newTestHandler serves the fixtures from a real sqlite store, with the
 // propaganda post edited once so that it has an earlier version.
 func newTestHandler(t testing.TB) http.Handler {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(t)
 	ps := loadFixtures(t)
 	for i := range ps {
 		src := fixtureSource(ps[i])

@@ -18,6 +18,7 @@ import (
 
 	"github.com/raqib-project/raqib/internal/act/liveness"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/testclock"
 )
 
 // BenchmarkScheduler tracks RAQIB_BENCH_LIVENESS_N URLs (default
@@ -50,7 +51,7 @@ func BenchmarkScheduler(b *testing.B) {
 	defer srv.Close()
 	dir := b.TempDir()
 	st := openStore(b, dir)
-	clk := &clock{t: t0}
+	clk := testclock.New(t0)
 	const concurrency = 8
 	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Concurrency: concurrency})
 

@@ -19,27 +19,10 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
+	"github.com/raqib-project/raqib/internal/testclock"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 func openStore(t testing.TB, dir string) *sqlite.Store {
 	t.Helper()
@@ -64,7 +47,7 @@ func TestRefusedAddressIsNoRemoval(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 	st := openStore(t, t.TempDir())
-	clk := &clock{t: t0}
+	clk := testclock.New(t0)
 	var seen []liveness.Outcome
 	tr := liveness.New(st, fetch.New(fetch.Config{}), liveness.Config{Now: clk.Now, Jitter: 0, Confirm: 1,
 		Observe: func(o liveness.Outcome) { seen = append(seen, o) }})
@@ -102,7 +85,7 @@ func TestTwoCheckersShareWork(t *testing.T) {
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
-	clk := &clock{t: t0}
+	clk := testclock.New(t0)
 	cfg := liveness.Config{Now: clk.Now, Concurrency: 4, Batch: 10, Jitter: 0.1}
 	a := liveness.New(openStore(t, dir), localClient(), cfg)
 	b := liveness.New(openStore(t, dir), localClient(), cfg)
@@ -165,7 +148,7 @@ func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	min := time.Minute
 	delays := []time.Duration{5 * min, 5 * min, 20 * min, 50 * min, 50 * min, 110 * min, 230 * min, 470 * min, 1670 * min, -1}
-	clk := &clock{t: t0}
+	clk := testclock.New(t0)
 	removeAt := map[string]time.Time{}
 	var mu sync.Mutex
 	flaky := map[string]bool{"/i/3": true} // fails once with 503
@@ -298,7 +281,7 @@ func TestCancelledChecksNotRecorded(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	st := openStore(t, t.TempDir())
-	clk := &clock{t: t0}
+	clk := testclock.New(t0)
 	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Jitter: 0, Lease: 10 * time.Minute})
 	if err := tr.Track(context.Background(), liveness.Item{URL: srv.URL + "/slow", Platform: post.Web, Channel: liveness.Email}); err != nil {
 		t.Fatal(err)
@@ -321,7 +304,7 @@ func TestCancelledChecksNotRecorded(t *testing.T) {
 func TestTrackPosts(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t, t.TempDir())
-	clk := &clock{t: t0}
+	clk := testclock.New(t0)
 	collected := t0.Add(-time.Hour)
 	ps := []post.Post{
 		{Platform: post.X, ID: "1", Channel: post.Channel{ID: "c"}, URL: "https://x.com/a/status/1", CollectedAt: collected,
@@ -358,7 +341,7 @@ func TestRemovedHook(t *testing.T) {
 	}))
 	defer srv.Close()
 	st := openStore(t, t.TempDir())
-	clk := &clock{t: t0}
+	clk := testclock.New(t0)
 	var heard []string
 	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Jitter: 0, Confirm: 2, ConfirmAfter: time.Minute,
 		Removed: func(_ context.Context, it liveness.Tracked) error {

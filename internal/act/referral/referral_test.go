@@ -21,27 +21,10 @@ import (
 	"github.com/raqib-project/raqib/internal/store"
 	"github.com/raqib-project/raqib/internal/store/sqlite"
 	"github.com/raqib-project/raqib/internal/store/storetest"
+	"github.com/raqib-project/raqib/internal/testclock"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-
-// clock is a settable time shared by the service and the platform.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // testHTTP is the SSRF-safe client, opened to the servers the tests start.
 func testHTTP() Doer {
@@ -53,7 +36,7 @@ type env struct {
 	st    *sqlite.Store
 	dir   string
 	plat  *platform.Platform
-	clock *clock
+	clock *testclock.Clock
 	svc   *Service
 	mu    sync.Mutex
 	sent  []Sent
@@ -77,7 +60,7 @@ func configJSON(webhook, tg, smtp string) string {
 
 func newEnv(t testing.TB, popt platform.Options, tg string, opt Options) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: t0}}
+	e := &env{t: t, clock: testclock.New(t0)}
 	if popt.Now == nil {
 		popt.Now = e.clock.Now
 	}
@@ -276,7 +259,7 @@ func TestWebhookSendRecordsTicketAndAudits(t *testing.T) {
 	if _, gone := e.plat.Removed(p.URL); gone {
 		t.Error("removed at once, want after 30 minutes")
 	}
-	e.clock.add(30 * time.Minute)
+	e.clock.Add(30 * time.Minute)
 	if at, gone := e.plat.Removed(p.URL); !gone || !at.Equal(t0.Add(30*time.Minute)) {
 		t.Errorf("removed = %v at %v, want at %v", gone, at, t0.Add(30*time.Minute))
 	}
@@ -332,7 +315,7 @@ func TestRetries(t *testing.T) {
 				if n := e.drain(); n != 0 {
 					t.Fatalf("attempt %d: retried at once", attempt)
 				}
-				e.clock.add(delay)
+				e.clock.Add(delay)
 			}
 			if n := e.drain(); n != 1 {
 				t.Fatalf("third attempt handled %d", n)
@@ -370,7 +353,7 @@ func TestPermanentFailureAndGivingUp(t *testing.T) {
 	}
 	for range 5 {
 		e2.drain()
-		e2.clock.add(time.Hour)
+		e2.clock.Add(time.Hour)
 	}
 	if r := e2.referral(rs[0].ID); r.Status != store.ReferralFailed || r.Attempts != 3 || e2.plat.Calls() != 3 {
 		t.Errorf("after 503s: %+v with %d calls, want failed after 3", r, e2.plat.Calls())
@@ -396,7 +379,7 @@ func TestBatchAndPace(t *testing.T) {
 		if n := e.drain(); n != 0 {
 			t.Fatalf("minute %d: sent %d more within the pace", i, n)
 		}
-		e.clock.add(time.Minute)
+		e.clock.Add(time.Minute)
 	}
 	if calls, reports := e.plat.Calls(), len(e.plat.Reports()); calls != 3 || reports != 5 {
 		t.Errorf("%d webhook calls with %d referrals, want 3 batches of 5", calls, reports)
@@ -466,7 +449,7 @@ func TestBundleSubmittedByHand(t *testing.T) {
 	if r := e.referral(rs[0].ID); r.Status != store.ReferralManual || len(e.sent) != 0 {
 		t.Fatalf("bundle referral %+v, %d sent; want manual, none sent", r, len(e.sent))
 	}
-	e.clock.add(time.Hour)
+	e.clock.Add(time.Hour)
 	r, err := e.svc.Submit(ctx, rs[0].ID, amina, "FB-77")
 	if err != nil || r.Status != store.ReferralSent || r.Ticket != "FB-77" || !r.SentAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("Submit = %+v, %v", r, err)
@@ -545,7 +528,7 @@ func TestFollowUpReReportsThenEscalates(t *testing.T) {
 			e.drain()
 			var rounds []string
 			for range 4 {
-				e.clock.add(time.Hour)
+				e.clock.Add(time.Hour)
 				if _, err := e.svc.FollowUp(ctx); err != nil {
 					t.Fatal(err)
 				}

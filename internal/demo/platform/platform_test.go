@@ -6,26 +6,14 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/source"
 	"github.com/raqib-project/raqib/internal/source/feed"
+	"github.com/raqib-project/raqib/internal/testclock"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
@@ -54,7 +42,7 @@ func postJSON(t *testing.T, url, token, body string) (*http.Response, string) {
 }
 
 func TestRemovesAfterDelay(t *testing.T) {
-	c := &clock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	state := filepath.Join(t.TempDir(), "state.json")
 	p, err := Start(Options{Delays: []time.Duration{time.Minute, -1}, Token: "s3cret", Now: c.Now, StateFile: state})
 	if err != nil {
@@ -75,11 +63,11 @@ func TestRemovesAfterDelay(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, `{"id":7,"ticket":"SIM-1"}`) || !strings.Contains(body, `{"id":8,"ticket":"SIM-2"}`) {
 		t.Fatalf("webhook = %d %s", resp.StatusCode, body)
 	}
-	c.add(59 * time.Second)
+	c.Add(59 * time.Second)
 	if code, _ := get(t, a.URL); code != 200 {
 		t.Errorf("removed early: %d", code)
 	}
-	c.add(time.Second)
+	c.Add(time.Second)
 	if code, body := get(t, a.URL); code != 404 || !strings.Contains(body, "removed") {
 		t.Errorf("after its delay: %d %s", code, body)
 	}

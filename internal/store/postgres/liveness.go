@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"iter"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,23 +42,6 @@ func (s *Store) Track(ctx context.Context, items []liveness.Item, next time.Time
 	return added, nil
 }
 
-// ClaimDue implements store.Liveness. SKIP LOCKED lets checkers of many
-// processes claim at once, each taking rows no other is taking.
-func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]liveness.Tracked, error) {
-	rows, err := s.pool.Query(ctx, `UPDATE liveness SET next_check = $1, lease = lease + 1
-		WHERE id IN (SELECT id FROM liveness WHERE next_check <= $2 ORDER BY next_check LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING `+store.LivenessColumns, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim due liveness checks: %w", err)
-	}
-	defer rows.Close()
-	ts, err := store.ScanTrackedRows(rows)
-	if err != nil {
-		return nil, fmt.Errorf("claim due liveness checks: %w", err)
-	}
-	return ts, nil
-}
-
 // RecordChecks implements store.Liveness.
 func (s *Store) RecordChecks(ctx context.Context, ts []liveness.Tracked) (int, error) {
 	saved := 0
@@ -75,35 +56,4 @@ func (s *Store) RecordChecks(ctx context.Context, ts []liveness.Tracked) (int, e
 		return saved, fmt.Errorf("record liveness checks: %w", err)
 	}
 	return saved, nil
-}
-
-// TrackedURL implements store.Liveness.
-func (s *Store) TrackedURL(ctx context.Context, url string) (liveness.Tracked, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+store.LivenessColumns+` FROM liveness WHERE url = $1`, url)
-	if err != nil {
-		return liveness.Tracked{}, fmt.Errorf("read tracked %s: %w", url, err)
-	}
-	defer rows.Close()
-	ts, err := store.ScanTrackedRows(rows)
-	if err != nil {
-		return liveness.Tracked{}, err
-	}
-	if len(ts) == 0 {
-		return liveness.Tracked{}, fmt.Errorf("%s: %w", url, liveness.ErrNotFound)
-	}
-	return ts[0], nil
-}
-
-// TrackedItems implements store.Liveness.
-func (s *Store) TrackedItems(ctx context.Context, f liveness.Filter) iter.Seq2[liveness.Tracked, error] {
-	return func(yield func(liveness.Tracked, error) bool) {
-		where, args := store.LivenessWhere(f, func(n int) string { return "$" + strconv.Itoa(n) })
-		rows, err := s.pool.Query(ctx, `SELECT `+store.LivenessColumns+` FROM liveness`+where+` ORDER BY referred_at, id`, args...)
-		if err != nil {
-			yield(liveness.Tracked{}, fmt.Errorf("list tracked items: %w", err))
-			return
-		}
-		defer rows.Close()
-		store.YieldTracked(rows, yield)
-	}
 }

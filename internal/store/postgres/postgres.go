@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/raqib-project/raqib/internal/store"
+	"github.com/raqib-project/raqib/internal/store/sqlstore"
 )
 
 // ErrNoURL is returned by OpenConfig when the configuration has no database URL.
@@ -38,6 +39,9 @@ type Config struct {
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
+	// Store holds the queries both SQL stores share.
+	sqlstore.Store
+
 	pool *pgxpool.Pool
 }
 
@@ -73,7 +77,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{Store: sqlstore.New(pgDB{pool}, dialect), pool: pool}
 	if err := s.migrate(ctx, cfg.Schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", err)

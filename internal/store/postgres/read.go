@@ -2,49 +2,14 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
-
-// Post implements store.Store.
-func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
-	var (
-		id       int64
-		doc, raw []byte
-	)
-	if !storable(key) {
-		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
-	}
-	err := s.pool.QueryRow(ctx, `SELECT id, doc, raw FROM posts WHERE key = $1`, key).Scan(&id, &doc, &raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
-	}
-	if err != nil {
-		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
-	}
-	p, err := store.DecodeDoc(doc, raw)
-	if err != nil {
-		return p, nil, err
-	}
-	rows, err := s.pool.Query(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_id = $1 ORDER BY version`, id)
-	if err != nil {
-		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
-	}
-	defer rows.Close()
-	vs, err := store.ScanVersions(rows)
-	if err != nil {
-		return p, nil, fmt.Errorf("post %q: %w", key, err)
-	}
-	return p, vs, nil
-}
 
 // tsQuery turns what a user typed into a tsquery in which every word must
 // occur. Lexemes are quoted, and words has left no quote, backslash or
@@ -119,23 +84,6 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 	return store.ScanDocs(rows)
 }
 
-// Cases implements store.Store.
-func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
-	query := `SELECT ` + store.CaseColumns + ` FROM cases`
-	args := []any{store.ListLimit(limit)}
-	if status != "" {
-		query += " WHERE status = $2"
-		args = append(args, text(string(status)))
-	}
-	query += " ORDER BY id DESC LIMIT $1"
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	return store.ScanCases(rows)
-}
-
 // SaveSource implements store.Store.
 func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 	if src.ID == "" || !storable(src.ID) {
@@ -159,53 +107,4 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 		return fmt.Errorf("save source %s: %w", src.Location, err)
 	}
 	return nil
-}
-
-// Sources implements store.Store.
-func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+store.SourceColumns+` FROM sources
-		ORDER BY last_collected DESC NULLS LAST, id LIMIT $1`, store.ListLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("list sources: %w", err)
-	}
-	defer rows.Close()
-	return store.ScanSources(rows)
-}
-
-// Stats implements store.Store.
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	st := store.Stats{ByPlatform: map[string]int64{}, ByLabel: map[string]int64{}}
-	err := s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM posts),
-		(SELECT count(*) FROM posts WHERE violating),
-		(SELECT count(*) FROM cases WHERE status = 'open'),
-		(SELECT count(*) FROM accounts)`).Scan(&st.Posts, &st.Violating, &st.OpenCases, &st.Accounts)
-	if err != nil {
-		return st, fmt.Errorf("stats: %w", err)
-	}
-	for _, g := range []struct {
-		col string
-		dst map[string]int64
-	}{{"platform", st.ByPlatform}, {"label", st.ByLabel}} {
-		rows, err := s.pool.Query(ctx, "SELECT "+g.col+", count(*) FROM posts GROUP BY "+g.col)
-		if err != nil {
-			return st, fmt.Errorf("stats by %s: %w", g.col, err)
-		}
-		for rows.Next() {
-			var (
-				k string
-				n int64
-			)
-			if err := rows.Scan(&k, &n); err != nil {
-				rows.Close()
-				return st, fmt.Errorf("stats by %s: %w", g.col, err)
-			}
-			g.dst[k] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return st, fmt.Errorf("stats by %s: %w", g.col, err)
-		}
-	}
-	return st, nil
 }

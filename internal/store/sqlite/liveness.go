@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"iter"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,32 +54,6 @@ func (s *Store) Track(ctx context.Context, items []liveness.Item, next time.Time
 	return added, err
 }
 
-// ClaimDue implements store.Liveness. The claim is one UPDATE in a
-// transaction that holds SQLite's write lock, so checkers in other
-// processes on the same file never claim the same item.
-func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]liveness.Tracked, error) {
-	var ts []liveness.Tracked
-	err := s.write(ctx, func() error {
-		st, err := s.stmt(ctx, `UPDATE liveness SET next_check = ?, lease = lease + 1
-			WHERE id IN (SELECT id FROM liveness WHERE next_check <= ? ORDER BY next_check LIMIT ?)
-			RETURNING `+store.LivenessColumns)
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		ts, err = store.ScanTrackedRows(rows)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim due liveness checks: %w", err)
-	}
-	return ts, nil
-}
-
 var recordSQL = `UPDATE liveness SET ` + strings.ReplaceAll(store.LivenessRecord, "$", "?")
 
 // RecordChecks implements store.Liveness.
@@ -99,35 +71,4 @@ func (s *Store) RecordChecks(ctx context.Context, ts []liveness.Tracked) (int, e
 		return nil
 	})
 	return saved, err
-}
-
-// TrackedURL implements store.Liveness.
-func (s *Store) TrackedURL(ctx context.Context, url string) (liveness.Tracked, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+store.LivenessColumns+` FROM liveness WHERE url = ?`, url)
-	if err != nil {
-		return liveness.Tracked{}, fmt.Errorf("read tracked %s: %w", url, err)
-	}
-	defer rows.Close()
-	ts, err := store.ScanTrackedRows(rows)
-	if err != nil {
-		return liveness.Tracked{}, err
-	}
-	if len(ts) == 0 {
-		return liveness.Tracked{}, fmt.Errorf("%s: %w", url, liveness.ErrNotFound)
-	}
-	return ts[0], nil
-}
-
-// TrackedItems implements store.Liveness.
-func (s *Store) TrackedItems(ctx context.Context, f liveness.Filter) iter.Seq2[liveness.Tracked, error] {
-	return func(yield func(liveness.Tracked, error) bool) {
-		where, args := store.LivenessWhere(f, func(n int) string { return "?" + strconv.Itoa(n) })
-		rows, err := s.db.QueryContext(ctx, `SELECT `+store.LivenessColumns+` FROM liveness`+where+` ORDER BY referred_at, id`, args...)
-		if err != nil {
-			yield(liveness.Tracked{}, fmt.Errorf("list tracked items: %w", err))
-			return
-		}
-		defer rows.Close()
-		store.YieldTracked(rows, yield)
-	}
 }

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -13,35 +11,6 @@ import (
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
 )
-
-// Post implements store.Store.
-func (s *Store) Post(ctx context.Context, key string) (post.Post, []store.Version, error) {
-	var (
-		rowid    int64
-		doc, raw []byte
-	)
-	err := s.db.QueryRowContext(ctx, `SELECT rowid, doc, raw FROM posts WHERE key = ?`, key).Scan(&rowid, &doc, &raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return post.Post{}, nil, fmt.Errorf("post %q: %w", key, store.ErrNotFound)
-	}
-	if err != nil {
-		return post.Post{}, nil, fmt.Errorf("read post %q: %w", key, err)
-	}
-	p, err := store.DecodeDoc(doc, raw)
-	if err != nil {
-		return p, nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT version, doc, raw FROM post_versions WHERE post_rowid = ? ORDER BY version`, rowid)
-	if err != nil {
-		return p, nil, fmt.Errorf("read versions of %q: %w", key, err)
-	}
-	defer rows.Close()
-	vs, err := store.ScanVersions(rows)
-	if err != nil {
-		return p, nil, fmt.Errorf("post %q: %w", key, err)
-	}
-	return p, vs, nil
-}
 
 // ftsQuery turns what a user typed and the author filter into an FTS5
 // query: every word must occur in the text, each quoted so that FTS5
@@ -129,24 +98,6 @@ func (s *Store) Posts(ctx context.Context, q store.Query) ([]post.Post, error) {
 	return store.ScanDocs(rows)
 }
 
-// Cases implements store.Store.
-func (s *Store) Cases(ctx context.Context, status post.CaseStatus, limit int) ([]post.Case, error) {
-	query := `SELECT ` + store.CaseColumns + ` FROM cases`
-	var args []any
-	if status != "" {
-		query += " WHERE status = ?"
-		args = append(args, string(status))
-	}
-	query += " ORDER BY id DESC LIMIT ?"
-	args = append(args, store.ListLimit(limit))
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	return store.ScanCases(rows)
-}
-
 // SaveSource implements store.Store.
 func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 	if src.ID == "" {
@@ -164,51 +115,4 @@ func (s *Store) SaveSource(ctx context.Context, src post.Source) error {
 	}
 	s.ckpt.committed()
 	return nil
-}
-
-// Sources implements store.Store.
-func (s *Store) Sources(ctx context.Context, limit int) ([]post.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+store.SourceColumns+` FROM sources
-		ORDER BY last_collected DESC, id LIMIT ?`, store.ListLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("list sources: %w", err)
-	}
-	defer rows.Close()
-	return store.ScanSources(rows)
-}
-
-// Stats implements store.Store.
-func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
-	st := store.Stats{ByPlatform: map[string]int64{}, ByLabel: map[string]int64{}}
-	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM posts),
-		(SELECT COUNT(*) FROM posts WHERE violating = 1),
-		(SELECT COUNT(*) FROM cases WHERE status = 'open'),
-		(SELECT COUNT(*) FROM accounts)`).Scan(&st.Posts, &st.Violating, &st.OpenCases, &st.Accounts)
-	if err != nil {
-		return st, fmt.Errorf("stats: %w", err)
-	}
-	for _, g := range []struct {
-		col string
-		dst map[string]int64
-	}{{"platform", st.ByPlatform}, {"label", st.ByLabel}} {
-		rows, err := s.db.QueryContext(ctx, "SELECT "+g.col+", COUNT(*) FROM posts GROUP BY "+g.col)
-		if err != nil {
-			return st, fmt.Errorf("stats by %s: %w", g.col, err)
-		}
-		for rows.Next() {
-			var k string
-			var n int64
-			if err := rows.Scan(&k, &n); err != nil {
-				rows.Close()
-				return st, fmt.Errorf("stats by %s: %w", g.col, err)
-			}
-			g.dst[k] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return st, fmt.Errorf("stats by %s: %w", g.col, err)
-		}
-	}
-	return st, nil
 }

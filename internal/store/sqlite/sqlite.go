@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/raqib-project/raqib/internal/store"
+	"github.com/raqib-project/raqib/internal/store/sqlstore"
 )
 
 // FileName is the database file inside the data directory.
@@ -23,6 +24,9 @@ const FileName = "raqib.db"
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
+	// Store holds the queries both SQL stores share.
+	sqlstore.Store
+
 	db *sql.DB
 	// mu serializes writers: SQLite allows one writer at a time, and waiting
 	// on a Go mutex is cheaper and fairer than retrying on SQLITE_BUSY.
@@ -68,6 +72,7 @@ func open(ctx context.Context, dir string, every time.Duration) (*Store, error) 
 	}
 	db.SetMaxOpenConns(4)
 	s := &Store{db: db, stmts: map[string]*sql.Stmt{}}
+	s.Store = sqlstore.New(sqlDB{s}, dialect)
 	if err := migrate(ctx, db, migrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
