@@ -18,6 +18,9 @@ const (
 	religiousHeldout = "../detect/classifier/testdata/religious_heldout.txt"
 	// generic is hand-made short everyday text, never trained on.
 	generic = "../detect/classifier/testdata/generic.txt"
+	// counterHeldout is hand-made counter-speech written apart from the
+	// trained set and never trained on: the unseen counter-speech figure.
+	counterHeldout = "../detect/classifier/testdata/counter_speech_heldout.txt"
 )
 
 func seeds(t *testing.T) []classifier.DataFile {
@@ -44,7 +47,8 @@ func TestShippedModel(t *testing.T) {
 		Holdout: append(seeds(t),
 			classifier.DataFile{Path: newsHeldout, Format: classifier.FormatText},
 			classifier.DataFile{Path: religiousHeldout, Format: classifier.FormatText},
-			classifier.DataFile{Path: generic, Format: classifier.FormatLines}),
+			classifier.DataFile{Path: generic, Format: classifier.FormatLines},
+			classifier.DataFile{Path: counterHeldout, Format: classifier.FormatLines}),
 	}
 	var out bytes.Buffer
 	res, err := Run(cfg, &out)
@@ -97,7 +101,8 @@ func TestCrossValidation(t *testing.T) {
 	tc := classifier.ShippedConfig(root, "../detect/classifier/testdata")
 	holdout := append([]classifier.DataFile{{Path: newsHeldout, Format: classifier.FormatText},
 		{Path: religiousHeldout, Format: classifier.FormatText},
-		{Path: generic, Format: classifier.FormatLines}}, seeds(t)...)
+		{Path: generic, Format: classifier.FormatLines},
+		{Path: counterHeldout, Format: classifier.FormatLines}}, seeds(t)...)
 	cfg := Config{Data: tc.Data, Folds: 5, Train: tc, Holdout: holdout, Worst: 25}
 	var out bytes.Buffer
 	res, err := Run(cfg, &out)
@@ -112,8 +117,8 @@ func TestCrossValidation(t *testing.T) {
 	for _, f := range res.Files {
 		switch {
 		case f.Format == classifier.FormatAlfifi:
-			if f.Metrics.F1 < 0.89 || f.Metrics.Precision < 0.97 {
-				t.Errorf("alfifi 5-fold: F1 %.3f precision %.3f, want >= 0.89 and >= 0.97", f.Metrics.F1, f.Metrics.Precision)
+			if f.Metrics.F1 < 0.91 || f.Metrics.Precision < 0.97 {
+				t.Errorf("alfifi 5-fold: F1 %.3f precision %.3f, want >= 0.91 and >= 0.97", f.Metrics.F1, f.Metrics.Precision)
 			}
 		case f.Format == classifier.FormatASTD, f.Format == classifier.FormatOSACT:
 			if f.Metrics.FPR > 0.01 {
@@ -123,6 +128,10 @@ func TestCrossValidation(t *testing.T) {
 			if f.Metrics.FPR > 0.12 {
 				t.Errorf("hand-made counter-speech 5-fold: %.1f%% flagged, want <= 12%%", 100*f.Metrics.FPR)
 			}
+		case f.Path == counterHeldout:
+			// Reported, not gated: the 2% is not reached, and a
+			// bar set from this file's own figure would tune to it.
+			t.Logf("hand-made counter-speech never trained on: %d of %d flagged", f.Metrics.FP, f.Metrics.FP+f.Metrics.TN)
 		case f.Path == generic:
 			if f.Metrics.FP > 0 {
 				t.Errorf("hand-made generic sentences: %d flagged, want none", f.Metrics.FP)

@@ -178,34 +178,29 @@ func classifierFlags(c *Context) bool {
 // that a post without lexicon evidence needs for the classifier alone to
 // act on it. Text in words the model never saw gets a score from a few
 // colliding buckets and the bias: "The weather is nice today" scored 0.19
-// against a threshold of 0.15 before this. Measured on the shipped model,
-// such text has about a third of its n-grams familiar, Arabic tweets
-// three quarters and more.
+// against a threshold of 0.15 before this. Measured on the shipped model
+// (2^19 buckets), such text has about 0.4 of its n-grams familiar, an
+// Arabic supporter post 0.6 (TestFamiliar).
 const minFamiliar = 0.5
 
 // classifierAlone reports whether the classifier's score may count for a
 // post: it has enough words, and lexicon evidence of the group's voice or
-// mostly n-grams the model knows.
+// mostly n-grams the model knows and a score at the model's bar for text
+// without evidence (classifier.Model.Bare, picked out of fold like the
+// threshold).
 func classifierAlone(c *Context, p *post.Post) bool {
 	if !hasWords(p.Norm, minClassifierWords) {
 		return false
 	}
-	if stance(c)+c.Sum(lexicon.ClaimFormula) >= minEvidence {
+	if lexicon.Evidence(c.sums[:]) >= lexicon.MinEvidence {
 		return true
 	}
-	return c.Familiar >= minFamiliar && c.Score >= noEvidenceScore
+	return c.Familiar >= minFamiliar && c.Score >= c.Bare
 }
 
-// minEvidence is the lexicon evidence of the group's voice below which a
-// post counts as having none: a lone weak term (بفضل الله، في بيتك) is how
-// everyone writes.
-const minEvidence = 1
-
-// noEvidenceScore is the calibrated score a post without lexicon
-// evidence needs for the classifier alone to act: below it, everyday text
-// in the words of the training tweets (greetings, sport, prayers) crossed
-// the threshold picked for the posts that do carry evidence.
-const noEvidenceScore = 0.5
+// supportScore is the calibrated score at which the classifier supports a
+// weak cue (a call to pledge, a threat verb) by itself.
+const supportScore = 0.5
 
 // ClassifierRule flags posts the classifier scores above its threshold,
 // unless their framing is news, counter-speech or research. A post in the
@@ -251,7 +246,7 @@ func hasWords(norm string, n int) bool {
 // devotional formulas (غزوة is the group's word for an attack and the
 // history teacher's for the Prophet's battles).
 func support(c *Context) bool {
-	if classifierFlags(c) && c.Score >= noEvidenceScore {
+	if classifierFlags(c) && c.Score >= supportScore {
 		return true
 	}
 	return c.Sum(lexicon.SupporterNaming)+pro(c)-c.Sum(lexicon.Devotional) >= 1 && c.Sum(lexicon.OpponentNaming) == 0

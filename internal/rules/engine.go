@@ -60,8 +60,9 @@ type Context struct {
 	// Hits are the lexicon hits in Post.Norm.
 	Hits []lexicon.Hit
 	// Score is the classifier's probability; Threshold its flagging point
-	// and Abstain the start of its unsure band below it (0: none).
-	Score, Threshold, Abstain float32
+	// and Abstain the start of its unsure band below it (0: none); Bare
+	// the score a post without lexicon evidence needs (at least Threshold).
+	Score, Threshold, Abstain, Bare float32
 	// Familiar is the share of the post's n-grams the classifier knows
 	// (classifier.Model.Familiar), filled when Score reaches the band.
 	Familiar float32

@@ -303,3 +303,39 @@ func TestAbstainBand(t *testing.T) {
 		t.Errorf("no evidence, unfamiliar words: labels %+v, cases %+v", c.labels, c.cases)
 	}
 }
+
+// TestBareBar checks the classifier's bar for text without lexicon
+// evidence (classifier.Model.Bare): between the threshold and the bar only
+// a post with evidence of the group's voice is flagged, and devotional
+// formulas as heavy as that evidence take it away.
+func TestBareBar(t *testing.T) {
+	text := "والإخوة بخير والحمد لله على كل حال"
+	tests := []struct {
+		name               string
+		score              float32
+		naming, devotional float32
+		wantFlagged        bool
+	}{
+		{"no evidence below the bar", 0.3, 0, 0, false},
+		{"no evidence at the bar", 0.5, 0, 0, true},
+		{"evidence below the bar", 0.3, 1.5, 0, true},
+		{"evidence outweighed by devotional formulas", 0.3, 1.5, 2, false},
+		{"evidence outweighing devotional formulas", 0.3, 1.5, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mkPost("bare", text)
+			p.Norm = text
+			c := &Context{Post: p, Score: tt.score, Threshold: 0.1, Bare: 0.5, Familiar: 0.9}
+			sumHits(&c.sums, nil)
+			c.sums[lexicon.SupporterNaming] = tt.naming
+			c.sums[lexicon.Devotional] = tt.devotional
+			if err := ClassifierRule(c, p); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(c.labels) == 1; got != tt.wantFlagged {
+				t.Errorf("flagged %v, want %v (labels %+v)", got, tt.wantFlagged, c.labels)
+			}
+		})
+	}
+}

@@ -115,7 +115,7 @@ func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 	lexicon.MarkRejected(sc.norm, sc.hits)
 	sumHits(&sc.dense, sc.hits)
 	c := &sc.ctx
-	c.Post, c.Hits, c.Now, c.Score, c.Threshold, c.Abstain, c.Familiar, c.Derived = p, sc.hits, s.now(), 0, 0, 0, 0, effect.Set{}
+	c.Post, c.Hits, c.Now, c.Score, c.Threshold, c.Abstain, c.Bare, c.Familiar, c.Derived = p, sc.hits, s.now(), 0, 0, 0, 0, 0, effect.Set{}
 	var known []post.Signal
 	for _, d := range s.detectors {
 		var err error
@@ -125,7 +125,7 @@ func (s *Stack) Check(p *post.Post, t Tally) effect.Set {
 	}
 	c.Signals = known
 	if s.model != nil {
-		c.Threshold, c.Abstain = s.model.Threshold, s.model.Abstain
+		c.Threshold, c.Abstain, c.Bare = s.model.Threshold, s.model.Abstain, max(s.model.Bare, s.model.Threshold)
 		c.Score = s.model.ScoreDense(sc.norm, sc.dense[:], &sc.cs)
 		if c.Score >= min(c.Abstain, c.Threshold) {
 			c.Familiar = s.model.Familiar(&sc.cs)

@@ -95,12 +95,57 @@ func TestCalibratedTraining(t *testing.T) {
 	var buf bytes.Buffer
 	m.WriteTo(&buf)
 	r, err := Read(buf.Bytes())
-	if err != nil || r.Abstain != m.Abstain || r.Threshold != m.Threshold {
-		t.Errorf("round trip: %v, abstain %v threshold %v", err, r.Abstain, r.Threshold)
+	if err != nil || r.Abstain != m.Abstain || r.Threshold != m.Threshold || r.Bare != m.Bare {
+		t.Errorf("round trip: %v, abstain %v threshold %v bare %v", err, r.Abstain, r.Threshold, r.Bare)
 	}
 }
 
-// TestReadVersion1 reads a model in the format before the abstain band.
+// TestBareThreshold checks that the texts without lexicon evidence get a
+// bar of their own, picked among them alone, and that calibration never
+// puts it below the threshold.
+func TestBareThreshold(t *testing.T) {
+	p := []float32{0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2}
+	y := []bool{true, false, true, true, false, false, false, false}
+	hard := []bool{false, true, false, false, true, true, false, false}
+	bare := []bool{false, true, true, true, true, true, false, false}
+	tests := []struct {
+		name string
+		fpr  float64
+		want float32
+	}{
+		// The bare hard negatives are 0.8, 0.5 and 0.4: the one at 0.8 is
+		// a third of them; the unbare row at 0.9 plays no part.
+		{"no bare hard negative allowed flags nothing bare", 0, 1},
+		{"a third of them reaches the bare positives", 0.34, 0.6},
+		{"two thirds of them lower the bar", 0.67, 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := bareThreshold(p, y, hard, bare, 0.97, tt.fpr); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	exs, err := Decode(strings.NewReader(tinyCSV), DataFile{Path: "tiny.csv", Format: FormatAlfifi}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyConfig()
+	cfg.Calibrate = 3
+	if err := WithLexicon(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	m, rep, err := TrainExamples(cfg, exs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Bare < m.Threshold || m.Bare > 1 || rep.Calibration.Bare != m.Bare {
+		t.Errorf("bare %v, threshold %v, calibration %+v", m.Bare, m.Threshold, rep.Calibration)
+	}
+}
+
+// TestReadVersion1 reads a model in the format before the abstain band
+// and the bar for text without evidence.
 func TestReadVersion1(t *testing.T) {
 	le := binary.LittleEndian
 	b := []byte(magic)
@@ -120,7 +165,7 @@ func TestReadVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Threshold != 0.3 || m.Abstain != 0 || len(m.W) != 4 {
+	if m.Threshold != 0.3 || m.Abstain != 0 || m.Bare != 0 || len(m.W) != 4 {
 		t.Errorf("read %+v", m)
 	}
 }
@@ -137,7 +182,9 @@ func TestFamiliar(t *testing.T) {
 	known := m.Familiar(&s)
 	m.Score([]byte(arabic.Normalize("The weather is nice today")), &s)
 	unknown := m.Familiar(&s)
-	if known < 0.7 || unknown > 0.5 {
+	// The rules ask for half of a post's n-grams to be familiar when it
+	// has no lexicon evidence (rules.minFamiliar).
+	if known < 0.55 || unknown >= 0.5 || known-unknown < 0.2 {
 		t.Errorf("familiar: supporter post %.2f, small talk %.2f", known, unknown)
 	}
 }

@@ -29,9 +29,10 @@ var (
 
 const (
 	magic = "RQBC"
-	// version 2 adds Abstain after Threshold; version 1 files still read,
-	// with no abstain band.
-	version = 2
+	// version 2 adds Abstain after Threshold, version 3 Bare after
+	// Abstain; older files still read, with no abstain band and no bar of
+	// their own for text without lexicon evidence.
+	version = 3
 )
 
 // Builtin dense features computed by the tokenizer itself. They come first
@@ -56,7 +57,13 @@ type Model struct {
 	// Abstain is the probability from which, below Threshold, a text is
 	// unsure: sent to review without being flagged. 0 means no band.
 	Abstain float32
-	W       []float32
+	// Bare is the probability that a text without lexicon evidence of the
+	// group's voice (lexicon.Evidence below lexicon.MinEvidence) needs to
+	// be flagged; 0 means Threshold. Everyday text in the words of the
+	// training tweets scores near the threshold picked for the posts that
+	// carry evidence, so it gets a bar of its own, also picked out of fold.
+	Bare float32
+	W    []float32
 	// DenseNames names the dense features: builtinDense then the names the
 	// DenseFunc was registered with. DenseW holds their weights.
 	DenseNames []string
@@ -307,7 +314,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
 	buf.WriteString(magic)
 	le := binary.LittleEndian
-	for _, v := range []uint32{version, m.Buckets, m.Seed, math.Float32bits(m.Bias), math.Float32bits(m.Threshold), math.Float32bits(m.Abstain), uint32(len(m.DenseNames))} {
+	for _, v := range []uint32{version, m.Buckets, m.Seed, math.Float32bits(m.Bias), math.Float32bits(m.Threshold), math.Float32bits(m.Abstain), math.Float32bits(m.Bare), uint32(len(m.DenseNames))} {
 		buf.Write(le.AppendUint32(nil, v))
 	}
 	for i, name := range m.DenseNames {
@@ -340,8 +347,8 @@ func Read(b []byte) (*Model, error) {
 	p := body[len(magic):]
 	u32 := func() uint32 { v := le.Uint32(p); p = p[4:]; return v }
 	v := u32()
-	if v != 1 && v != version {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrBadModel, v, version)
+	if v < 1 || v > version {
+		return nil, fmt.Errorf("%w: version %d, want 1 to %d", ErrBadModel, v, version)
 	}
 	m := &Model{Buckets: u32(), Seed: u32(), Bias: math.Float32frombits(u32()), Threshold: math.Float32frombits(u32())}
 	if v >= 2 {
@@ -349,6 +356,12 @@ func Read(b []byte) (*Model, error) {
 			return nil, fmt.Errorf("%w: truncated header", ErrBadModel)
 		}
 		m.Abstain = math.Float32frombits(u32())
+	}
+	if v >= 3 {
+		if len(p) < 8 {
+			return nil, fmt.Errorf("%w: truncated header", ErrBadModel)
+		}
+		m.Bare = math.Float32frombits(u32())
 	}
 	nd := u32()
 	if m.Buckets == 0 || m.Buckets&(m.Buckets-1) != 0 || m.Buckets > 1<<26 {

@@ -59,6 +59,17 @@ type TrainConfig struct {
 	TargetPrecision  float64 `json:"target_precision,omitempty"`  // default 0.97
 	MaxHardFPR       float64 `json:"max_hard_fpr,omitempty"`      // default 0.005
 	AbstainPrecision float64 `json:"abstain_precision,omitempty"` // default 0.5
+	// MaxBareHardFPR is the share of the hard negatives without lexicon
+	// evidence (Bare) that may score at least the model's Bare threshold
+	// out of fold: the lowest score from the main threshold up at which
+	// out-of-fold precision among the texts without evidence still reaches
+	// TargetPrecision. Default 0.005.
+	MaxBareHardFPR float64 `json:"max_bare_hard_fpr,omitempty"`
+	// Bare reports, from the extra dense features of a text, that it
+	// carries no lexicon evidence of the group's voice; with the lexicon's
+	// features it is set to lexicon.Evidence below lexicon.MinEvidence.
+	// Without it calibration sets no Bare threshold.
+	Bare func(dense []float32) bool `json:"-"`
 	// Out, when set, is where Train saves the model (and Out+".json", the
 	// provenance report).
 	Out string `json:"-"`
@@ -97,6 +108,7 @@ func (c *TrainConfig) defaults() {
 	deff(&c.TargetPrecision, 0.97)
 	deff(&c.MaxHardFPR, 0.005)
 	deff(&c.AbstainPrecision, 0.5)
+	deff(&c.MaxBareHardFPR, 0.005)
 	if c.Normalize == nil {
 		c.Normalize = arabic.AppendNormalize
 	}
@@ -176,6 +188,7 @@ type Calibration struct {
 	B         float64 `json:"b"`
 	Threshold float32 `json:"threshold"`
 	Abstain   float32 `json:"abstain"`
+	Bare      float32 `json:"bare,omitempty"`
 	// OutOfFold counts the out-of-fold verdicts at Threshold.
 	OutOfFold Metrics `json:"out_of_fold"`
 }
@@ -408,12 +421,14 @@ func (m *Model) calibrate(cfg TrainConfig, exs []Example) (Calibration, error) {
 	}
 	z := make([]float64, len(exs))
 	y := make([]bool, len(exs))
+	bare := make([]bool, len(exs))
 	var s Scratch
 	var norm []byte
 	labelled := map[string]bool{} // files with positives
 	for i, e := range exs {
 		norm = cfg.Normalize(norm[:0], e.Text)
 		z[i] = float64(models[folds[i]].logit(norm, nil, &s))
+		bare[i] = cfg.Bare != nil && cfg.Bare(s.dense[len(builtinDense):])
 		y[i] = e.Positive
 		if e.Positive {
 			labelled[fileOf(e.Where)] = true
@@ -436,12 +451,28 @@ func (m *Model) calibrate(cfg TrainConfig, exs []Example) (Calibration, error) {
 	}
 	c.Threshold = precisionThreshold(p, y, hard, cfg.TargetPrecision, cfg.MaxHardFPR)
 	c.Abstain = min(precisionThreshold(p, y, hard, cfg.AbstainPrecision, cfg.MaxHardFPR+abstainHardFPR), c.Threshold)
+	if cfg.Bare != nil {
+		c.Bare = max(bareThreshold(p, y, hard, bare, cfg.TargetPrecision, cfg.MaxBareHardFPR), c.Threshold)
+	}
 	for i := range p {
-		c.OutOfFold.Add(y[i], p[i] >= c.Threshold)
+		c.OutOfFold.Add(y[i], p[i] >= c.Threshold && (!bare[i] || p[i] >= c.Bare))
 	}
 	m.scaleLogit(float32(a), float32(b))
-	m.Threshold, m.Abstain = c.Threshold, c.Abstain
+	m.Threshold, m.Abstain, m.Bare = c.Threshold, c.Abstain, c.Bare
 	return c, nil
+}
+
+// bareThreshold is precisionThreshold among the texts without lexicon
+// evidence (bare), with maxHardFPR a share of the bare hard negatives.
+func bareThreshold(p []float32, y, hard, bare []bool, target, maxHardFPR float64) float32 {
+	var bp []float32
+	var by, bh []bool
+	for i := range p {
+		if bare[i] {
+			bp, by, bh = append(bp, p[i]), append(by, y[i]), append(bh, hard[i])
+		}
+	}
+	return precisionThreshold(bp, by, bh, target, maxHardFPR)
 }
 
 // scaleLogit makes the model's logit a·z + b: the weights are linear in

@@ -119,3 +119,25 @@ func ParseCategory(s string) (Category, error) {
 	}
 	return 0, fmt.Errorf("%w %q", ErrUnknownCategory, s)
 }
+
+// voice lists the categories that are evidence of the group's own voice:
+// its names, honorifics, slogans, slurs, outlets, claim wording and calls to
+// act. The pious formulas everyone says (Devotional) are not.
+var voice = [...]Category{SupporterNaming, Honorific, Slogan, Slur, Outlet, ClaimFormula,
+	RecruitmentCue, IncitementCue, ThreatCue, InstructionCue, FinancingCue}
+
+// Evidence sums the unquoted weights of the group's voice in a Features
+// vector: how much the lexicon says that a post speaks for the group. The
+// rules and the classifier's calibration both read it, so that a post
+// without evidence is the same post to both.
+func Evidence(features []float32) float32 {
+	var sum float32
+	for _, c := range voice {
+		sum += features[c]
+	}
+	return sum
+}
+
+// MinEvidence is the Evidence below which a post counts as having none: a
+// lone weak term (بفضل الله، في بيتك) is how everyone writes.
+const MinEvidence = 1
