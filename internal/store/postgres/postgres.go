@@ -555,6 +555,12 @@ var migrations = []string{
 		post_key text NOT NULL,
 		PRIMARY KEY (id, post_key)
 	);`,
+	// Readings of the text inside media files (see store.OCRTexts), by
+	// the file's hash.
+	`CREATE TABLE ocr_texts (
+		key  text PRIMARY KEY,
+		data bytea NOT NULL
+	);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

@@ -548,6 +548,12 @@ var migrations = []string{
 		post_key TEXT NOT NULL,
 		PRIMARY KEY (id, post_key)
 	) WITHOUT ROWID;`,
+	// Readings of the text inside media files (see store.OCRTexts), by
+	// the file's hash.
+	`CREATE TABLE ocr_texts (
+		key  TEXT PRIMARY KEY,
+		data BLOB NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.
