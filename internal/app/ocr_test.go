@@ -1,0 +1,160 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raqib-project/raqib/internal/ocr"
+	"github.com/raqib-project/raqib/internal/ocr/ocrtest"
+	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
+	"github.com/raqib-project/raqib/internal/store"
+)
+
+// Hand-made, fictional texts of the images of ocrExport: a claim in the
+// group's wording and a news headline about it.
+var (
+	claimCard = []string{"بفضل الله تعالى تمكن جنود الخلافة من", "تدمير آلية للجيش الصفوي ولله الحمد"}
+	newsCard  = []string{"عاجل: القوات الأمنية تحبط هجوما", "لتنظيم داعش الإرهابي شمال بغداد"}
+)
+
+// ocrExport writes a Telegram channel export whose photos carry text
+// rendered by chromium: message 1 the claim card under a harmless
+// caption, message 2 the news card, message 3 the claim card again. It
+// skips the test without tesseract (with Arabic) or chromium.
+func ocrExport(t testing.TB) string {
+	t.Helper()
+	if err := ocr.Ready(context.Background(), ""); err != nil {
+		t.Skipf("text inside images cannot be read here: %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "photos"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ocrtest.Render(t, filepath.Join(dir, "photos", "claim.png"), 800, 160, claimCard)
+	ocrtest.Render(t, filepath.Join(dir, "photos", "news.png"), 800, 160, newsCard)
+	msgs := []map[string]any{}
+	for i, m := range []struct{ photo, text string }{{"claim.png", "صورة اليوم"}, {"news.png", ""}, {"claim.png", "منقول"}} {
+		at := time.Date(2026, 11, 1, 9, i, 0, 0, time.UTC)
+		msgs = append(msgs, map[string]any{
+			"id": i + 1, "type": "message", "date": at.Format("2006-01-02T15:04:05"), "date_unixtime": fmt.Sprint(at.Unix()),
+			"from": "قناة مختلقة للاختبار", "from_id": "channel3000000003", "photo": "photos/" + m.photo, "width": 800, "height": 160,
+			"text": m.text, "text_entities": []map[string]string{{"type": "plain", "text": m.text}},
+		})
+	}
+	b, err := json.Marshal(map[string]any{"name": "قناة مختلقة للاختبار", "type": "public_channel", "id": 3000000003, "messages": msgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "result.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestIngestReadsTextInImages is issue 13's end-to-end test of text inside
+// images: a Telegram export whose photo carries a claim under a harmless
+// caption is imported; the post is flagged by the OCR-text signal with its
+// spans boxed in the image and has a case, the news card's post is not
+// flagged, the claim card posted twice is read once, and with --ocr off the
+// same export flags nothing.
+func TestIngestReadsTextInImages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders and reads images")
+	}
+	ctx := context.Background()
+	export := ocrExport(t)
+	c := testConfig(t, "ingest", "--progress", "never", "--ocr", "on")
+	c.Args = []string{export}
+	if err := Run(ctx, "ingest", c); err != nil {
+		t.Fatalf("%v\n%s", err, c.Stderr)
+	}
+	s, err := openStore(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ps, err := s.Posts(ctx, store.Query{Channel: "3000000003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 3 {
+		t.Fatalf("%d posts stored, want 3", len(ps))
+	}
+	slices.SortFunc(ps, func(a, b post.Post) int { return strings.Compare(a.ID, b.ID) })
+	var shas []string
+	for _, p := range ps {
+		i := slices.IndexFunc(p.Signals, func(s post.Signal) bool { return s.Detector == ocr.Detector })
+		if i < 0 {
+			t.Fatalf("post %s has no OCR-text signal: %+v", p.ID, p.Signals)
+		}
+		sig := p.Signals[i]
+		claim := p.ID != "2"
+		if p.Decision.Violating != claim || sig.Label.Violating() != claim {
+			t.Errorf("post %s: decision %+v, OCR signal %s", p.ID, p.Decision, sig.Label)
+		}
+		if sig.Ref != p.Media[0].Hash(signaltype.SHA256.Name) || p.Media[0].Hash(signaltype.OCRText.Name) == "" {
+			t.Errorf("post %s: signal ref %q, media %+v", p.ID, sig.Ref, p.Media[0].Hashes)
+		}
+		shas = append(shas, sig.Ref)
+		if !claim {
+			continue
+		}
+		if !slices.ContainsFunc(p.Decision.Reasons, func(r string) bool { return strings.HasPrefix(r, "ocr_text:") }) {
+			t.Errorf("post %s: reasons %v lack the OCR-text rule", p.ID, p.Decision.Reasons)
+		}
+		boxes := 0
+		for _, sp := range sig.Spans {
+			for _, b := range sp.Boxes {
+				boxes++
+				if b.W <= 0 || b.H <= 0 || b.X < 0 || b.Y < 0 || b.X+b.W > 800 || b.Y+b.H > 160 {
+					t.Errorf("post %s: span %q box %+v outside the 800x160 image", p.ID, sp.Text, b)
+				}
+			}
+		}
+		if boxes == 0 {
+			t.Errorf("post %s: no span box in %+v", p.ID, sig)
+		}
+		if !inCase(t, s, p.Key()) {
+			t.Errorf("post %s is in no case", p.ID)
+		}
+	}
+	readings, err := s.(store.OCRTexts).OCRTexts(ctx, []string{shas[0] + "/" + ocr.Languages, shas[1] + "/" + ocr.Languages})
+	if err != nil || len(readings) != 2 || shas[0] != shas[2] {
+		t.Errorf("readings kept %d (%v), shas %v: want the two images read, the claim once", len(readings), err, shas)
+	}
+
+	off := testConfig(t, "ingest", "--progress", "never", "--ocr", "off")
+	off.Args = []string{export}
+	if err := Run(ctx, "ingest", off); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := openStore(ctx, off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if ps, err := s2.Posts(ctx, store.Query{Violating: true}); err != nil || len(ps) != 0 {
+		t.Errorf("with --ocr off: %d violating posts (%v), want none: the captions are harmless", len(ps), err)
+	}
+}
+
+// inCase reports whether the post with key is in an open case.
+func inCase(t testing.TB, s store.Store, key string) bool {
+	t.Helper()
+	cases, err := s.Cases(context.Background(), post.CaseOpen, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.ContainsFunc(cases, func(cs post.Case) bool {
+		keys, err := s.CasePosts(context.Background(), cs.ID, 100)
+		return err == nil && slices.Contains(keys, key)
+	})
+}
