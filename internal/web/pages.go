@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,10 +192,14 @@ type blurredImage struct {
 	P      *page
 	ID     string // unique on the page, for the reveal checkbox
 	SHA256 string
+	// W and H are the image's size in pixels and Boxes the places drawn
+	// over it (the flagged spans of its text, internal/web/ocr.go).
+	W, H  int
+	Boxes []boxView
 }
 
 // Blurred pairs a kept image with the page for the "blurred" template.
-func (p *page) Blurred(id, sha string) blurredImage { return blurredImage{p, id, sha} }
+func (p *page) Blurred(id, sha string) blurredImage { return blurredImage{P: p, ID: id, SHA256: sha} }
 
 // signalsView is what the "signals" template needs.
 type signalsView struct {
@@ -417,6 +422,7 @@ type postPage struct {
 	RawCut   bool
 	Matches  []matchView
 	NearDups []nearView
+	OCR      []ocrView
 }
 
 func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
@@ -430,9 +436,10 @@ func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
 	}
 	pp := postPage{page: s.newPage(w, r), Key: p.Key(), Post: p, Versions: versions, RawLen: len(p.Raw)}
 	pp.Title = pp.T("post.title") + " " + isolate(pp.Key)
-	pp.Norm, pp.BadSpans = highlight(p.Norm, p.Signals)
+	pp.Norm, pp.BadSpans = highlight(p.Norm, slices.DeleteFunc(slices.Clone(p.Signals), isOCR))
 	pp.Raw, pp.RawCut = displayRaw(p.Raw)
 	pp.Matches, pp.NearDups = s.matchViews(r.Context(), &p)
+	pp.OCR = s.ocrViews(r.Context(), pp.page, &p)
 	s.render(w, "post", "base", http.StatusOK, pp)
 }
 
