@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,8 +29,9 @@ var (
 
 // ocrExport writes a Telegram channel export whose photos carry text
 // rendered by chromium: message 1 the claim card under a harmless
-// caption, message 2 the news card, message 3 the claim card again. It
-// skips the test without tesseract (with Arabic) or chromium.
+// caption, message 2 the news card, message 3 the claim card again, and
+// with ffmpeg message 4 a video of the claim card. It skips the test without
+// tesseract (with Arabic) or chromium.
 func ocrExport(t testing.TB) string {
 	t.Helper()
 	if err := ocr.Ready(context.Background(), ""); err != nil {
@@ -41,13 +44,32 @@ func ocrExport(t testing.TB) string {
 	ocrtest.Render(t, filepath.Join(dir, "photos", "claim.png"), 800, 160, claimCard)
 	ocrtest.Render(t, filepath.Join(dir, "photos", "news.png"), 800, 160, newsCard)
 	msgs := []map[string]any{}
-	for i, m := range []struct{ photo, text string }{{"claim.png", "صورة اليوم"}, {"news.png", ""}, {"claim.png", "منقول"}} {
-		at := time.Date(2026, 11, 1, 9, i, 0, 0, time.UTC)
-		msgs = append(msgs, map[string]any{
-			"id": i + 1, "type": "message", "date": at.Format("2006-01-02T15:04:05"), "date_unixtime": fmt.Sprint(at.Unix()),
-			"from": "قناة مختلقة للاختبار", "from_id": "channel3000000003", "photo": "photos/" + m.photo, "width": 800, "height": 160,
-			"text": m.text, "text_entities": []map[string]string{{"type": "plain", "text": m.text}},
-		})
+	message := func(text string, media map[string]any) {
+		at := time.Date(2026, 11, 1, 9, len(msgs), 0, 0, time.UTC)
+		m := map[string]any{
+			"id": len(msgs) + 1, "type": "message", "date": at.Format("2006-01-02T15:04:05"), "date_unixtime": fmt.Sprint(at.Unix()),
+			"from": "قناة مختلقة للاختبار", "from_id": "channel3000000003", "width": 800, "height": 160,
+			"text": text, "text_entities": []map[string]string{{"type": "plain", "text": text}},
+		}
+		maps.Copy(m, media)
+		msgs = append(msgs, m)
+	}
+	message("صورة اليوم", map[string]any{"photo": "photos/claim.png"})
+	message("", map[string]any{"photo": "photos/news.png"})
+	message("منقول", map[string]any{"photo": "photos/claim.png"})
+	// A two-second clip of the claim card: its keyframes are read. (A
+	// clip of the news card and then the claim is news quoting the claim,
+	// and is judged so.)
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		if err := os.Mkdir(filepath.Join(dir, "video_files"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-loop", "1", "-t", "2", "-i", filepath.Join(dir, "photos", "claim.png"),
+			"-r", "5", "-g", "5", "-pix_fmt", "yuv420p", filepath.Join(dir, "video_files", "clip.mp4"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v: %s", err, out)
+		}
+		message("", map[string]any{"file": "video_files/clip.mp4", "media_type": "video_file", "mime_type": "video/mp4", "duration_seconds": 2})
 	}
 	b, err := json.Marshal(map[string]any{"name": "قناة مختلقة للاختبار", "type": "public_channel", "id": 3000000003, "messages": msgs})
 	if err != nil {
@@ -63,7 +85,8 @@ func ocrExport(t testing.TB) string {
 // images: a Telegram export whose photo carries a claim under a harmless
 // caption is imported; the post is flagged by the OCR-text signal with its
 // spans boxed in the image and has a case, the news card's post is not
-// flagged, the claim card posted twice is read once, and with --ocr off the
+// flagged, the claim card posted twice is read once, the video showing
+// the claim card is flagged from its keyframes, and with --ocr off the
 // same export flags nothing.
 func TestIngestReadsTextInImages(t *testing.T) {
 	if testing.Short() {
@@ -85,8 +108,12 @@ func TestIngestReadsTextInImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 3 {
-		t.Fatalf("%d posts stored, want 3", len(ps))
+	want := 3
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		want++ // the video
+	}
+	if len(ps) != want {
+		t.Fatalf("%d posts stored, want %d", len(ps), want)
 	}
 	slices.SortFunc(ps, func(a, b post.Post) int { return strings.Compare(a.ID, b.ID) })
 	var shas []string
