@@ -1,9 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"maps"
 	"os"
 	"os/exec"
@@ -43,20 +48,10 @@ func ocrExport(t testing.TB) string {
 	}
 	ocrtest.Render(t, filepath.Join(dir, "photos", "claim.png"), 800, 160, claimCard)
 	ocrtest.Render(t, filepath.Join(dir, "photos", "news.png"), 800, 160, newsCard)
-	msgs := []map[string]any{}
-	message := func(text string, media map[string]any) {
-		at := time.Date(2026, 11, 1, 9, len(msgs), 0, 0, time.UTC)
-		m := map[string]any{
-			"id": len(msgs) + 1, "type": "message", "date": at.Format("2006-01-02T15:04:05"), "date_unixtime": fmt.Sprint(at.Unix()),
-			"from": "قناة مختلقة للاختبار", "from_id": "channel3000000003", "width": 800, "height": 160,
-			"text": text, "text_entities": []map[string]string{{"type": "plain", "text": text}},
-		}
-		maps.Copy(m, media)
-		msgs = append(msgs, m)
-	}
-	message("صورة اليوم", map[string]any{"photo": "photos/claim.png"})
-	message("", map[string]any{"photo": "photos/news.png"})
-	message("منقول", map[string]any{"photo": "photos/claim.png"})
+	var ex telegramExport
+	ex.add("صورة اليوم", map[string]any{"photo": "photos/claim.png"})
+	ex.add("", map[string]any{"photo": "photos/news.png"})
+	ex.add("منقول", map[string]any{"photo": "photos/claim.png"})
 	// A two-second clip of the claim card: its keyframes are read. (A
 	// clip of the news card and then the claim is news quoting the claim,
 	// and is judged so.)
@@ -69,16 +64,47 @@ func ocrExport(t testing.TB) string {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("ffmpeg: %v: %s", err, out)
 		}
-		message("", map[string]any{"file": "video_files/clip.mp4", "media_type": "video_file", "mime_type": "video/mp4", "duration_seconds": 2})
+		ex.add("", map[string]any{"file": "video_files/clip.mp4", "media_type": "video_file", "mime_type": "video/mp4", "duration_seconds": 2})
 	}
-	b, err := json.Marshal(map[string]any{"name": "قناة مختلقة للاختبار", "type": "public_channel", "id": 3000000003, "messages": msgs})
+	ex.write(t, dir)
+	return dir
+}
+
+// telegramExport is a Telegram channel export (result.json) of photo and
+// video posts, its fields in the order Telegram writes them (the format
+// is recognized from the file's start).
+type telegramExport struct {
+	Name     string           `json:"name"`
+	Type     string           `json:"type"`
+	ID       int64            `json:"id"`
+	Messages []map[string]any `json:"messages"`
+}
+
+// add appends a message with text and media fields (photo, file, ...) of
+// an 800×160 picture, a minute after the previous one.
+func (ex *telegramExport) add(text string, media map[string]any) {
+	n := len(ex.Messages)
+	at := time.Date(2026, 11, 1, 9, n, 0, 0, time.UTC)
+	m := map[string]any{
+		"id": n + 1, "type": "message", "date": at.Format("2006-01-02T15:04:05"), "date_unixtime": fmt.Sprint(at.Unix()),
+		"from": "قناة مختلقة للاختبار", "from_id": "channel3000000003", "width": 800, "height": 160,
+		"text": text, "text_entities": []map[string]string{{"type": "plain", "text": text}},
+	}
+	maps.Copy(m, media)
+	ex.Messages = append(ex.Messages, m)
+}
+
+// write writes the export's result.json into dir.
+func (ex *telegramExport) write(t testing.TB, dir string) {
+	t.Helper()
+	ex.Name, ex.Type, ex.ID = "قناة مختلقة للاختبار", "public_channel", 3000000003
+	b, err := json.Marshal(ex)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "result.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dir
 }
 
 // TestIngestReadsTextInImages is issue 13's end-to-end test of text inside
@@ -184,4 +210,103 @@ func inCase(t testing.TB, s store.Store, key string) bool {
 		keys, err := s.CasePosts(context.Background(), cs.ID, 100)
 		return err == nil && slices.Contains(keys, key)
 	})
+}
+
+// benchCards are hand-made, fictional cards for the ingest benchmark: the
+// claim, the news headline and two everyday notices.
+var benchCards = [][]string{claimCard, newsCard,
+	{"إعلان: تغلق المكتبة العامة أبوابها يوم الجمعة", "وتفتح صباح السبت في التاسعة"},
+	{"مباراة الهلال والنصر مساء الخميس في الرياض", "التذاكر متوفرة في شباك الملعب"}}
+
+// benchExport writes a Telegram export of n photo posts with n distinct
+// images: the rendered cards, each copy with one corner pixel changed, so
+// that every file has its own hash and costs OCR a full read.
+func benchExport(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "photos"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	cards := make([]image.Image, len(benchCards))
+	for i, lines := range benchCards {
+		path := filepath.Join(b.TempDir(), "card.png")
+		ocrtest.Render(b, path, 800, 160, lines)
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cards[i] = img
+	}
+	var ex telegramExport
+	for i := range n {
+		src := cards[i%len(cards)]
+		img := image.NewNRGBA(src.Bounds())
+		draw.Draw(img, img.Bounds(), src, image.Point{}, draw.Src)
+		img.Set(0, 0, color.NRGBA{R: uint8(i), G: uint8(i >> 8), B: 0xff, A: 0xff})
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			b.Fatal(err)
+		}
+		name := fmt.Sprintf("photos/card_%d.png", i)
+		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		ex.add("", map[string]any{"photo": name})
+	}
+	ex.write(b, dir)
+	return dir
+}
+
+// BenchmarkIngestOCR imports an export of 40 photo posts, each with an
+// image of its own, with --ocr off and on (cold cache: a new data
+// directory each time), alternating in every iteration so that both see
+// the same load; and on once more into the same data directory (warm:
+// every image read before). Reported: milliseconds per import of each and
+// images read per second.
+func BenchmarkIngestOCR(b *testing.B) {
+	if err := ocr.Ready(context.Background(), ""); err != nil {
+		b.Skipf("text inside images cannot be read here: %v", err)
+	}
+	const n = 40
+	export := benchExport(b, n)
+	for _, workers := range []string{"1", "2"} {
+		b.Run("ocr-workers="+workers, func(b *testing.B) {
+			// The claim cards open a case only when their text is read.
+			ingest := func(mode string, data string) time.Duration {
+				var out bytes.Buffer
+				_, c, err := Parse([]string{"ingest", "--progress", "never", "--ocr", mode, "--ocr-workers", workers, "--ocr-budget", "0", export},
+					env("RAQIB_DATA", data, "RAQIB_LOG_LEVEL", "error"), nil, &out, &out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if err := Run(context.Background(), "ingest", c); err != nil {
+					b.Fatalf("%v\n%s", err, out.String())
+				}
+				took := time.Since(start)
+				if read := !strings.Contains(out.String(), " 0 cases opened"); read != (mode == "on") && !strings.Contains(out.String(), " 40 duplicates") {
+					b.Fatalf("--ocr %s: %s", mode, out.String())
+				}
+				return took
+			}
+			var off, on, warm time.Duration
+			for b.Loop() {
+				off += ingest("off", b.TempDir())
+				data := b.TempDir()
+				on += ingest("on", data)
+				warm += ingest("on", data)
+			}
+			ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N) }
+			b.ReportMetric(ms(off), "ms-off/import")
+			b.ReportMetric(ms(on), "ms-on/import")
+			b.ReportMetric(ms(warm), "ms-warm/import")
+			b.ReportMetric(float64(n*b.N)/(on-off).Seconds(), "images/s")
+			b.ReportMetric((on-off).Seconds()*1000/float64(n*b.N), "ms/image")
+		})
+	}
 }

@@ -107,8 +107,6 @@ type EnrichStats struct {
 	Cached  int64 // readings found in the cache (or earlier in the batch)
 	Skipped int64 // files left unread when a batch's budget ran out
 	Failed  int64 // files OCR could not read (logged)
-	// Busy is the wall time spent reading.
-	Busy time.Duration
 }
 
 // Enricher reads the text inside the images and videos of a batch's
@@ -122,7 +120,7 @@ type Enricher struct {
 	cfg EnrichConfig
 	sem chan struct{}
 
-	read, cached, skipped, failed, busy atomic.Int64
+	read, cached, skipped, failed atomic.Int64
 }
 
 // NewEnricher returns an enricher; cfg.Check is required.
@@ -138,8 +136,7 @@ func NewEnricher(cfg EnrichConfig) *Enricher {
 
 // Stats returns the counts so far.
 func (e *Enricher) Stats() EnrichStats {
-	return EnrichStats{Read: e.read.Load(), Cached: e.cached.Load(), Skipped: e.skipped.Load(), Failed: e.failed.Load(),
-		Busy: time.Duration(e.busy.Load())}
+	return EnrichStats{Read: e.read.Load(), Cached: e.cached.Load(), Skipped: e.skipped.Load(), Failed: e.failed.Load()}
 }
 
 // mediaKind is "image" or "video" for the media OCR reads, "" otherwise.
@@ -305,8 +302,6 @@ func (e *Enricher) readMissing(ctx context.Context, order []*job) error {
 func (e *Enricher) readOne(ctx context.Context, j *job) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
-	t := time.Now()
-	defer func() { e.busy.Add(int64(time.Since(t))) }()
 	var (
 		res Result
 		err error
