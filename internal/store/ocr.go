@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // OCRText is one reading of the text inside a media file (internal/ocr),
 // kept by a key made of the file's hash, so that an image posted a
@@ -19,4 +22,23 @@ type OCRTexts interface {
 	OCRTexts(ctx context.Context, keys []string) (map[string][]byte, error)
 	// SaveOCRTexts stores readings; a key stored already is skipped.
 	SaveOCRTexts(ctx context.Context, ts []OCRText) error
+}
+
+// ScanOCRTexts reads rows of (key, data).
+func ScanOCRTexts(rows Rows) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for rows.Next() {
+		var (
+			k    string
+			data []byte
+		)
+		if err := rows.Scan(&k, &data); err != nil {
+			return nil, fmt.Errorf("read ocr texts: %w", err)
+		}
+		out[k] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read ocr texts: %w", err)
+	}
+	return out, nil
 }

@@ -9,27 +9,15 @@ import (
 
 // OCRTexts implements store.OCRTexts.
 func (s *Store) OCRTexts(ctx context.Context, keys []string) (map[string][]byte, error) {
-	out := map[string][]byte{}
 	if len(keys) == 0 {
-		return out, nil
+		return map[string][]byte{}, nil
 	}
 	rows, err := s.pool.Query(ctx, `SELECT key, data FROM ocr_texts WHERE key = ANY($1::text[])`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read ocr texts: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var k string
-		var data []byte
-		if err := rows.Scan(&k, &data); err != nil {
-			return nil, fmt.Errorf("read ocr texts: %w", err)
-		}
-		out[k] = data
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read ocr texts: %w", err)
-	}
-	return out, nil
+	return store.ScanOCRTexts(rows)
 }
 
 // SaveOCRTexts implements store.OCRTexts.

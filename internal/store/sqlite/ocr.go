@@ -12,9 +12,8 @@ var insertOCR = &multiRow{head: `INSERT OR IGNORE INTO ocr_texts(key, data) VALU
 
 // OCRTexts implements store.OCRTexts.
 func (s *Store) OCRTexts(ctx context.Context, keys []string) (map[string][]byte, error) {
-	out := map[string][]byte{}
 	if len(keys) == 0 {
-		return out, nil
+		return map[string][]byte{}, nil
 	}
 	js, err := json.Marshal(keys)
 	if err != nil {
@@ -25,18 +24,7 @@ func (s *Store) OCRTexts(ctx context.Context, keys []string) (map[string][]byte,
 		return nil, fmt.Errorf("read ocr texts: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var k string
-		var data []byte
-		if err := rows.Scan(&k, &data); err != nil {
-			return nil, fmt.Errorf("read ocr texts: %w", err)
-		}
-		out[k] = data
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read ocr texts: %w", err)
-	}
-	return out, nil
+	return store.ScanOCRTexts(rows)
 }
 
 // SaveOCRTexts implements store.OCRTexts.
