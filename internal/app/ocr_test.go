@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -308,5 +310,64 @@ func BenchmarkIngestOCR(b *testing.B) {
 			b.ReportMetric(float64(n*b.N)/(on-off).Seconds(), "images/s")
 			b.ReportMetric((on-off).Seconds()*1000/float64(n*b.N), "ms/image")
 		})
+	}
+}
+
+// TestWorkerReadsTextInImages imports the OCR export through external
+// NATS into PostgreSQL, stored by a separate `raqib worker` on the same
+// data directory (whose media folder the import fills): the worker reads
+// the claim card and flags its post, and the readings are in PostgreSQL.
+func TestWorkerReadsTextInImages(t *testing.T) {
+	pg, nats := os.Getenv("RAQIB_TEST_PG"), os.Getenv("RAQIB_TEST_NATS")
+	if pg == "" || nats == "" {
+		t.Skip("RAQIB_TEST_PG and RAQIB_TEST_NATS are not both set; skipping the scale-out OCR test")
+	}
+	if testing.Short() {
+		t.Skip("renders and reads images")
+	}
+	export := ocrExport(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	url := pgTestSchema(t, ctx, pg)
+	var b [4]byte
+	rand.Read(b[:])
+	args := []string{"--store", url, "--nats", nats, "--nats-namespace", "ocr" + hex.EncodeToString(b[:]), "--workers", "1", "--ocr", "on"}
+	w := testConfig(t, append([]string{"worker"}, args...)...)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Run(wctx, "worker", w) }()
+	c := testConfig(t, append([]string{"ingest", "--progress", "never"}, args...)...)
+	c.Data = w.Data
+	c.Args = []string{export}
+	err := Run(ctx, "ingest", c)
+	stop()
+	if werr := <-done; werr != nil {
+		t.Errorf("worker: %v", werr)
+	}
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, c.Stderr)
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ps, err := st.Posts(ctx, store.Query{Violating: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shas []string
+	for _, p := range ps {
+		for _, s := range p.Signals {
+			if s.Detector == ocr.Detector && s.Label.Violating() && len(s.Spans) > 0 && len(s.Spans[0].Boxes) > 0 {
+				shas = append(shas, s.Ref+"/"+ocr.Languages)
+			}
+		}
+	}
+	if len(shas) < 2 {
+		t.Fatalf("%d posts flagged by boxed OCR-text signals, want the claim card's two (and the video's): %+v", len(shas), ps)
+	}
+	if got, err := st.(store.OCRTexts).OCRTexts(ctx, shas); err != nil || len(got) == 0 {
+		t.Errorf("readings in PostgreSQL: %d, %v", len(got), err)
 	}
 }
