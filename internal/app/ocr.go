@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/raqib-project/raqib/internal/ocr"
 	"github.com/raqib-project/raqib/internal/store"
 )
@@ -30,5 +32,18 @@ func (s *system) openOCR(ctx context.Context) (*ocr.Enricher, error) {
 		s.log.Warn("text inside images is not read at ingest (readings kept earlier are still used)", "reason", err)
 		cfg.Read = false
 	}
-	return ocr.NewEnricher(cfg), nil
+	e := ocr.NewEnricher(cfg)
+	for result, n := range map[string]func(ocr.EnrichStats) int64{
+		"read":    func(st ocr.EnrichStats) int64 { return st.Read },
+		"cached":  func(st ocr.EnrichStats) int64 { return st.Cached },
+		"skipped": func(st ocr.EnrichStats) int64 { return st.Skipped },
+		"failed":  func(st ocr.EnrichStats) int64 { return st.Failed },
+	} {
+		s.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "raqib_ocr_media_total",
+			Help:        "Media files of ingested posts by what OCR did: read, found cached, skipped (the batch's --ocr-budget was spent) or failed.",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 { return float64(n(e.Stats())) }))
+	}
+	return e, nil
 }

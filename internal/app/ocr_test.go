@@ -123,8 +123,14 @@ func TestIngestReadsTextInImages(t *testing.T) {
 	ctx := context.Background()
 	export := ocrExport(t)
 	c := testConfig(t, "ingest", "--progress", "never", "--ocr", "on")
-	c.Args = []string{export}
-	if err := Run(ctx, "ingest", c); err != nil {
+	sys, err := openSystem(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sys.importFiles(ctx, []string{export}, nil)
+	read := ocrMetric(t, sys, "read")
+	sys.close()
+	if err != nil {
 		t.Fatalf("%v\n%s", err, c.Stderr)
 	}
 	s, err := openStore(ctx, c)
@@ -142,6 +148,9 @@ func TestIngestReadsTextInImages(t *testing.T) {
 	}
 	if len(ps) != want {
 		t.Fatalf("%d posts stored, want %d", len(ps), want)
+	}
+	if read != float64(want-1) {
+		t.Errorf("raqib_ocr_media_total{result=read} = %v, want %d: every file once", read, want-1)
 	}
 	slices.SortFunc(ps, func(a, b post.Post) int { return strings.Compare(a.ID, b.ID) })
 	var shas []string
@@ -199,6 +208,29 @@ func TestIngestReadsTextInImages(t *testing.T) {
 	if ps, err := s2.Posts(ctx, store.Query{Violating: true}); err != nil || len(ps) != 0 {
 		t.Errorf("with --ocr off: %d violating posts (%v), want none: the captions are harmless", len(ps), err)
 	}
+}
+
+// ocrMetric is the value of raqib_ocr_media_total{result=...} of s.
+func ocrMetric(t testing.TB, s *system, result string) float64 {
+	t.Helper()
+	mfs, err := s.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "raqib_ocr_media_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no raqib_ocr_media_total{result=%q}", result)
+	return 0
 }
 
 // inCase reports whether the post with key is in an open case.
