@@ -7,6 +7,7 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"os"
+	"slices"
 
 	"github.com/raqib-project/raqib/internal/ocr"
 	"github.com/raqib-project/raqib/internal/post"
@@ -46,6 +47,43 @@ type ocrView struct {
 // text read from an image, not into the post's.
 func isOCR(s post.Signal) bool { return s.Detector == ocr.Detector }
 
+// textSignals are the signals of p whose spans are in p.Norm.
+func textSignals(p *post.Post) []post.Signal {
+	return slices.DeleteFunc(slices.Clone(p.Signals), isOCR)
+}
+
+// keptImage is a kept image of a post with the boxes of the flagged spans
+// of the text read from it, for the "blurred" template.
+type keptImage struct {
+	SHA256 string
+	W, H   int
+	Boxes  []boxView
+}
+
+// keptImage returns the image of p with that SHA-256 and the boxes of its
+// OCR-text signal's spans, in the image's pixels.
+func (s *server) keptImage(p *post.Post, sha string) keptImage {
+	im := keptImage{SHA256: sha}
+	for _, sig := range p.Signals {
+		if !isOCR(sig) || sig.Ref != sha {
+			continue
+		}
+		for _, sp := range sig.Spans {
+			for _, b := range sp.Boxes {
+				if b.Frame == 0 {
+					im.Boxes = append(im.Boxes, boxView{X: b.X, Y: b.Y, W: b.W, H: b.H, Label: sig.Label, Why: sp.Why})
+				}
+			}
+		}
+	}
+	if len(im.Boxes) > 0 {
+		if im.W, im.H = s.imageSize(mediaBySHA(p, sha), sha); im.W == 0 {
+			im.Boxes = nil
+		}
+	}
+	return im
+}
+
 // ocrViews prepares the text-inside-images panel of p.
 func (s *server) ocrViews(ctx context.Context, pg *page, p *post.Post) []ocrView {
 	var views []ocrView
@@ -59,15 +97,7 @@ func (s *server) ocrViews(ctx context.Context, pg *page, p *post.Post) []ocrView
 		m := mediaBySHA(p, sig.Ref)
 		v.Video = m != nil && m.Kind == "video"
 		if !v.Video && s.kept(sig.Ref) {
-			v.Image = pg.Blurred("ocr-"+sig.Ref[:12], sig.Ref)
-			v.Image.W, v.Image.H = s.imageSize(m, sig.Ref)
-			for _, sp := range sig.Spans {
-				for _, b := range sp.Boxes {
-					if b.Frame == 0 && v.Image.W > 0 {
-						v.Image.Boxes = append(v.Image.Boxes, boxView{X: b.X, Y: b.Y, W: b.W, H: b.H, Label: sig.Label, Why: sp.Why})
-					}
-				}
-			}
+			v.Image = pg.Blurred("ocr-"+sig.Ref[:12], s.keptImage(p, sig.Ref))
 		}
 		views = append(views, v)
 		keys = append(keys, reader.CacheKey(sig.Ref))

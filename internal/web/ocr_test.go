@@ -25,9 +25,10 @@ import (
 // (800×160), was read and flagged, as the ingest enricher leaves it: the
 // reading kept in the store and the OCR-text signal on the post.
 type ocrFixture struct {
-	h     http.Handler
-	key   string
-	boxes []post.Box
+	h      http.Handler
+	key    string
+	caseID int64
+	boxes  []post.Box
 }
 
 func newOCRFixture(t testing.TB) ocrFixture {
@@ -63,7 +64,7 @@ func newOCRFixture(t testing.TB) ocrFixture {
 	p := post.Post{
 		Platform: post.Telegram, ID: "77", Kind: post.Message, PostedAt: testNow, CollectedAt: testNow,
 		Channel: post.Channel{Platform: post.Telegram, ID: "-100777", Name: "قناة الصور"},
-		Text:    "صورة اليوم",
+		Text:    "صورة اليوم من قناة الإصدارات",
 		Media:   []post.Media{{Kind: "photo", Width: 800, Height: 160, Hashes: []post.Hash{{Type: "sha256", Value: sha}}}},
 		Decision: post.Decision{Label: post.Propaganda, Tier: post.TierOfficial, Violating: true, Score: 0.9,
 			Reasons: []string{"ocr_text: violating text inside an image"}},
@@ -75,14 +76,22 @@ func newOCRFixture(t testing.TB) ocrFixture {
 	if _, err := st.SavePosts(ctx, []post.Post{p}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.ProposeCases(ctx, []post.CaseProposal{{PostKey: p.Key(), Label: post.Propaganda, Tier: post.TierOfficial,
+		Score: 0.9, Reason: "ocr_text: violating text inside an image", At: testNow}}); err != nil {
+		t.Fatal(err)
+	}
+	cases, err := st.Cases(ctx, post.CaseOpen, 10)
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("cases %+v, %v", cases, err)
+	}
 	h := New(Options{Authenticate: asAdmin, Store: st, MediaDir: media, Version: "test", Now: func() time.Time { return testNow }})
-	return ocrFixture{h: h, key: p.Key(), boxes: boxes}
+	return ocrFixture{h: h, key: p.Key(), caseID: cases[0].ID, boxes: boxes}
 }
 
 // TestPostShowsTextInImages checks the post page's panel in both
 // languages: the image with one box per flagged span in the image's own
 // pixels, the text read with the span marked, and the post's own text
-// left unmarked by the OCR spans.
+// left unmarked by the OCR spans; and the boxes on the case page.
 func TestPostShowsTextInImages(t *testing.T) {
 	f := newOCRFixture(t)
 	for _, lang := range []string{"ar", "en"} {
@@ -105,6 +114,13 @@ func TestPostShowsTextInImages(t *testing.T) {
 		if strings.Contains(body, catalogue[lang]["post.badspans"]) {
 			t.Errorf("%s: the OCR spans were taken for spans of the post's text", lang)
 		}
+	}
+	// The case page shows the boxes over the post's image too, and marks
+	// nothing in the post's own text (only the image's text is flagged).
+	w := get(t, f.h, fmt.Sprintf("/cases/%d", f.caseID))
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, `<rect class="ocr-box hl-propaganda"`) || strings.Contains(body, "<mark") {
+		t.Errorf("case page (%d): boxes %v, marks %v", w.Code, strings.Contains(body, `<rect class="ocr-box`), strings.Contains(body, "<mark"))
 	}
 }
 
