@@ -403,3 +403,31 @@ func TestWorkerReadsTextInImages(t *testing.T) {
 		t.Errorf("readings in PostgreSQL: %d, %v", len(got), err)
 	}
 }
+
+func TestOCRSettings(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  []string
+		want string // "" when valid
+	}{
+		{[]string{"--ocr", "off", "--ocr-workers", "2", "--ocr-budget", "0"}, nil, ""},
+		{[]string{"--ocr", "sometimes"}, nil, "--ocr must be auto, on or off"},
+		{[]string{"--ocr-workers", "0"}, nil, "--ocr-workers must be at least 1"},
+		{nil, []string{"RAQIB_OCR_BUDGET", "-1s"}, "--ocr-budget must not be negative"},
+		{nil, []string{"RAQIB_OCR_WORKERS", "many"}, "RAQIB_OCR_WORKERS"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append(tt.args, tt.env...), " "), func(t *testing.T) {
+			var out bytes.Buffer
+			_, c, err := Parse(append([]string{"worker"}, tt.args...), env(append([]string{"RAQIB_DATA", t.TempDir()}, tt.env...)...), nil, &out, &out)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("rejected: %v", err)
+			case tt.want == "" && (c.OCR != "off" || c.OCRWorkers != 2 || c.OCRBudget != 0):
+				t.Errorf("parsed %q %d %v", c.OCR, c.OCRWorkers, c.OCRBudget)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("err %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+}
