@@ -29,7 +29,7 @@ type command struct {
 }
 
 var pipelineSettings = []string{"data", "store", "nats", "nats-listen", "nats-namespace", "workers", "log-level", "log-format", "lexicon", "model",
-	"action-quota", "recycled-texts", "new-account-age", "dormant-after"}
+	"action-quota", "recycled-texts", "new-account-age", "dormant-after", "ocr", "ocr-workers", "ocr-budget"}
 
 // serveSettings are the settings of the web server: who may sign in, and
 // how it faces the network.

@@ -59,11 +59,8 @@ func runScan(ctx context.Context, c *Config) error {
 			failed = append(failed, fmt.Errorf("scan %s: %w", path, err))
 			continue
 		}
-		p := ocr.Post(res, path)
-		enrich.Post(&p)
-		p.Norm = res.Norm // the spans' offsets are into OCR's own normalization
-		det.analyze(&p)
-		p.Signals = append(p.Signals, ocr.Signal(&res, &p))
+		p, sig := ocr.Check(&res, path, det.analyze)
+		p.Signals = append(p.Signals, sig)
 		if err := enc.Encode(verdict{Key: p.Key(), Platform: p.Platform, ID: p.ID, Origin: p.Origin, Lang: p.Lang,
 			Decision: p.Decision, Signals: p.Signals, OCRText: res.Text}); err != nil {
 			return fmt.Errorf("write verdict: %w", err)

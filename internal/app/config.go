@@ -44,6 +44,10 @@ type Config struct {
 	Texts         string
 	MaxRecord     int64
 	MaxUnpacked   int64
+	// Text inside images at ingest (serve, worker, ingest, demo).
+	OCR        string
+	OCRWorkers int
+	OCRBudget  time.Duration
 
 	// Detection evaluation and training (eval, train).
 	Datasets []string
@@ -320,6 +324,9 @@ func (c *Config) settings() []setting {
 		{"token-env", "", "name of the environment variable holding a source's credential (X bearer token, Rocket.Chat USER_ID:AUTH_TOKEN, webhook HMAC secret); the credential itself is never stored", str(&c.TokenEnv), "", ""},
 		{"selector", "", "CSS selector of one item on a watched web page (--kind web)", str(&c.Selector), "", ""},
 		{"max-pixels", "100000000", "largest image (width x height) decoded for hashing, refused from its header; PNG is read a row at a time, JPEG, GIF and WebP are decoded whole", num(&c.MaxPixels), "", ""},
+		{"ocr", "auto", "read the text inside imported images and video keyframes with Tesseract and check it as an OCR-text signal: auto (when tesseract with Arabic is installed), on (fail without it), off; readings are kept by file hash, so an image is read once", str(&c.OCR), "", ""},
+		{"ocr-workers", strconv.Itoa(max(1, runtime.NumCPU()/2)), "Tesseract processes running at once in this process (about 0.5 s of CPU per image)", num(&c.OCRWorkers), "", ""},
+		{"ocr-budget", "30s", "longest one batch spends reading images not read before; the rest of its images are left unread so that media-heavy imports are not held up (0: no limit)", dur(&c.OCRBudget), "", ""},
 	}
 }
 
@@ -390,6 +397,12 @@ func (c *Config) validate(getenv func(string) string, names []string) error {
 		return fmt.Errorf("--login-window, --login-user-failures and --login-ip-failures must be positive")
 	case has("tls-cert") && (c.TLSCert == "") != (c.TLSKey == ""):
 		return fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")
+	case has("ocr") && c.OCR != "auto" && c.OCR != "on" && c.OCR != "off":
+		return fmt.Errorf("--ocr must be auto, on or off, got %q", c.OCR)
+	case has("ocr-workers") && c.OCRWorkers < 1:
+		return fmt.Errorf("--ocr-workers must be at least 1, got %d", c.OCRWorkers)
+	case has("ocr-budget") && c.OCRBudget < 0:
+		return fmt.Errorf("--ocr-budget must not be negative, got %s", c.OCRBudget)
 	case has("progress") && c.Progress != "auto" && c.Progress != "always" && c.Progress != "never":
 		return fmt.Errorf("--progress must be auto, always or never, got %q", c.Progress)
 	}

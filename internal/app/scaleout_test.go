@@ -79,6 +79,31 @@ type scaleOutOutcome struct {
 // runScaleOut imports the input through an external NATS into a fresh
 // PostgreSQL schema with n `raqib worker` processes (in-process here, each
 // with one worker) and reports the outcome.
+// pgTestSchema creates a schema of its own in the database at pg, dropped
+// when the test ends, and returns the URL that uses it.
+func pgTestSchema(t *testing.T, ctx context.Context, pg string) string {
+	t.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "raqib_scaleout_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(ctx, pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		conn.Close(ctx)
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		conn.Close(context.Background())
+	})
+	if strings.Contains(pg, "?") {
+		return pg + "&search_path=" + schema
+	}
+	return pg + "?search_path=" + schema
+}
+
 func runScaleOut(t *testing.T, pg, nats string, n int, files ...string) scaleOutOutcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -86,20 +111,7 @@ func runScaleOut(t *testing.T, pg, nats string, n int, files ...string) scaleOut
 	var b [6]byte
 	rand.Read(b[:])
 	tag := hex.EncodeToString(b[:])
-	schema := "raqib_scaleout_" + tag
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	url := pg + "&search_path=" + schema
-	if !strings.Contains(pg, "?") {
-		url = pg + "?search_path=" + schema
-	}
+	url := pgTestSchema(t, ctx, pg)
 	args := []string{"--store", url, "--nats", nats, "--nats-namespace", "scaleout" + tag, "--workers", "1"}
 
 	wctx, stopWorkers := context.WithCancel(ctx)

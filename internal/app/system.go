@@ -16,6 +16,7 @@ import (
 	"github.com/raqib-project/raqib/internal/act/referral"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/neardup"
+	"github.com/raqib-project/raqib/internal/ocr"
 	"github.com/raqib-project/raqib/internal/pipeline"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/store"
@@ -44,6 +45,8 @@ type system struct {
 	referrals *referral.Service
 	// evidence captures confirmed cases; set by serve.
 	evidence *evidenceHook
+	// ocr reads the text inside imported media; nil when --ocr is off.
+	ocr *ocr.Enricher
 }
 
 func openSystem(ctx context.Context, c *Config) (*system, error) {
@@ -100,14 +103,21 @@ func (s *system) openWorker(ctx context.Context) error {
 		return fmt.Errorf("load hash banks: %w", err)
 	}
 	texts := recycled.New(neardup.New(neardup.Options{Capacity: s.cfg.RecycledTexts}))
-	if s.det, err = newDetection(s.cfg, s.log, s.banks.det, texts); err != nil {
+	if s.det, err = newDetection(s.cfg, s.log, s.banks.det, texts, ocr.Carry{}); err != nil {
 		return err
 	}
-	s.worker, err = worker.New(ctx, worker.Config{
+	if s.ocr, err = s.openOCR(ctx); err != nil {
+		return err
+	}
+	wc := worker.Config{
 		Stack: s.det.stack, Store: s.store, Recycled: texts,
 		Actors: []worker.Actor{&alert.Actor{Log: s.log}},
 		Quota:  s.cfg.ActionQuota, Log: s.log, Observe: s.observeBatch,
-	})
+	}
+	if s.ocr != nil {
+		wc.Enrich = s.ocr.Enrich
+	}
+	s.worker, err = worker.New(ctx, wc)
 	return err
 }
 

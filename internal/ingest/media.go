@@ -2,6 +2,9 @@ package ingest
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -157,13 +160,25 @@ func (mh *mediaHasher) video(ctx context.Context, in source.Input, p *post.Post,
 		return
 	}
 	defer f.Close()
-	tmp, err := os.CreateTemp("", "raqib-video-*"+strings.ToLower(path.Ext(m.Path)))
+	// With a media folder the copy is made there, to be kept under its
+	// hash without a second copy: the batch path reads its keyframes'
+	// text (internal/ocr) and evidence keeps it.
+	tmpDir := os.TempDir()
+	if mh.dir != "" {
+		tmpDir = mh.dir
+		if err := os.MkdirAll(tmpDir, 0o750); err != nil {
+			mh.warnf(in, p, "media %s not video-hashed: %v", m.Path, err)
+			return
+		}
+	}
+	tmp, err := os.CreateTemp(tmpDir, ".tmp-video-*"+strings.ToLower(path.Ext(m.Path)))
 	if err != nil {
 		mh.warnf(in, p, "media %s not video-hashed: %v", m.Path, err)
 		return
 	}
 	defer os.Remove(tmp.Name())
-	n, err := io.Copy(tmp, io.LimitReader(f, maxVideoBytes+1))
+	d5, d256 := md5.New(), sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, d5, d256), io.LimitReader(f, maxVideoBytes+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -173,6 +188,19 @@ func (mh *mediaHasher) video(ctx context.Context, in source.Input, p *post.Post,
 	if err != nil {
 		mh.warnf(in, p, "media %s not video-hashed: %v", m.Path, err)
 		return
+	}
+	sum := hex.EncodeToString(d256.Sum(nil))
+	if m.Hash(signaltype.MD5.Name) == "" {
+		m.SetHash(post.Hash{Type: signaltype.MD5.Name, Value: hex.EncodeToString(d5.Sum(nil))})
+		m.SetHash(post.Hash{Type: signaltype.SHA256.Name, Value: sum})
+	}
+	if mh.dir != "" {
+		// Kept once hashed, decodable or not: the file is evidence either way.
+		defer func() {
+			if err := keepFile(mh.dir, sum, tmp.Name()); err != nil {
+				mh.warnf(in, p, "media %s not kept: %v", m.Path, err)
+			}
+		}()
 	}
 	fs, info, err := vpdq.Hash(ctx, tmp.Name(), vpdq.Options{})
 	if err == nil && len(fs) == 0 {
@@ -193,7 +221,9 @@ func (mh *mediaHasher) video(ctx context.Context, in source.Input, p *post.Post,
 	}
 }
 
-func keep(dir, sha256 string, data []byte) error {
+// keepFile moves the complete file at tmp, in dir, to its content
+// address, unless a copy is kept there already.
+func keepFile(dir, sha256, tmp string) error {
 	path := post.MediaPath(dir, sha256)
 	if _, err := os.Stat(path); err == nil {
 		return nil
@@ -201,20 +231,29 @@ func keep(dir, sha256 string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
+	return os.Rename(tmp, path)
+}
+
+func keep(dir, sha256 string, data []byte) error {
+	if _, err := os.Stat(post.MediaPath(dir, sha256)); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
 	// Write then rename, so that a crash never leaves a truncated file under
 	// a name that claims its hash.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
 		return err
 	}
+	defer os.Remove(tmp.Name()) // a no-op once moved
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		os.Remove(tmp.Name())
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return keepFile(dir, sha256, tmp.Name())
 }

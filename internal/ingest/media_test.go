@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"os/exec"
@@ -84,5 +87,41 @@ func TestVideoWithoutFFmpeg(t *testing.T) {
 	}
 	if len(warnings) != 1 || videos != 0 {
 		t.Errorf("%d warnings (%+v), %d videos; want one warning", len(warnings), warnings, videos)
+	}
+}
+
+// TestVideoKept keeps an imported video under its SHA-256 in the media
+// folder, as images are, for the batch path to read its keyframes.
+func TestVideoKept(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not found: install ffmpeg (apt-get install ffmpeg) to run the video tests")
+	}
+	dir, media := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "clip.mkv")
+	if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=1",
+		"-c:v", "ffv1", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var images, videos int
+	mh := mediaHasher{h: pdq.NewHasher(), dir: media, warn: func(r source.Rejection) { t.Error(r) }, hashed: &images, videos: &videos}
+	for range 2 {
+		p := videoPost("clip.mkv")
+		mh.hash(context.Background(), dirInput(dir), &p)
+		sum := sha256.Sum256(b)
+		sha := hex.EncodeToString(sum[:])
+		if got := p.Media[0].Hash(signaltype.SHA256.Name); got != sha {
+			t.Fatalf("sha256 %q, want %q", got, sha)
+		}
+		kept, err := os.ReadFile(post.MediaPath(media, sha))
+		if err != nil || !bytes.Equal(kept, b) {
+			t.Fatalf("kept copy: %v", err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(media, ".tmp*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

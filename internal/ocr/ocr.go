@@ -58,7 +58,7 @@ type Result struct {
 	Text string `json:"text"`
 	// Norm is Text normalized (internal/arabic) word by word, so that
 	// every word's offsets in it are known.
-	Norm  string `json:"-"`
+	Norm  string `json:"norm"`
 	Words []Word `json:"words"`
 }
 

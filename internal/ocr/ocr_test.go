@@ -2,8 +2,6 @@ package ocr
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/raqib-project/raqib/internal/arabic"
 	"github.com/raqib-project/raqib/internal/detect/classifier"
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
+	"github.com/raqib-project/raqib/internal/ocr/ocrtest"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/rules"
 )
@@ -95,34 +94,6 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-// chromium renders lines of Arabic as a PNG at path: Chromium shapes Arabic
-// (joining, ligatures, right to left) as browsers show it.
-func chromium(t testing.TB, path string, width, height int, lines []string) {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not on PATH; install it to render the OCR test images")
-	}
-	var b strings.Builder
-	b.WriteString(`<!doctype html><html dir="rtl"><head><meta charset="utf-8"></head><body style="margin:0;background:#fff;color:#000;font-family:'Noto Sans Arabic',sans-serif;font-size:28px;padding:20px 40px;line-height:1.6">`)
-	for _, l := range lines {
-		fmt.Fprintf(&b, "<div>%s</div>", l)
-	}
-	b.WriteString("</body></html>")
-	html := filepath.Join(t.TempDir(), "page.html")
-	if err := os.WriteFile(html, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
-		"--screenshot="+path, fmt.Sprintf("--window-size=%d,%d", width, height), "file://"+html)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v: %s", err, out)
-	}
-}
-
 // renderedLines are hand-made sentences of the styles the issue names:
 // claim cards, news, everyday text, mixed Arabic and English.
 var renderedLines = []string{
@@ -144,7 +115,7 @@ func TestRenderedAccuracy(t *testing.T) {
 	needTesseract(t)
 	dir := t.TempDir()
 	img := filepath.Join(dir, "lines.png")
-	chromium(t, img, 900, 60+48*len(renderedLines), renderedLines)
+	ocrtest.Render(t, img, 900, 60+48*len(renderedLines), renderedLines)
 	var r Reader
 	start := time.Now()
 	res, err := r.Image(context.Background(), img)

@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/raqib-project/raqib/internal/effect"
+	"github.com/raqib-project/raqib/internal/enrich"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
-// Detector names the OCR-text signal.
-const Detector = "ocr"
+// Detector names the OCR-text signal, after its signal type.
+var Detector = signaltype.OCRText.Name
 
 // Post makes the text of res a post the detection stack reads like any
 // other: its Norm is the word-by-word normalization of Result, so that the
@@ -27,6 +29,17 @@ func Post(res Result, path string) post.Post {
 	}
 	return post.Post{Platform: "file", ID: filepath.Base(path), Kind: post.Message, Text: res.Text, Norm: res.Norm,
 		Media: []post.Media{m}}
+}
+
+// Check runs the text of res, read from the file at path, through the
+// detection stack (check: rules.Stack.Check without counters) as a post
+// of its own, and returns that post and its OCR-text signal.
+func Check(res *Result, path string, check func(*post.Post)) (post.Post, post.Signal) {
+	p := Post(*res, path)
+	enrich.Post(&p)
+	p.Norm = res.Norm // the spans' offsets are into OCR's own normalization
+	check(&p)
+	return p, Signal(res, &p)
 }
 
 // Signal describes p, checked by the stack after Post, as the OCR-text
@@ -65,4 +78,23 @@ func Signal(res *Result, p *post.Post) post.Signal {
 		}
 	}
 	return s
+}
+
+// Carry is the stack's detector of the text inside a post's media: it
+// passes the OCR-text signals the Enricher attached to the post on to the
+// rules (rules.OCRTextRule), so that the decision about the post weighs
+// them and keeps them with the post.
+type Carry struct{}
+
+// Name implements detect.Detector.
+func (Carry) Name() string { return Detector }
+
+// Detect implements detect.Detector.
+func (Carry) Detect(p *post.Post, out []post.Signal, _ *effect.Set) ([]post.Signal, error) {
+	for _, s := range p.Signals {
+		if s.Detector == Detector {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/post"
+	"github.com/raqib-project/raqib/internal/signaltype"
 )
 
 // All lists every rule, in the order they run: the rule set a Stack gets
@@ -26,6 +27,7 @@ var All = []Rule{
 	{"counter_speech", CounterSpeechRule},
 	{"repeat_author", RepeatAuthorRule},
 	{"known_content", KnownContentRule},
+	{"ocr_text", OCRTextRule},
 	{"new_account", NewAccountRule},
 	{"reactivated", ReactivatedRule},
 	{"withheld_account", WithheldAccountRule},
@@ -383,6 +385,21 @@ func KnownContentRule(c *Context, p *post.Post) error {
 		case recycled.Name:
 			c.AddLabel(s.Label, post.TierPromotional, s.Entity, "known_content: "+s.Explanation)
 			c.ProposeGroupCase("known_content: recycled violating text", post.RecycledGroup(s.Ref))
+		}
+	}
+	return nil
+}
+
+// OCRTextRule flags a post whose image or video carries violating text:
+// a claim card, an Amaq infographic, a screenshot of a post. The text was
+// read (internal/ocr) and went through this stack as a post of its own,
+// news and counter-speech framing included; its verdict is the OCR-text
+// signal's label.
+func OCRTextRule(c *Context, p *post.Post) error {
+	for _, s := range c.Signals {
+		if s.Detector == signaltype.OCRText.Name && s.Label.Violating() {
+			c.AddLabel(s.Label, s.Tier, s.Entity, "ocr_text: violating text inside an image ("+s.Explanation+")")
+			c.ProposeCase("ocr_text: violating text inside an image")
 		}
 	}
 	return nil

@@ -35,6 +35,7 @@ var featureMessages = []map[string][2]string{
 	referralMessages,
 	accountMessages,
 	collectMessages,
+	ocrMessages,
 }
 
 // withMessages returns a copy of core with every set's strings added. A

@@ -188,13 +188,17 @@ func (p *page) OnOff(on bool) onOff { return onOff{p, on} }
 // blurredImage is what the "blurred" template needs: a kept image shown
 // blurred until the analyst clicks it.
 type blurredImage struct {
-	P      *page
-	ID     string // unique on the page, for the reveal checkbox
-	SHA256 string
+	P  *page
+	ID string // unique on the page, for the reveal checkbox
+	// keptImage holds the boxes drawn over it: the flagged spans of the
+	// text read from it (internal/web/ocr.go).
+	keptImage
 }
 
 // Blurred pairs a kept image with the page for the "blurred" template.
-func (p *page) Blurred(id, sha string) blurredImage { return blurredImage{p, id, sha} }
+func (p *page) Blurred(id string, im keptImage) blurredImage {
+	return blurredImage{P: p, ID: id, keptImage: im}
+}
 
 // signalsView is what the "signals" template needs.
 type signalsView struct {
@@ -212,6 +216,8 @@ func (p *page) With(d post.Decision) decisionView { return decisionView{p, d} }
 func (s *server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"postURL": postURL,
+		// kept is a kept image without boxes (the match panel's).
+		"kept":    func(sha string) keptImage { return keptImage{SHA256: sha} },
 		"bankURL": bankURL,
 		"rawURL":  rawURL,
 		"utc": func(t time.Time) string {
@@ -417,6 +423,7 @@ type postPage struct {
 	RawCut   bool
 	Matches  []matchView
 	NearDups []nearView
+	OCR      []ocrView
 }
 
 func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
@@ -430,9 +437,10 @@ func (s *server) handlePost(w http.ResponseWriter, r *http.Request) {
 	}
 	pp := postPage{page: s.newPage(w, r), Key: p.Key(), Post: p, Versions: versions, RawLen: len(p.Raw)}
 	pp.Title = pp.T("post.title") + " " + isolate(pp.Key)
-	pp.Norm, pp.BadSpans = highlight(p.Norm, p.Signals)
+	pp.Norm, pp.BadSpans = highlight(p.Norm, textSignals(&p))
 	pp.Raw, pp.RawCut = displayRaw(p.Raw)
 	pp.Matches, pp.NearDups = s.matchViews(r.Context(), &p)
+	pp.OCR = s.ocrViews(r.Context(), pp.page, &p)
 	s.render(w, "post", "base", http.StatusOK, pp)
 }
 

@@ -173,7 +173,7 @@ type casePost struct {
 	post.Post
 	Key    string
 	Norm   []segment
-	Images []string // SHA-256 names of kept images
+	Images []keptImage
 }
 
 // casePage is the data of a case page.
@@ -309,11 +309,11 @@ func (s *server) handleCase(w http.ResponseWriter, r *http.Request) {
 // casePost prepares a post for the case page.
 func (s *server) casePost(p post.Post) casePost {
 	cp := casePost{Post: p, Key: p.Key()}
-	cp.Norm, _ = highlight(p.Norm, p.Signals)
+	cp.Norm, _ = highlight(p.Norm, textSignals(&p))
 	if s.MediaDir != "" {
 		for _, m := range p.Media {
 			if sum := m.Hash("sha256"); sum != "" && (m.Kind == "photo" || strings.HasPrefix(m.MIME, "image/")) {
-				cp.Images = append(cp.Images, sum)
+				cp.Images = append(cp.Images, s.keptImage(&p, sum))
 			}
 		}
 	}

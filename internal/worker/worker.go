@@ -77,6 +77,10 @@ type Config struct {
 	Observe func(ps []post.Post, c store.Counts, took time.Duration)
 	// Now gives the time; nil means time.Now.
 	Now func() time.Time
+	// Enrich, when set, adds to a batch before detection what needs
+	// outside tools and the whole batch at once: the text inside images
+	// (internal/ocr.Enricher). An error fails the batch, to be retried.
+	Enrich func(ctx context.Context, ps []post.Post) error
 }
 
 // Worker processes batches. It is safe for concurrent use.
@@ -136,6 +140,11 @@ func (w *Worker) Process(ctx context.Context, ps []post.Post) (store.Counts, err
 	rt, t, err := w.tally(ctx, ps, now)
 	if err != nil {
 		return store.Counts{}, err
+	}
+	if w.cfg.Enrich != nil {
+		if err := w.cfg.Enrich(ctx, ps); err != nil {
+			return store.Counts{}, fmt.Errorf("enrich: %w", err)
+		}
 	}
 	effects := make([]effect.Set, len(ps))
 	for i := range ps {

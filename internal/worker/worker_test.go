@@ -14,6 +14,7 @@ import (
 	"github.com/raqib-project/raqib/internal/detect/lexicon"
 	"github.com/raqib-project/raqib/internal/detect/recycled"
 	"github.com/raqib-project/raqib/internal/neardup"
+	"github.com/raqib-project/raqib/internal/ocr"
 	"github.com/raqib-project/raqib/internal/post"
 	"github.com/raqib-project/raqib/internal/rules"
 	"github.com/raqib-project/raqib/internal/store"
@@ -237,5 +238,58 @@ func TestNoEffectsWithoutCommit(t *testing.T) {
 	last, _ := st.LastTextSeq(context.Background())
 	if len(cases) != 0 || last != 0 || len(flagged(t, st, "a", "b")) != 0 || len(rec.keys) != 0 {
 		t.Errorf("effects of an unstored batch persisted: cases %d, texts %d, alerts %v", len(cases), last, rec.keys)
+	}
+}
+
+// TestEnrichHook checks that what the Enrich hook adds to a batch is
+// decided on with the batch (an OCR-text signal carried into the rules
+// opens a case) and that its error fails the batch before anything is
+// stored.
+func TestEnrichHook(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	lex, err := lexicon.NewHolder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Detectors: []detect.Detector{ocr.Carry{}}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail := errors.New("ocr cache unreachable")
+	var hookErr error
+	w, err := worker.New(ctx, worker.Config{Stack: stack, Store: st, Now: func() time.Time { return now },
+		Enrich: func(_ context.Context, ps []post.Post) error {
+			if hookErr != nil {
+				return hookErr
+			}
+			// As ocr.Enricher leaves a claim card's reading.
+			ps[0].Signals = append(ps[0].Signals, post.Signal{Detector: ocr.Detector, Label: post.Propaganda, Tier: post.TierOfficial,
+				Score: 0.9, Explanation: "text inside the image: 9 words read", Ref: "ab",
+				Spans: []post.Span{{Start: 0, End: 8, Text: "جنود", Boxes: []post.Box{{X: 1, Y: 2, W: 30, H: 10}}}}})
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookErr = fail
+	if _, err := w.Process(ctx, []post.Post{mkPost("1", "a", weather)}); !errors.Is(err, fail) {
+		t.Fatalf("err %v, want the hook's", err)
+	}
+	if ps, _ := st.Posts(ctx, store.Query{}); len(ps) != 0 {
+		t.Fatalf("%d posts stored by a failed batch", len(ps))
+	}
+	hookErr = nil
+	first := mkPost("1", "a", weather)
+	if c := process(t, w, first, mkPost("2", "b", weather)); c.Inserted != 2 || c.Cases != 1 {
+		t.Fatalf("counts %+v, want 2 stored and 1 case", c)
+	}
+	p, _, err := st.Post(ctx, first.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(p.Signals, func(s post.Signal) bool { return s.Detector == ocr.Detector })
+	if !p.Decision.Violating || i < 0 || len(p.Signals[i].Spans[0].Boxes) != 1 {
+		t.Errorf("stored %+v with signals %+v", p.Decision, p.Signals)
 	}
 }

@@ -564,6 +564,12 @@ var migrations = []string{
 	// A case's evidence captures are found among a few actions' entries,
 	// not by reading the whole trail.
 	`CREATE INDEX audit_action ON audit (action, seq);`,
+	// Readings of the text inside media files (see store.OCRTexts), by
+	// the file's hash.
+	`CREATE TABLE ocr_texts (
+		key  text PRIMARY KEY,
+		data bytea NOT NULL
+	);`,
 }
 
 // migrate applies pending migrations in one transaction, under an advisory

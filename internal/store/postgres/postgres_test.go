@@ -448,3 +448,8 @@ func TestCollection(t *testing.T) {
 	testURL(t)
 	storetest.RunCollection(t, func(t *testing.T) storetest.CollectionStore { return openTest(t) })
 }
+
+func TestOCRTexts(t *testing.T) {
+	testURL(t)
+	storetest.RunOCR(t, func(t *testing.T) storetest.OCRStore { return openTest(t) })
+}

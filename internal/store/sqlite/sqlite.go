@@ -558,6 +558,12 @@ var migrations = []string{
 	// A case's evidence captures are found among a few actions' entries,
 	// not by reading the whole trail.
 	`CREATE INDEX audit_action ON audit(action, seq);`,
+	// Readings of the text inside media files (see store.OCRTexts), by
+	// the file's hash.
+	`CREATE TABLE ocr_texts (
+		key  TEXT PRIMARY KEY,
+		data BLOB NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // migrate applies the migrations of ms that db has not had yet.

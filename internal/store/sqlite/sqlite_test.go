@@ -333,3 +333,7 @@ func TestCaseQueriesUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+func TestOCRTexts(t *testing.T) {
+	storetest.RunOCR(t, func(t *testing.T) storetest.OCRStore { return openTest(t) })
+}
