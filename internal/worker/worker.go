@@ -1,8 +1,9 @@
 // Package worker is raqib's one batch path. A batch of collected posts is
-// enriched, detected and decided (internal/rules), committed to the store
-// in one transaction, and only then are the rules' effects persisted, in
-// one place: review cases proposed, counters incremented, new recycled
-// texts indexed, automated actions taken under quotas. The NATS pipeline
+// enriched, detected and decided (internal/rules) and saved, and only then
+// are the rules' effects persisted, in one place: review cases proposed,
+// counters incremented, new recycled texts indexed (with the posts in one
+// transaction where the store can, store.Batcher), and once all that is
+// committed, automated actions taken under quotas. The NATS pipeline
 // calls Process for every batch a worker receives; the re-scan after a
 // hash-bank import calls it for the posts the new entries match.
 //
@@ -167,7 +168,7 @@ func (w *Worker) Process(ctx context.Context, ps []post.Post) (store.Counts, err
 		err = save(ctx)
 	}
 	if err != nil {
-		return c, err
+		return store.Counts{}, err
 	}
 	// Actions reach outside: they run once their posts and their own
 	// records are committed.

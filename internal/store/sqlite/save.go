@@ -124,10 +124,10 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 type batchKey struct{}
 
 // Batch implements store.Batcher: the writes fn makes with the context it
-// is given join one transaction. A batch's posts, cases, counter events and
-// representatives were four commits, each writing its dirty pages to the
-// WAL; pages that several of them touch (the database header, the
-// sources row, interior pages) are now written once.
+// is given join one transaction. A batch's posts, cases, counter events,
+// representatives and links were up to five commits; now a failure leaves
+// none of them, and a commit's fixed cost is paid once. (The pages each
+// write dirties still dominate a commit on random keys.)
 func (s *Store) Batch(ctx context.Context, fn func(ctx context.Context) error) error {
 	if s.inBatch(ctx) {
 		return fn(ctx)
