@@ -16,7 +16,7 @@ var _ store.Accounts = (*Store)(nil)
 
 // AccountRecord implements store.Accounts.
 func (s *Store) AccountRecord(ctx context.Context, a store.AccountRef) (store.AccountRecord, error) {
-	r, err := store.ScanAccount(s.db.QueryRowContext(ctx, `SELECT `+store.AccountColumns+` FROM accounts WHERE platform = ? AND id = ?`,
+	r, err := store.ScanAccount(s.reader(ctx).QueryRowContext(ctx, `SELECT `+store.AccountColumns+` FROM accounts WHERE platform = ? AND id = ?`,
 		string(a.Platform), a.ID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AccountRecord{}, fmt.Errorf("account %s/%s: %w", a.Platform, a.ID, store.ErrNotFound)

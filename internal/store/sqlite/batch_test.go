@@ -64,3 +64,24 @@ func TestBatch(t *testing.T) {
 		t.Errorf("after a batch: %d posts, %d events stored, want 1 and 1", posts, events)
 	}
 }
+
+// TestBatchReadsOwnAccounts checks that an account a batch's posts brought
+// in is found inside the batch, as the worker looks up the status of an
+// author whose post shows a lifecycle event.
+func TestBatchReadsOwnAccounts(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	at := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	p := post.Post{Platform: post.X, ID: "1", Kind: post.Message, Author: post.Account{Platform: post.X, ID: "a"},
+		Text: "نص", Norm: "نص", PostedAt: at, CollectedAt: at}
+	err := s.Batch(ctx, func(ctx context.Context) error {
+		if _, err := s.SavePosts(ctx, []post.Post{p}); err != nil {
+			return err
+		}
+		_, err := s.AccountRecord(ctx, store.AccountRef{Platform: post.X, ID: "a"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

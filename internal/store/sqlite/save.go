@@ -139,6 +139,18 @@ func (s *Store) Batch(ctx context.Context, fn func(ctx context.Context) error) e
 // is open on the writer connection, s.mu held.
 func (s *Store) inBatch(ctx context.Context) bool { return ctx.Value(batchKey{}) == s }
 
+// reader is where a read of ctx runs: inside a Batch the writer
+// connection, whose open transaction holds the batch's writes, which a
+// pool connection would not see; elsewhere the pool.
+func (s *Store) reader(ctx context.Context) interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+} {
+	if s.inBatch(ctx) {
+		return s.w
+	}
+	return s.db
+}
+
 // onWriter runs query on the writer connection, under s.mu, and hands its
 // rows to scan. The worker's reads between batches (counters, authors'
 // last sight, new representatives) go here: they touch the pages the last
