@@ -21,8 +21,8 @@ func TestIndexEvictsOldest(t *testing.T) {
 	if ix.Len() != capacity {
 		t.Fatalf("Len() = %d, want %d", ix.Len(), capacity)
 	}
-	if len(ix.heads) > capacity*Bands {
-		t.Errorf("%d bucket heads for %d texts: evicted buckets were kept", len(ix.heads), capacity)
+	if ix.heads.n > capacity*Bands {
+		t.Errorf("%d bucket heads for %d texts: evicted buckets were kept", ix.heads.n, capacity)
 	}
 	for _, tc := range []struct {
 		i    int

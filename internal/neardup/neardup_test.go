@@ -280,3 +280,25 @@ func words(text string) []string {
 	}
 	return out
 }
+
+func TestSelectLargest(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 60; n++ {
+		for k := 0; k <= n; k++ {
+			xs := make([]int64, n)
+			for i, v := range r.Perm(n) {
+				xs[i] = int64(v) * 7
+			}
+			selectLargest(xs, k)
+			want := make([]int64, k)
+			for i := range k {
+				want[i] = int64(n-k+i) * 7
+			}
+			got := slices.Clone(xs[n-k:])
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("n=%d k=%d: last k %v, want %v", n, k, got, want)
+			}
+		}
+	}
+}

@@ -44,10 +44,13 @@ type Tally interface {
 // CounterWindow is the span of the counts a Tally answers.
 const CounterWindow = 24 * time.Hour
 
+// FlaggedPrefix begins every FlaggedKey.
+const FlaggedPrefix = "flagged/"
+
 // FlaggedKey is the counter of an author's violating posts. Platform names
 // hold no '/', so keys of different platforms never meet.
 func FlaggedKey(p *post.Post) string {
-	return "flagged/" + string(p.Platform) + "/" + p.Author.ID
+	return FlaggedPrefix + string(p.Platform) + "/" + p.Author.ID
 }
 
 // Context is what a rule sees of a post beyond the post itself: the

@@ -29,8 +29,10 @@ type Counters interface {
 	// CountEvents returns, for each of keys, how many events were recorded
 	// at or after since. Keys without events are absent from the map.
 	CountEvents(ctx context.Context, keys []string, since time.Time) (map[string]int, error)
-	// PruneEvents forgets events before t.
-	PruneEvents(ctx context.Context, before time.Time) error
+	// PruneEvents forgets the events before t of the keys that begin with
+	// prefix. Counters are pruned by prefix because their windows differ:
+	// a rule's counts span a day, lifecycle counts all time.
+	PruneEvents(ctx context.Context, prefix string, before time.Time) error
 }
 
 // IndexedText is one text of the shared near-duplicate index: the
@@ -53,6 +55,14 @@ type TextIndex interface {
 	TextsSince(ctx context.Context, after int64, limit int) ([]IndexedText, error)
 	// LastTextSeq returns the highest Seq stored, 0 when none.
 	LastTextSeq(ctx context.Context) (int64, error)
+}
+
+// Batcher is a store that can commit several writes as one transaction.
+type Batcher interface {
+	// Batch runs fn in one transaction: the store's writes that fn makes
+	// with the context it is given commit together when fn returns nil,
+	// and none of them otherwise.
+	Batch(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // CaseProposer opens review cases from the rules' proposals, after the

@@ -1,8 +1,9 @@
 // Package worker is raqib's one batch path. A batch of collected posts is
-// enriched, detected and decided (internal/rules), committed to the store
-// in one transaction, and only then are the rules' effects persisted, in
-// one place: review cases proposed, counters incremented, new recycled
-// texts indexed, automated actions taken under quotas. The NATS pipeline
+// enriched, detected and decided (internal/rules) and saved, and only then
+// are the rules' effects persisted, in one place: review cases proposed,
+// counters incremented, new recycled texts indexed (with the posts in one
+// transaction where the store can, store.Batcher), and once all that is
+// committed, automated actions taken under quotas. The NATS pipeline
 // calls Process for every batch a worker receives; the re-scan after a
 // hash-bank import calls it for the posts the new entries match.
 //
@@ -88,8 +89,9 @@ type Worker struct {
 	cfg    Config
 	actors map[string]Actor
 
-	mu      sync.Mutex // guards textSeq and the catch-up
+	mu      sync.Mutex // guards textSeq, the catch-up and pruned
 	textSeq int64      // the newest representative read from the log
+	pruned  time.Time  // when counter events were last pruned
 	// accounts is the store's account registry, nil when it keeps none:
 	// then lifecycle rules see no history and links are not recorded.
 	accounts store.Accounts
@@ -156,13 +158,33 @@ func (w *Worker) Process(ctx context.Context, ps []post.Post) (store.Counts, err
 		}
 		t.noteSeen(p, now)
 	}
-	c, err := w.cfg.Store.SavePosts(ctx, ps)
-	if err != nil {
-		return c, err
+	var (
+		c    store.Counts
+		acts []request
+	)
+	save := func(ctx context.Context) (err error) {
+		if c, err = w.cfg.Store.SavePosts(ctx, ps); err != nil {
+			return err
+		}
+		if c.Cases, acts, err = w.persist(ctx, ps, effects, now); err != nil {
+			return fmt.Errorf("persist effects: %w", err)
+		}
+		return nil
 	}
-	if c.Cases, err = w.persist(ctx, ps, effects, now); err != nil {
+	if b, ok := w.cfg.Store.(store.Batcher); ok {
+		err = b.Batch(ctx, save)
+	} else {
+		err = save(ctx)
+	}
+	if err != nil {
+		return store.Counts{}, err
+	}
+	// Actions reach outside: they run once their posts and their own
+	// records are committed.
+	if err := w.act(ctx, acts, now); err != nil {
 		return c, fmt.Errorf("persist effects: %w", err)
 	}
+	w.prune(ctx, now)
 	if w.cfg.Observe != nil {
 		w.cfg.Observe(ps, c, time.Since(start))
 	}
@@ -259,9 +281,10 @@ func (w *Worker) tally(ctx context.Context, ps []post.Post, now time.Time) (rule
 	return batchHistory{t}, t, nil
 }
 
-// persist writes the effects of a committed batch and returns the number
-// of cases it opened.
-func (w *Worker) persist(ctx context.Context, ps []post.Post, effects []effect.Set, now time.Time) (int, error) {
+// persist writes the effects of a saved batch and returns the number of
+// cases it opened and the actions asked for, which act carries out once
+// this is committed.
+func (w *Worker) persist(ctx context.Context, ps []post.Post, effects []effect.Set, now time.Time) (int, []request, error) {
 	var (
 		cases  []post.CaseProposal
 		events []store.CountEvent
@@ -290,23 +313,23 @@ func (w *Worker) persist(ctx context.Context, ps []post.Post, effects []effect.S
 	if len(cases) > 0 {
 		var err error
 		if opened, err = w.cfg.Store.ProposeCases(ctx, cases); err != nil {
-			return 0, fmt.Errorf("cases: %w", err)
+			return 0, nil, fmt.Errorf("cases: %w", err)
 		}
 	}
 	if len(events) > 0 {
 		if err := w.cfg.Store.AddEvents(ctx, events); err != nil {
-			return opened, fmt.Errorf("counters: %w", err)
+			return opened, nil, fmt.Errorf("counters: %w", err)
 		}
 	}
 	if len(texts) > 0 {
 		if err := w.cfg.Store.AddTexts(ctx, texts); err != nil {
-			return opened, fmt.Errorf("recycled texts: %w", err)
+			return opened, nil, fmt.Errorf("recycled texts: %w", err)
 		}
 	}
 	if err := w.persistAccounts(ctx, ps, effects, now); err != nil {
-		return opened, err
+		return opened, nil, err
 	}
-	return opened, w.act(ctx, acts, now)
+	return opened, acts, nil
 }
 
 // request is one action asked for one post.
@@ -317,8 +340,51 @@ type request struct {
 
 // quotaKey is the counter of an action's runs; doneKey records that it ran
 // for one post.
-func quotaKey(action string) string         { return "action/" + action }
-func doneKey(action, postKey string) string { return "acted/" + action + "/" + postKey }
+func quotaKey(action string) string         { return quotaPrefix + action }
+func doneKey(action, postKey string) string { return donePrefix + action + "/" + postKey }
+
+const (
+	quotaPrefix = "action/"
+	donePrefix  = "acted/"
+)
+
+// pruneEvery is how often a worker forgets the counter events that fell
+// out of the windows they are read over. Without it the events table grew
+// by a row per flagged post for ever, and with it every counter's index.
+const pruneEvery = time.Hour
+
+// windows are the counters the worker writes, by key prefix, and the span
+// over which they are read; lifecycle counters are read over all time and
+// are kept (one event per account, or per account and day).
+var windows = []struct {
+	prefix string
+	span   time.Duration
+}{
+	{rules.FlaggedPrefix, rules.CounterWindow},
+	{quotaPrefix, quotaWindow},
+	{donePrefix, quotaWindow},
+}
+
+// prune forgets counter events older than their window, at most once per
+// pruneEvery in this process. Every worker may do it (it is idempotent);
+// a failure is logged and tried again at the next interval, because the
+// batch it follows is stored.
+func (w *Worker) prune(ctx context.Context, now time.Time) {
+	w.mu.Lock()
+	due := now.Sub(w.pruned) >= pruneEvery
+	if due {
+		w.pruned = now
+	}
+	w.mu.Unlock()
+	if !due {
+		return
+	}
+	for _, win := range windows {
+		if err := w.cfg.Store.PruneEvents(ctx, win.prefix, now.Add(-win.span)); err != nil {
+			w.cfg.Log.Warn("prune counters", "prefix", win.prefix, "err", err)
+		}
+	}
+}
 
 // act runs the actions of a batch within each action's daily quota. Each
 // run is recorded before it is carried out, keyed by post, so that a batch

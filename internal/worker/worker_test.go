@@ -293,3 +293,53 @@ func TestEnrichHook(t *testing.T) {
 		t.Errorf("stored %+v with signals %+v", p.Decision, p.Signals)
 	}
 }
+
+// TestCountersPruned checks that a worker forgets the counter events that
+// fell out of their window, and keeps the lifecycle counts, read over all
+// time.
+func TestCountersPruned(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	lex, err := lexicon.NewHolder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	tick := func() time.Time { return clock }
+	stack, err := rules.NewStack(rules.StackConfig{Lexicon: lex, Now: tick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker.New(ctx, worker.Config{Stack: stack, Store: st, Now: tick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lifecycle := store.CountEvent{Key: "lifecycle/new", ID: "telegram/a", At: now}
+	if err := st.AddEvents(ctx, []store.CountEvent{lifecycle}); err != nil {
+		t.Fatal(err)
+	}
+	process(t, w, mkPost("1", "a", propaganda))
+	all := func() map[string]int {
+		p := mkPost("", "a", "")
+		n, err := st.CountEvents(ctx, []string{rules.FlaggedKey(&p), lifecycle.Key}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := all(); n[lifecycle.Key] != 1 || len(n) != 2 {
+		t.Fatalf("counts before pruning %v: want author a's flagged post and the lifecycle event", n)
+	}
+	// Within the window and within the pruning interval nothing goes.
+	clock = now.Add(rules.CounterWindow - time.Minute)
+	process(t, w, mkPost("2", "b", weather))
+	before := all()
+	if len(before) != 2 {
+		t.Errorf("counts inside the window %v: want both kept", before)
+	}
+	clock = now.Add(rules.CounterWindow + 2*time.Hour)
+	process(t, w, mkPost("3", "b", weather))
+	if n := all(); n[lifecycle.Key] != before[lifecycle.Key] || len(n) != 1 {
+		t.Errorf("counts after the window %v: want only the lifecycle events, %d", n, before[lifecycle.Key])
+	}
+}

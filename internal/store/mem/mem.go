@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,10 +86,13 @@ func (s *Store) CountEvents(_ context.Context, keys []string, since time.Time) (
 }
 
 // PruneEvents implements store.Counters.
-func (s *Store) PruneEvents(_ context.Context, before time.Time) error {
+func (s *Store) PruneEvents(_ context.Context, prefix string, before time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, ids := range s.events {
+		if !strings.HasPrefix(k, prefix) {
+			continue
+		}
 		for id, at := range ids {
 			if at.Before(before) {
 				delete(ids, id)

@@ -51,8 +51,8 @@ func (s *Store) CountEvents(ctx context.Context, keys []string, since time.Time)
 
 // PruneEvents implements store.Counters. It scans the table: an index by
 // time would cost every write, and pruning is rare.
-func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM count_events WHERE at < $1`, before); err != nil {
+func (s *Store) PruneEvents(ctx context.Context, prefix string, before time.Time) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM count_events WHERE starts_with(key, $1) AND at < $2`, text(prefix), before); err != nil {
 		return fmt.Errorf("prune events: %w", err)
 	}
 	return nil

@@ -16,7 +16,7 @@ var _ store.Accounts = (*Store)(nil)
 
 // AccountRecord implements store.Accounts.
 func (s *Store) AccountRecord(ctx context.Context, a store.AccountRef) (store.AccountRecord, error) {
-	r, err := store.ScanAccount(s.db.QueryRowContext(ctx, `SELECT `+store.AccountColumns+` FROM accounts WHERE platform = ? AND id = ?`,
+	r, err := store.ScanAccount(s.reader(ctx).QueryRowContext(ctx, `SELECT `+store.AccountColumns+` FROM accounts WHERE platform = ? AND id = ?`,
 		string(a.Platform), a.ID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AccountRecord{}, fmt.Errorf("account %s/%s: %w", a.Platform, a.ID, store.ErrNotFound)
@@ -163,25 +163,26 @@ func (s *Store) LastSeen(ctx context.Context, as []store.AccountRef) (map[store.
 	if err != nil {
 		return nil, fmt.Errorf("last seen: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.platform, a.id, a.last_seen FROM json_each(?) j
-		JOIN accounts a ON a.platform = j.value->>0 AND a.id = j.value->>1`, string(arg))
+	err = s.onWriter(ctx, `SELECT a.platform, a.id, a.last_seen FROM json_each(?) j
+		JOIN accounts a ON a.platform = j.value->>0 AND a.id = j.value->>1`, []any{string(arg)}, func(rows *sql.Rows) error {
+		for rows.Next() {
+			var (
+				r  store.AccountRef
+				p  string
+				ms int64
+			)
+			if err := rows.Scan(&p, &r.ID, &ms); err != nil {
+				return err
+			}
+			r.Platform = post.Platform(p)
+			out[r] = fromMilli(ms)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("last seen: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			r  store.AccountRef
-			p  string
-			ms int64
-		)
-		if err := rows.Scan(&p, &r.ID, &ms); err != nil {
-			return nil, fmt.Errorf("last seen: %w", err)
-		}
-		r.Platform = post.Platform(p)
-		out[r] = fromMilli(ms)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // NoteLinks implements store.Accounts.

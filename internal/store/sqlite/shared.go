@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -56,20 +57,28 @@ func (s *Store) CountEvents(ctx context.Context, keys []string, since time.Time)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT key, COUNT(*) FROM count_events
-		WHERE key IN (SELECT value FROM json_each(?)) AND at >= ? GROUP BY key`, string(js), unixMilli(since))
+	var out map[string]int
+	err = s.onWriter(ctx, `SELECT key, COUNT(*) FROM count_events
+		WHERE key IN (SELECT value FROM json_each(?)) AND at >= ? GROUP BY key`, []any{string(js), unixMilli(since)},
+		func(rows *sql.Rows) (err error) {
+			out, err = store.ScanCounts(rows)
+			return err
+		})
 	if err != nil {
 		return nil, fmt.Errorf("count events: %w", err)
 	}
-	defer rows.Close()
-	return store.ScanCounts(rows)
+	return out, nil
 }
 
-// PruneEvents implements store.Counters. It scans the table: an index by
-// time would cost every write, and pruning is rare.
-func (s *Store) PruneEvents(ctx context.Context, before time.Time) error {
+// PruneEvents implements store.Counters. It scans the prefix's range of
+// the primary key: an index by time would cost every write, and pruning is
+// rare. Keys compare as bytes, so the range ends where the prefix would
+// be followed by a byte above any.
+func (s *Store) PruneEvents(ctx context.Context, prefix string, before time.Time) error {
 	err := s.write(ctx, func() error {
-		_, err := s.exec(ctx, `DELETE FROM count_events WHERE at < ?`, unixMilli(before))
+		end := prefixEnd(prefix)
+		_, err := s.exec(ctx, `DELETE FROM count_events WHERE key >= ? AND (? = '' OR key < ?) AND at < ?`,
+			prefix, end, end, unixMilli(before))
 		return err
 	})
 	if err != nil {
@@ -92,13 +101,16 @@ func (s *Store) AddTexts(ctx context.Context, ts []store.IndexedText) error {
 
 // TextsSince implements store.TextIndex.
 func (s *Store) TextsSince(ctx context.Context, after int64, limit int) ([]store.IndexedText, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, key, sig, label FROM texts WHERE seq > ? ORDER BY seq LIMIT ?`,
-		after, max(limit, 0))
+	var ts []store.IndexedText
+	err := s.onWriter(ctx, `SELECT seq, key, sig, label FROM texts WHERE seq > ? ORDER BY seq LIMIT ?`,
+		[]any{after, max(limit, 0)}, func(rows *sql.Rows) (err error) {
+			ts, err = store.ScanTexts(rows)
+			return err
+		})
 	if err != nil {
 		return nil, fmt.Errorf("read texts: %w", err)
 	}
-	defer rows.Close()
-	return store.ScanTexts(rows)
+	return ts, nil
 }
 
 // LastTextSeq implements store.TextIndex.
@@ -108,4 +120,17 @@ func (s *Store) LastTextSeq(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("last text seq: %w", err)
 	}
 	return seq, nil
+}
+
+// prefixEnd is the least string above every string that begins with
+// prefix, "" when there is none (prefix empty or all 0xff bytes).
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
 }

@@ -69,12 +69,25 @@ func RunShared(t *testing.T, open func(t *testing.T) SharedStore) {
 		if got, err := s.CountEvents(ctx, nil, t0); err != nil || len(got) != 0 {
 			t.Errorf("CountEvents of no keys = %v (err %v), want none", got, err)
 		}
-		if err := s.PruneEvents(ctx, t0.Add(time.Hour)); err != nil {
+		// Pruning forgets the old events of the keys with the prefix only.
+		other := []store.CountEvent{{Key: "authos", ID: "x:t:1", At: t0}, {Key: "autho", ID: "x:t:1", At: t0}, {Key: "lifecycle/new", ID: "x:t:1", At: t0}}
+		if err := s.AddEvents(ctx, other); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.CountEvents(ctx, keys, time.Time{})
+		if err := s.PruneEvents(ctx, "author:", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		all := append(slices.Clone(keys), "authos", "autho", "lifecycle/new")
+		got, err := s.CountEvents(ctx, all, time.Time{})
+		if want := map[string]int{"author:x:1": 2, "authos": 1, "autho": 1, "lifecycle/new": 1}; err != nil || !maps.Equal(got, want) {
+			t.Errorf("after pruning author: %v (err %v), want %v", got, err, want)
+		}
+		if err := s.PruneEvents(ctx, "", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got, err = s.CountEvents(ctx, all, time.Time{})
 		if want := map[string]int{"author:x:1": 2}; err != nil || !maps.Equal(got, want) {
-			t.Errorf("after pruning: %v (err %v), want %v", got, err, want)
+			t.Errorf("after pruning all: %v (err %v), want %v", got, err, want)
 		}
 	})
 
