@@ -110,13 +110,7 @@ func markAccountRemoved(reg *account.Registry) func(context.Context, liveness.Tr
 		if !ok {
 			return fmt.Errorf("liveness item %d: account %q is not platform/id", it.ID, it.Account)
 		}
-		evidence := fmt.Sprintf("%s gone since %s, removal confirmed %s after %d checks", it.URL,
-			it.GoneSince.UTC().Format(time.RFC3339), it.ConfirmedAt.UTC().Format(time.RFC3339), it.Checks)
-		if n := len(it.History); n > 0 {
-			last := it.History[n-1]
-			evidence += fmt.Sprintf(" (last: %s, HTTP %d)", last.Outcome, last.Status)
-		}
-		return reg.MarkRemoved(ctx, store.AccountRef{Platform: p, ID: id}, evidence)
+		return reg.MarkRemoved(ctx, store.AccountRef{Platform: p, ID: id}, it.Evidence())
 	}
 }
 

@@ -11,6 +11,7 @@ package liveness
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"time"
 
@@ -67,6 +68,19 @@ type Item struct {
 	// ReferredAt is when time-to-removal starts: the referral's send time,
 	// or when the post was collected for an item without a referral.
 	ReferredAt time.Time `json:"referred_at"`
+}
+
+// Evidence says what a removal rests on, for the record of whoever acts
+// on it: the URL, since when it was gone, when the removal was confirmed,
+// after how many checks, and the last answer.
+func (t *Tracked) Evidence() string {
+	e := fmt.Sprintf("%s gone since %s, removal confirmed %s after %d checks", t.URL,
+		t.GoneSince.UTC().Format(time.RFC3339), t.ConfirmedAt.UTC().Format(time.RFC3339), t.Checks)
+	if n := len(t.History); n > 0 {
+		last := t.History[n-1]
+		e += fmt.Sprintf(" (last: %s, HTTP %d)", last.Outcome, last.Status)
+	}
+	return e
 }
 
 // State is where an item stands.

@@ -346,6 +346,9 @@ func TestRemovedHook(t *testing.T) {
 	tr := liveness.New(st, localClient(), liveness.Config{Now: clk.Now, Jitter: 0, Confirm: 2, ConfirmAfter: time.Minute,
 		Removed: func(_ context.Context, it liveness.Tracked) error {
 			heard = append(heard, it.URL+" "+it.Account)
+			if e := it.Evidence(); !strings.HasPrefix(e, it.URL+" gone since ") || !strings.HasSuffix(e, "after 2 checks (last: gone, HTTP 404)") {
+				t.Errorf("evidence of the removal: %q", e)
+			}
 			return nil
 		}})
 	items := []liveness.Item{
