@@ -129,9 +129,9 @@ type Keeper struct {
 	// MaxRequisites bounds the page requisites kept per live page; 0
 	// means DefaultMaxRequisites.
 	MaxRequisites int
-	Version  string // raqib's version, written into each WARC
-	Log      *slog.Logger
-	Now      func() time.Time
+	Version       string // raqib's version, written into each WARC
+	Log           *slog.Logger
+	Now           func() time.Time
 }
 
 func (k *Keeper) now() time.Time {
